@@ -1,0 +1,65 @@
+// Store is the daemon's persistent state: ordered key/value pairs in fixed keyspaces, changed
+// only by atomic batches. Implementations: RocksStore (production, rocks_store.h) and
+// MemoryStore (tests; the reference model). Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "archived/base/status.h"
+#include "archived/storage/keyspace.h"
+#include "archived/storage/write_batch.h"
+
+namespace archived::storage {
+
+struct CommitOptions {
+  // Make the batch durable (fsync the write-ahead log) before Commit returns. Default: true.
+  bool sync = true;
+};
+
+// A cursor over one keyspace as of its creation (a consistent snapshot). Not thread-safe.
+class Iterator {
+ public:
+  virtual ~Iterator() = default;
+  // Positions at the first key >= target.
+  virtual void Seek(std::string_view target) = 0;
+  // Positions at the last key <= target.
+  virtual void SeekForPrev(std::string_view target) = 0;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  // Valid only while Valid() and until the next move.
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // Errors: kDataLoss when a block failed its checksum; kInternal otherwise.
+  virtual Status status() const = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Errors: kNotFound if `key` is absent; kDataLoss if the stored block is corrupt.
+  virtual StatusOr<std::string> Get(Keyspace keyspace, std::string_view key) const = 0;
+
+  // Applies every mutation in `batch` or none of them.
+  // Errors: kUnavailable once a write has failed (the store stops accepting writes until
+  // reopened, because a failed fsync may have lost data); kResourceExhausted if the disk is
+  // full; kInternal otherwise.
+  virtual Status Commit(const WriteBatch& batch, const CommitOptions& options) = 0;
+
+  virtual std::unique_ptr<Iterator> NewIterator(Keyspace keyspace) const = 0;
+
+  // Compacts [begin, end) of `keyspace` down to the bottom level, so that deleted values leave
+  // the files. Empty bounds mean the whole keyspace.
+  virtual Status CompactRange(Keyspace keyspace, std::string_view begin,
+                              std::string_view end) = 0;
+
+  // Flushes memtables and closes; further calls fail with kUnavailable.
+  virtual Status Close() = 0;
+};
+
+}  // namespace archived::storage
