@@ -1,0 +1,78 @@
+// Cryptographic primitives on OpenSSL 3 (the only OpenSSL user in the tree): random bytes,
+// SHA-256, constant-time comparison, AES-256-GCM with 16-byte tags, and AES key wrap with
+// padding (RFC 5649) for envelope keys. Key material never appears in a Status message.
+// All functions are thread-safe; Sha256 objects are not (use one per thread).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "archived/base/status.h"
+
+namespace archived::crypto {
+
+inline constexpr std::size_t kKeyBytes = 32;    // AES-256
+inline constexpr std::size_t kNonceBytes = 12;  // GCM
+inline constexpr std::size_t kTagBytes = 16;    // GCM tags are always 16 bytes here
+inline constexpr std::size_t kSha256Bytes = 32;
+
+// A 256-bit secret key, wiped from memory when destroyed. Move-only.
+class SecretKey {
+ public:
+  // Errors: kInvalidArgument unless `bytes` is exactly kKeyBytes long.
+  static StatusOr<SecretKey> FromBytes(std::string_view bytes);
+  // Errors: kInternal if the system's random source fails.
+  static StatusOr<SecretKey> Generate();
+  SecretKey(SecretKey&& other) noexcept;
+  SecretKey& operator=(SecretKey&& other) noexcept;
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+  ~SecretKey();
+  std::string_view bytes() const { return bytes_; }
+
+ private:
+  SecretKey() = default;
+  std::string bytes_;
+};
+
+// Cryptographically secure random bytes. Errors: kInternal if the random source fails.
+StatusOr<std::string> RandomBytes(std::size_t count);
+
+// True if `a` and `b` are equal, in time independent of where they differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// Incremental SHA-256.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  // The 32-byte digest; the object must not be used afterwards.
+  std::string Finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+std::string Sha256Of(std::string_view data);
+
+// AES-256-GCM. Seal returns ciphertext || 16-byte tag.
+// Errors: kInvalidArgument for a nonce that is not kNonceBytes long; kInternal on OpenSSL
+// failure.
+StatusOr<std::string> SealAes256Gcm(const SecretKey& key, std::string_view nonce,
+                                    std::string_view plaintext, std::string_view associated_data);
+// Errors: kDataLoss when the input is shorter than a tag or fails authentication (wrong key,
+// nonce, associated data, or any changed byte); no plaintext is returned then.
+StatusOr<std::string> OpenAes256Gcm(const SecretKey& key, std::string_view nonce,
+                                    std::string_view sealed, std::string_view associated_data);
+
+// Wraps `key` under `kek` with AES-256 key wrap with padding (RFC 5649).
+StatusOr<std::string> WrapKey(const SecretKey& kek, const SecretKey& key);
+// Errors: kDataLoss if `wrapped` was not made by WrapKey under this `kek`.
+StatusOr<SecretKey> UnwrapKey(const SecretKey& kek, std::string_view wrapped);
+
+}  // namespace archived::crypto

@@ -1,0 +1,96 @@
+// Crypto primitives: a published AES-256-GCM vector (GCM spec test case 16), the tamper
+// matrix of RELIABILITY.md R6 at the primitive level, key wrap round trips and wrong KEKs.
+#include "archived/crypto/crypto.h"
+
+#include <gtest/gtest.h>
+
+#include "archived/base/bytes.h"
+#include "tests/testing/status_matchers.h"
+
+namespace archived::crypto {
+namespace {
+
+std::string Hex(std::string_view hex) { return *HexDecode(hex); }
+
+SecretKey Key(std::string_view hex) { return *SecretKey::FromBytes(Hex(hex)); }
+
+TEST(Aes256GcmTest, MatchesGcmSpecTestCase16) {
+  const SecretKey key = Key("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+  const std::string iv = Hex("cafebabefacedbaddecaf888");
+  const std::string plaintext = Hex(
+      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e24"
+      "49a6b525b16aedf5aa0de657ba637b39");
+  const std::string ad = Hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+  ASSERT_OK_AND_ASSIGN(const std::string sealed, SealAes256Gcm(key, iv, plaintext, ad));
+  EXPECT_EQ(HexEncode(sealed),
+            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b0"
+            "8b1056828838c5f61e6393ba7a0abcc9f662"
+            "76fc6ece0f4e1768cddf8853bb2d551b");
+  ASSERT_OK_AND_ASSIGN(const std::string opened, OpenAes256Gcm(key, iv, sealed, ad));
+  EXPECT_EQ(opened, plaintext);
+}
+
+TEST(Aes256GcmTest, EveryFlippedBitIsRejected) {
+  ASSERT_OK_AND_ASSIGN(const SecretKey key, SecretKey::Generate());
+  const std::string nonce(kNonceBytes, '\x07');
+  ASSERT_OK_AND_ASSIGN(const std::string sealed, SealAes256Gcm(key, nonce, "attack at dawn", "ad"));
+  for (std::size_t bit = 0; bit < sealed.size() * 8; ++bit) {
+    std::string bad = sealed;
+    bad[bit / 8] = static_cast<char>(bad[bit / 8] ^ (1 << (bit % 8)));
+    EXPECT_EQ(OpenAes256Gcm(key, nonce, bad, "ad").status().code(), StatusCode::kDataLoss) << bit;
+  }
+}
+
+TEST(Aes256GcmTest, TruncatedTagsWrongContextAndEmptyInputAreRejected) {
+  ASSERT_OK_AND_ASSIGN(const SecretKey key, SecretKey::Generate());
+  ASSERT_OK_AND_ASSIGN(const SecretKey other, SecretKey::Generate());
+  const std::string nonce(kNonceBytes, '\x01');
+  ASSERT_OK_AND_ASSIGN(const std::string sealed, SealAes256Gcm(key, nonce, "payload", "ad"));
+  for (const std::size_t tag : {1u, 4u, 8u, 12u}) {
+    const std::string cut = sealed.substr(0, sealed.size() - kTagBytes + tag);
+    EXPECT_FALSE(OpenAes256Gcm(key, nonce, cut, "ad").ok()) << tag;
+  }
+  EXPECT_EQ(OpenAes256Gcm(key, nonce, "", "ad").status().code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(OpenAes256Gcm(key, nonce, sealed, "other ad").ok());
+  EXPECT_FALSE(OpenAes256Gcm(other, nonce, sealed, "ad").ok());
+  EXPECT_FALSE(OpenAes256Gcm(key, std::string(kNonceBytes, '\x02'), sealed, "ad").ok());
+  EXPECT_EQ(SealAes256Gcm(key, "short", "x", "").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(KeyWrapTest, RoundTripsAndRefusesAWrongKek) {
+  ASSERT_OK_AND_ASSIGN(const SecretKey kek, SecretKey::Generate());
+  ASSERT_OK_AND_ASSIGN(const SecretKey other_kek, SecretKey::Generate());
+  ASSERT_OK_AND_ASSIGN(const SecretKey dek, SecretKey::Generate());
+  ASSERT_OK_AND_ASSIGN(const std::string wrapped, WrapKey(kek, dek));
+  EXPECT_EQ(wrapped.size(), 40u);
+  ASSERT_OK_AND_ASSIGN(const SecretKey unwrapped, UnwrapKey(kek, wrapped));
+  EXPECT_EQ(unwrapped.bytes(), dek.bytes());
+  EXPECT_EQ(UnwrapKey(other_kek, wrapped).status().code(), StatusCode::kDataLoss);
+  std::string tampered = wrapped;
+  tampered[5] ^= 1;
+  EXPECT_EQ(UnwrapKey(kek, tampered).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(UnwrapKey(kek, "short").status().code(), StatusCode::kDataLoss);
+}
+
+TEST(Sha256Test, KnownDigestsAndIncrementalUse) {
+  EXPECT_EQ(HexEncode(Sha256Of("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 hash;
+  hash.Update("ab");
+  hash.Update("c");
+  EXPECT_EQ(HexEncode(hash.Finish()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(CryptoTest, ConstantTimeEqualsAndRandomness) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+  ASSERT_OK_AND_ASSIGN(const std::string a, RandomBytes(32));
+  ASSERT_OK_AND_ASSIGN(const std::string b, RandomBytes(32));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(SecretKey::FromBytes("short").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace archived::crypto

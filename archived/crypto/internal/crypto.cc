@@ -1,0 +1,220 @@
+#include "archived/crypto/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "archived/base/status_macros.h"
+
+namespace archived::crypto {
+namespace {
+
+// The one translator from OpenSSL's error queue to Status. It drains the queue so that a
+// later, unrelated failure does not report this one.
+Status OpenSslError(std::string_view operation) {
+  std::string message(operation);
+  unsigned long code = 0;
+  bool first = true;
+  while ((code = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof(buf));
+    message += first ? ": " : "; ";
+    message += buf;
+    first = false;
+  }
+  return InternalError(message);
+}
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+unsigned char* MutableBytes(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+
+}  // namespace
+
+StatusOr<SecretKey> SecretKey::FromBytes(std::string_view bytes) {
+  if (bytes.size() != kKeyBytes) {
+    return InvalidArgumentError("a key must be 32 bytes");
+  }
+  SecretKey key;
+  key.bytes_.assign(bytes);
+  return key;
+}
+
+StatusOr<SecretKey> SecretKey::Generate() {
+  ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, RandomBytes(kKeyBytes));
+  auto key = FromBytes(bytes);
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return key;
+}
+
+SecretKey::SecretKey(SecretKey&& other) noexcept : bytes_(std::move(other.bytes_)) {
+  other.bytes_.clear();
+}
+
+SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
+  if (this != &other) {
+    OPENSSL_cleanse(bytes_.data(), bytes_.size());
+    bytes_ = std::move(other.bytes_);
+    other.bytes_.clear();
+  }
+  return *this;
+}
+
+SecretKey::~SecretKey() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
+
+StatusOr<std::string> RandomBytes(std::size_t count) {
+  std::string out(count, '\0');
+  if (count > 0 && RAND_bytes(MutableBytes(out), static_cast<int>(count)) != 1) {
+    return OpenSslError("generate random bytes");
+  }
+  return out;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+struct Sha256::State {
+  EVP_MD_CTX* ctx = nullptr;
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  state_->ctx = EVP_MD_CTX_new();
+  ARCHIVED_CHECK(state_->ctx != nullptr);
+  ARCHIVED_CHECK(EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr) == 1);
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(state_->ctx); }
+
+void Sha256::Update(std::string_view data) {
+  ARCHIVED_CHECK(EVP_DigestUpdate(state_->ctx, data.data(), data.size()) == 1);
+}
+
+std::string Sha256::Finish() {
+  std::string digest(kSha256Bytes, '\0');
+  unsigned int length = 0;
+  ARCHIVED_CHECK(EVP_DigestFinal_ex(state_->ctx, MutableBytes(digest), &length) == 1);
+  ARCHIVED_CHECK_EQ(length, kSha256Bytes);
+  return digest;
+}
+
+std::string Sha256Of(std::string_view data) {
+  Sha256 hash;
+  hash.Update(data);
+  return hash.Finish();
+}
+
+StatusOr<std::string> SealAes256Gcm(const SecretKey& key, std::string_view nonce,
+                                    std::string_view plaintext, std::string_view associated_data) {
+  if (nonce.size() != kNonceBytes) {
+    return InvalidArgumentError("a GCM nonce must be 12 bytes");
+  }
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int length = 0;
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key.bytes()), Bytes(nonce)) != 1 ||
+      (!associated_data.empty() &&
+       EVP_EncryptUpdate(ctx.get(), nullptr, &length, Bytes(associated_data),
+                         static_cast<int>(associated_data.size())) != 1)) {
+    return OpenSslError("seal with AES-256-GCM");
+  }
+  std::string out(plaintext.size() + kTagBytes, '\0');
+  int written = 0;
+  if ((!plaintext.empty() && EVP_EncryptUpdate(ctx.get(), MutableBytes(out), &written, Bytes(plaintext),
+                                               static_cast<int>(plaintext.size())) != 1) ||
+      EVP_EncryptFinal_ex(ctx.get(), MutableBytes(out) + written, &length) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
+                          MutableBytes(out) + plaintext.size()) <= 0) {
+    return OpenSslError("seal with AES-256-GCM");
+  }
+  ARCHIVED_CHECK_EQ(static_cast<std::size_t>(written + length), plaintext.size());
+  return out;
+}
+
+StatusOr<std::string> OpenAes256Gcm(const SecretKey& key, std::string_view nonce,
+                                    std::string_view sealed, std::string_view associated_data) {
+  if (nonce.size() != kNonceBytes) {
+    return InvalidArgumentError("a GCM nonce must be 12 bytes");
+  }
+  // The tag length is checked here, before OpenSSL sees it: OpenSSL 3.0 would accept a
+  // 1-byte tag.
+  if (sealed.size() < kTagBytes) {
+    return DataLossError("sealed data is shorter than its authentication tag");
+  }
+  const std::string_view ciphertext = sealed.substr(0, sealed.size() - kTagBytes);
+  std::string tag(sealed.substr(ciphertext.size()));
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int length = 0;
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key.bytes()), Bytes(nonce)) != 1 ||
+      (!associated_data.empty() &&
+       EVP_DecryptUpdate(ctx.get(), nullptr, &length, Bytes(associated_data),
+                         static_cast<int>(associated_data.size())) != 1)) {
+    return OpenSslError("open with AES-256-GCM");
+  }
+  std::string out(ciphertext.size(), '\0');
+  int written = 0;
+  if ((!ciphertext.empty() && EVP_DecryptUpdate(ctx.get(), MutableBytes(out), &written, Bytes(ciphertext),
+                                                static_cast<int>(ciphertext.size())) != 1) ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) <= 0) {
+    return OpenSslError("open with AES-256-GCM");
+  }
+  // EVP_DecryptFinal_ex returns 0, not a negative value, when the tag does not match.
+  if (EVP_DecryptFinal_ex(ctx.get(), MutableBytes(out) + written, &length) != 1) {
+    OPENSSL_cleanse(out.data(), out.size());
+    ERR_clear_error();
+    return DataLossError("authentication failed: the data, key or context does not match");
+  }
+  return out;
+}
+
+StatusOr<std::string> WrapKey(const SecretKey& kek, const SecretKey& key) {
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  // RFC 5649 output is the input rounded up to 8 bytes, plus 8.
+  std::string out(key.bytes().size() + 16, '\0');
+  int written = 0, length = 0;
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap_pad(), nullptr, Bytes(kek.bytes()), nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), MutableBytes(out), &written, Bytes(key.bytes()),
+                        static_cast<int>(key.bytes().size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), MutableBytes(out) + written, &length) != 1) {
+    return OpenSslError("wrap data key");
+  }
+  out.resize(static_cast<std::size_t>(written + length));
+  return out;
+}
+
+StatusOr<SecretKey> UnwrapKey(const SecretKey& kek, std::string_view wrapped) {
+  if (wrapped.size() < 16 || wrapped.size() > 64 || wrapped.size() % 8 != 0) {
+    return DataLossError("wrapped key has an impossible length");
+  }
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  std::string out(wrapped.size(), '\0');
+  int written = 0, length = 0;
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_wrap_pad(), nullptr, Bytes(kek.bytes()), nullptr) != 1) {
+    return OpenSslError("unwrap data key");
+  }
+  if (EVP_DecryptUpdate(ctx.get(), MutableBytes(out), &written, Bytes(wrapped),
+                        static_cast<int>(wrapped.size())) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), MutableBytes(out) + written, &length) != 1) {
+    OPENSSL_cleanse(out.data(), out.size());
+    ERR_clear_error();
+    return DataLossError("unwrap data key: integrity check failed (wrong master key or tampered)");
+  }
+  out.resize(static_cast<std::size_t>(written + length));
+  auto key = SecretKey::FromBytes(out);
+  OPENSSL_cleanse(out.data(), out.size());
+  if (!key.ok()) {
+    return DataLossError("unwrap data key: unwrapped key has the wrong length");
+  }
+  return key;
+}
+
+}  // namespace archived::crypto
