@@ -1,0 +1,96 @@
+#include "archived/audit/chain.h"
+
+#include "archived/base/bytes.h"
+#include "archived/base/status_macros.h"
+#include "archived/crypto/crypto.h"
+
+namespace archived::audit {
+namespace {
+
+constexpr std::string_view kDomain{"archived.audit.v1\0", 18};
+
+struct Decoded {
+  v1::AuditEvent event;
+  std::string hash;
+};
+
+StatusOr<Decoded> Decode(std::string_view key, std::string_view value) {
+  v1::AuditRecord record;
+  Decoded out;
+  const std::optional<std::uint64_t> seq = ReadBigEndian64(key);
+  if (!seq || key.size() != 8 || !record.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+      !out.event.ParseFromString(record.event()) || record.hash().size() != kHashBytes) {
+    return DataLossError("audit record is malformed");
+  }
+  if (out.event.seq() != *seq) {
+    return DataLossError("audit record " + std::to_string(*seq) + " carries seq " +
+                         std::to_string(out.event.seq()));
+  }
+  if (ChainHash(out.event.prev_hash(), record.event()) != record.hash()) {
+    return DataLossError("audit event " + std::to_string(*seq) + " does not match its hash");
+  }
+  out.hash = record.hash();
+  return out;
+}
+
+}  // namespace
+
+std::string AuditKey(std::uint64_t seq) {
+  std::string key;
+  AppendBigEndian64(key, seq);
+  return key;
+}
+
+std::string ChainHash(std::string_view prev_hash, std::string_view event_bytes) {
+  crypto::Sha256 hash;
+  hash.Update(kDomain);
+  hash.Update(prev_hash);
+  hash.Update(event_bytes);
+  return hash.Finish();
+}
+
+StatusOr<ChainHead> ReadHead(const storage::Store& store) {
+  auto it = store.NewIterator(storage::Keyspace::kAudit);
+  it->SeekToLast();
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  ChainHead head;
+  if (!it->Valid()) {
+    return head;
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(Decoded last, Decode(it->key(), it->value()));
+  head.seq = last.event.seq();
+  head.hash = last.hash;
+  return head;
+}
+
+StatusOr<v1::AuditVerification> VerifyChain(const storage::Store& store) {
+  v1::AuditVerification result;
+  ChainHead head;
+  auto it = store.NewIterator(storage::Keyspace::kAudit);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    StatusOr<Decoded> decoded = Decode(it->key(), it->value());
+    if (!decoded.ok()) {
+      result.set_problem(decoded.status().message());
+      break;
+    }
+    if (decoded->event.seq() != head.seq + 1) {
+      result.set_problem("audit chain has a gap: event " + std::to_string(decoded->event.seq()) +
+                         " follows " + std::to_string(head.seq));
+      break;
+    }
+    if (decoded->event.prev_hash() != head.hash) {
+      result.set_problem("audit event " + std::to_string(decoded->event.seq()) +
+                         " does not link to the event before it");
+      break;
+    }
+    head.seq = decoded->event.seq();
+    head.hash = decoded->hash;
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  result.set_ok(result.problem().empty());
+  result.set_events(head.seq);
+  result.set_head_hash(HexEncode(head.hash));
+  return result;
+}
+
+}  // namespace archived::audit

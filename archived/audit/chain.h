@@ -1,0 +1,40 @@
+// The audit chain's hashing and its verifier. Each event's hash is
+// SHA-256("archived.audit.v1\0" || prev_hash || serialized event), and the event itself
+// carries prev_hash and its seq, so editing, deleting, reordering or inserting an event
+// breaks the chain at that point. See FORMAT.md. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "archived/base/status.h"
+#include "archived/storage/store.h"
+#include "archived/v1/api.pb.h"
+#include "archived/v1/audit.pb.h"
+
+namespace archived::audit {
+
+inline constexpr std::size_t kHashBytes = 32;
+
+// The key of audit event `seq` in Keyspace::kAudit.
+std::string AuditKey(std::uint64_t seq);
+
+// The chain hash of `event_bytes` following `prev_hash`.
+std::string ChainHash(std::string_view prev_hash, std::string_view event_bytes);
+
+// The newest event's seq and hash; seq 0 and 32 zero bytes for an empty chain.
+struct ChainHead {
+  std::uint64_t seq = 0;
+  std::string hash = std::string(kHashBytes, '\0');
+};
+
+// Reads and checks the newest event (its hash and its own seq), without walking the chain.
+// Errors: kDataLoss if the newest record is malformed or its hash does not match.
+StatusOr<ChainHead> ReadHead(const storage::Store& store);
+
+// Walks the whole chain from seq 1 and checks every link. A broken chain is reported in the
+// result (ok=false, problem=…), not as an error. Errors: only storage read failures.
+StatusOr<v1::AuditVerification> VerifyChain(const storage::Store& store);
+
+}  // namespace archived::audit

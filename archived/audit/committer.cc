@@ -1,0 +1,253 @@
+#include "archived/audit/committer.h"
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "archived/base/bytes.h"
+#include "archived/base/status_macros.h"
+
+namespace archived::audit {
+namespace {
+
+std::string CounterKey(std::string_view name) { return "counter/" + std::string(name); }
+
+void SetTimestamp(google::protobuf::Timestamp* out, Timestamp t) {
+  const std::int64_t micros = ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int>(micros % 1000000) * 1000);
+}
+
+}  // namespace
+
+StatusOr<std::string> Transaction::Get(storage::Keyspace keyspace, std::string_view key) const {
+  const auto probe = std::make_pair(static_cast<int>(keyspace), std::string(key));
+  for (const Overlay* overlay : {&own_, &group_}) {
+    if (const auto it = overlay->find(probe); it != overlay->end()) {
+      if (!it->second) {
+        return NotFoundError("key not found");
+      }
+      return *it->second;
+    }
+  }
+  return store_.Get(keyspace, key);
+}
+
+void Transaction::Put(storage::Keyspace keyspace, std::string_view key, std::string_view value) {
+  batch_.Put(keyspace, key, value);
+  own_[{static_cast<int>(keyspace), std::string(key)}] = std::string(value);
+}
+
+void Transaction::Delete(storage::Keyspace keyspace, std::string_view key) {
+  batch_.Delete(keyspace, key);
+  own_[{static_cast<int>(keyspace), std::string(key)}] = std::nullopt;
+}
+
+void Transaction::DeleteRange(storage::Keyspace keyspace, std::string_view begin,
+                              std::string_view end) {
+  batch_.DeleteRange(keyspace, begin, end);
+}
+
+void Transaction::PutVault(std::string_view key, std::string_view value) {
+  vault_batch_.Put(storage::Keyspace::kKeys, key, value);
+}
+
+StatusOr<std::uint64_t> Transaction::NextCounter(std::string_view name) {
+  const std::string key = CounterKey(name);
+  std::uint64_t value = 0;
+  StatusOr<std::string> current = Get(storage::Keyspace::kMeta, key);
+  if (current.ok()) {
+    const std::optional<std::uint64_t> parsed = ReadBigEndian64(*current);
+    if (!parsed || current->size() != 8) {
+      return DataLossError("counter \"" + std::string(name) + "\" is malformed");
+    }
+    value = *parsed;
+  } else if (current.status().code() != StatusCode::kNotFound) {
+    return current.status();
+  }
+  std::string next;
+  AppendBigEndian64(next, value + 1);
+  Put(storage::Keyspace::kMeta, key, next);
+  return value + 1;
+}
+
+void Transaction::Audit(v1::AuditEvent event) { events_.push_back(std::move(event)); }
+
+struct Committer::Pending {
+  std::function<Status(Transaction&)> fn;
+  std::promise<Status> done;
+};
+
+struct Committer::State {
+  mutable std::mutex mu;
+  std::condition_variable wake;
+  std::deque<std::shared_ptr<Pending>> queue;
+  bool stopping = false;
+  bool failed = false;
+  ChainHead head;  // guarded by mu for readers; written only by the committer thread
+  CommitterStats stats;
+  std::thread thread;
+};
+
+Committer::Committer(const CommitterOptions& options, storage::Store* store,
+                     storage::Store* vault, const Clock& clock, ChainHead head)
+    : options_(options), store_(store), vault_(vault), clock_(clock),
+      state_(std::make_unique<State>()) {
+  state_->head = std::move(head);
+  state_->thread = std::thread([this] { Loop(); });
+}
+
+StatusOr<std::unique_ptr<Committer>> Committer::Open(const CommitterOptions& options,
+                                                     storage::Store* store,
+                                                     storage::Store* vault, const Clock& clock) {
+  ARCHIVED_CHECK(store != nullptr);
+  ARCHIVED_ASSIGN_OR_RETURN(ChainHead head, ReadHead(*store));
+  return std::unique_ptr<Committer>(new Committer(options, store, vault, clock, std::move(head)));
+}
+
+Committer::~Committer() { Stop(); }
+
+Status Committer::Run(std::function<Status(Transaction&)> fn) {
+  auto pending = std::make_shared<Pending>();
+  pending->fn = std::move(fn);
+  std::future<Status> done = pending->done.get_future();
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->failed) {
+      return UnavailableError("writes are stopped after a failed write; restart the daemon");
+    }
+    if (state_->stopping) {
+      return UnavailableError("the daemon is shutting down");
+    }
+    if (state_->queue.size() >= options_.max_queue_transactions) {
+      return ResourceExhaustedError("too many writes waiting; try again");
+    }
+    state_->queue.push_back(pending);
+  }
+  state_->wake.notify_one();
+  return done.get();
+}
+
+void Committer::Stop() {
+  {
+    std::lock_guard lock(state_->mu);
+    state_->stopping = true;
+  }
+  state_->wake.notify_one();
+  if (state_->thread.joinable()) {
+    state_->thread.join();
+  }
+}
+
+bool Committer::healthy() const {
+  std::lock_guard lock(state_->mu);
+  return !state_->failed;
+}
+
+CommitterStats Committer::stats() const {
+  std::lock_guard lock(state_->mu);
+  return state_->stats;
+}
+
+ChainHead Committer::head() const {
+  std::lock_guard lock(state_->mu);
+  return state_->head;
+}
+
+void Committer::Loop() {
+  for (;;) {
+    std::vector<std::shared_ptr<Pending>> group;
+    {
+      std::unique_lock lock(state_->mu);
+      state_->wake.wait(lock, [&] { return state_->stopping || !state_->queue.empty(); });
+      if (state_->queue.empty()) {
+        return;  // stopping, and everything queued has been committed
+      }
+      while (!state_->queue.empty() && group.size() < options_.max_group_transactions) {
+        group.push_back(std::move(state_->queue.front()));
+        state_->queue.pop_front();
+      }
+    }
+    CommitGroup(group);
+  }
+}
+
+void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
+  if (!healthy()) {
+    for (const auto& pending : group) {
+      pending->done.set_value(UnavailableError("writes are stopped after a failed write"));
+    }
+    return;
+  }
+  Transaction::Overlay overlay;
+  storage::WriteBatch batch, vault_batch;
+  std::vector<std::shared_ptr<Pending>> members;
+  ChainHead head = state_->head;
+  std::size_t taken = 0;
+  for (; taken < group.size(); ++taken) {
+    if (!members.empty() && batch.byte_size() >= options_.max_group_bytes) {
+      break;  // the rest go into the next group
+    }
+    Pending& pending = *group[taken];
+    Transaction txn(*store_, overlay, clock_.Now());
+    const Status status = pending.fn(txn);
+    if (!status.ok()) {
+      pending.done.set_value(status);
+      std::lock_guard lock(state_->mu);
+      ++state_->stats.failed_transactions;
+      continue;
+    }
+    for (v1::AuditEvent& event : txn.events_) {
+      event.set_seq(head.seq + 1);
+      SetTimestamp(event.mutable_time(), txn.now());
+      event.set_prev_hash(head.hash);
+      v1::AuditRecord record;
+      record.set_event(event.SerializeAsString());
+      record.set_hash(ChainHash(head.hash, record.event()));
+      txn.batch_.Put(storage::Keyspace::kAudit, AuditKey(event.seq()), record.SerializeAsString());
+      head.seq = event.seq();
+      head.hash = record.hash();
+    }
+    for (auto& [key, value] : txn.own_) {
+      overlay[key] = std::move(value);
+    }
+    batch.Append(std::move(txn.batch_));
+    vault_batch.Append(std::move(txn.vault_batch_));
+    members.push_back(group[taken]);
+  }
+  // Put back what did not fit, ahead of anything newer.
+  if (taken < group.size()) {
+    std::lock_guard lock(state_->mu);
+    state_->queue.insert(state_->queue.begin(), group.begin() + static_cast<std::ptrdiff_t>(taken), group.end());
+  }
+  if (members.empty()) {
+    return;
+  }
+  Status status;
+  if (!vault_batch.empty()) {
+    ARCHIVED_CHECK(vault_ != nullptr);
+    status = vault_->Commit(vault_batch, {.sync = true});
+  }
+  if (status.ok()) {
+    status = store_->Commit(batch, {.sync = true});
+  }
+  {
+    std::lock_guard lock(state_->mu);
+    if (status.ok()) {
+      state_->head = head;
+      state_->stats.transactions += members.size();
+      ++state_->stats.groups;
+    } else {
+      state_->failed = true;
+      state_->stats.failed_transactions += members.size();
+      status = UnavailableError("commit failed; writes are stopped: " + status.message());
+    }
+  }
+  for (const auto& member : members) {
+    member->done.set_value(status);
+  }
+}
+
+}  // namespace archived::audit

@@ -1,0 +1,203 @@
+// The single committer: group commit under concurrency, serializable read-your-group-writes,
+// gap-free counters, the audit chain and its verifier's tamper detection, and the fail-stop
+// rule after a failed write. Uses MemoryStore (and a store whose commits fail on demand).
+#include "archived/audit/committer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "archived/storage/memory_store.h"
+#include "tests/testing/status_matchers.h"
+
+namespace archived::audit {
+namespace {
+
+using storage::Keyspace;
+
+// A Store that forwards to MemoryStore but fails commits once told to.
+class FlakyStore final : public storage::Store {
+ public:
+  StatusOr<std::string> Get(Keyspace k, std::string_view key) const override { return inner_->Get(k, key); }
+  Status Commit(const storage::WriteBatch& b, const storage::CommitOptions& o) override {
+    ++commits;
+    if (fail.load()) {
+      return InternalError("injected fsync failure");
+    }
+    return inner_->Commit(b, o);
+  }
+  std::unique_ptr<storage::Iterator> NewIterator(Keyspace k) const override { return inner_->NewIterator(k); }
+  Status CompactRange(Keyspace, std::string_view, std::string_view) override { return OkStatus(); }
+  Status Close() override { return OkStatus(); }
+  std::atomic<bool> fail{false};
+  std::atomic<int> commits{0};
+
+ private:
+  std::unique_ptr<storage::Store> inner_ = storage::NewMemoryStore();
+};
+
+v1::AuditEvent Event(std::string action) {
+  v1::AuditEvent e;
+  e.set_actor("tester");
+  e.set_action(std::move(action));
+  return e;
+}
+
+TEST(CommitterTest, ConcurrentTransactionsShareGroupsAndChainVerifies) {
+  FlakyStore store;
+  FakeClock clock(FromUnixMicros(1'700'000'000'000'000));
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, nullptr, clock));
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        EXPECT_OK(committer->Run([&](Transaction& txn) {
+          txn.Put(Keyspace::kDocuments, std::to_string(t) + "/" + std::to_string(i), "x");
+          txn.Audit(Event("test.write"));
+          return OkStatus();
+        }));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const CommitterStats stats = committer->stats();
+  EXPECT_EQ(stats.transactions, kThreads * kPerThread);
+  EXPECT_LT(stats.groups, stats.transactions) << "no group commit happened";
+  ASSERT_OK_AND_ASSIGN(const v1::AuditVerification v, VerifyChain(store));
+  EXPECT_TRUE(v.ok()) << v.problem();
+  EXPECT_EQ(v.events(), kThreads * kPerThread);
+  EXPECT_EQ(committer->head().seq, v.events());
+}
+
+TEST(CommitterTest, CountersAreGapFreeWhenATransactionFails) {
+  auto store = storage::NewMemoryStore();
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), nullptr, SystemClock::Get()));
+  std::vector<std::uint64_t> seen;
+  for (int i = 0; i < 6; ++i) {
+    const Status s = committer->Run([&](Transaction& txn) -> Status {
+      StatusOr<std::uint64_t> n = txn.NextCounter("seq");
+      if (!n.ok()) return n.status();
+      if (i % 2 == 1) return FailedPreconditionError("refused");
+      seen.push_back(*n);
+      return OkStatus();
+    });
+    EXPECT_EQ(s.ok(), i % 2 == 0);
+  }
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3}));
+}
+
+TEST(CommitterTest, TransactionsSeeEarlierWritesOfTheirGroup) {
+  auto store = storage::NewMemoryStore();
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), nullptr, SystemClock::Get()));
+  // Increment one value from many threads; lost updates would show as a smaller total.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        EXPECT_OK(committer->Run([](Transaction& txn) -> Status {
+          StatusOr<std::string> v = txn.Get(Keyspace::kMeta, "n");
+          const int n = v.ok() ? std::stoi(*v) : 0;
+          txn.Put(Keyspace::kMeta, "n", std::to_string(n + 1));
+          return OkStatus();
+        }));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(*store->Get(Keyspace::kMeta, "n"), "400");
+}
+
+TEST(CommitterTest, AFailedWriteStopsAllLaterWrites) {
+  FlakyStore store;
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, nullptr, SystemClock::Get()));
+  ASSERT_OK(committer->Run([](Transaction& txn) { txn.Put(Keyspace::kMeta, "a", "1"); return OkStatus(); }));
+  store.fail = true;
+  EXPECT_EQ(committer->Run([](Transaction& txn) { txn.Put(Keyspace::kMeta, "b", "1"); return OkStatus(); }).code(),
+            StatusCode::kUnavailable);
+  store.fail = false;  // even if the disk "recovers", nothing more is acknowledged
+  EXPECT_EQ(committer->Run([](Transaction&) { return OkStatus(); }).code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(committer->healthy());
+  EXPECT_FALSE(store.Get(Keyspace::kMeta, "b").ok());
+}
+
+TEST(CommitterTest, VaultWritesAreCommittedFirst) {
+  auto store = storage::NewMemoryStore();
+  auto vault = storage::NewMemoryStore();
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), vault.get(), SystemClock::Get()));
+  ASSERT_OK(committer->Run([](Transaction& txn) {
+    txn.PutVault("key-id", "wrapped");
+    txn.Put(Keyspace::kVersions, "v", "uses key-id");
+    return OkStatus();
+  }));
+  EXPECT_EQ(*vault->Get(Keyspace::kKeys, "key-id"), "wrapped");
+}
+
+class AuditTamperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto committer = *Committer::Open({}, store_.get(), nullptr, SystemClock::Get());
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_OK(committer->Run([i](Transaction& txn) {
+        txn.Audit(Event("event." + std::to_string(i)));
+        return OkStatus();
+      }));
+    }
+  }
+  std::string Record(std::uint64_t seq) { return *store_->Get(Keyspace::kAudit, AuditKey(seq)); }
+  void Put(std::uint64_t seq, const std::string& value) {
+    storage::WriteBatch b;
+    b.Put(Keyspace::kAudit, AuditKey(seq), value);
+    ASSERT_OK(store_->Commit(b, {}));
+  }
+  std::string Verify() { return VerifyChain(*store_)->problem(); }
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
+};
+
+TEST_F(AuditTamperTest, CleanChainVerifies) { EXPECT_EQ(Verify(), ""); }
+
+TEST_F(AuditTamperTest, EditedEventIsDetected) {
+  v1::AuditRecord record;
+  ASSERT_TRUE(record.ParseFromString(Record(3)));
+  v1::AuditEvent event;
+  ASSERT_TRUE(event.ParseFromString(record.event()));
+  event.set_actor("mallory");
+  record.set_event(event.SerializeAsString());
+  Put(3, record.SerializeAsString());
+  EXPECT_NE(Verify(), "");
+}
+
+TEST_F(AuditTamperTest, EditedEventWithRecomputedHashBreaksTheNextLink) {
+  v1::AuditRecord record;
+  ASSERT_TRUE(record.ParseFromString(Record(3)));
+  v1::AuditEvent event;
+  ASSERT_TRUE(event.ParseFromString(record.event()));
+  event.set_detail("rewritten");
+  record.set_event(event.SerializeAsString());
+  record.set_hash(ChainHash(event.prev_hash(), record.event()));
+  Put(3, record.SerializeAsString());
+  EXPECT_NE(Verify().find("event 4 does not link"), std::string::npos) << Verify();
+}
+
+TEST_F(AuditTamperTest, DeletedAndSwappedEventsAreDetected) {
+  const std::string two = Record(2), three = Record(3);
+  Put(2, three);
+  EXPECT_NE(Verify(), "");
+  Put(2, two);
+  EXPECT_EQ(Verify(), "");
+  storage::WriteBatch b;
+  b.Delete(Keyspace::kAudit, AuditKey(2));
+  ASSERT_OK(store_->Commit(b, {}));
+  EXPECT_NE(Verify().find("gap"), std::string::npos);
+}
+
+TEST_F(AuditTamperTest, ReadHeadRejectsATamperedNewestEvent) {
+  std::string five = Record(5);
+  five[five.size() - 1] ^= 1;
+  Put(5, five);
+  EXPECT_EQ(ReadHead(*store_).status().code(), StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace archived::audit
