@@ -7,10 +7,12 @@
 #define ARCHIVED_STATUS_CONCAT(a, b) ARCHIVED_STATUS_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function unless it is OK.
-#define ARCHIVED_RETURN_IF_ERROR(expr)                  \
-  do {                                                  \
-    ::archived::Status archived_status_ = (expr);       \
-    if (!archived_status_.ok()) return archived_status_; \
+#define ARCHIVED_RETURN_IF_ERROR(expr) \
+  ARCHIVED_RETURN_IF_ERROR_IMPL(ARCHIVED_STATUS_CONCAT(archived_status_, __COUNTER__), expr)
+#define ARCHIVED_RETURN_IF_ERROR_IMPL(status, expr) \
+  do {                                              \
+    ::archived::Status status = (expr);             \
+    if (!status.ok()) return status;                \
   } while (false)
 
 // Evaluates `rexpr` (a StatusOr); returns its Status on error, else moves the value into `lhs`.

@@ -1,0 +1,13 @@
+// Text validation helpers shared by every module that accepts user strings. Pure; thread-safe.
+#pragma once
+
+#include <string_view>
+
+namespace archived {
+
+// True if `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+// True if `text` contains a C0 control character or DEL (tab excepted when allow_tab).
+bool HasControlCharacters(std::string_view text, bool allow_tab = false);
+
+}  // namespace archived

@@ -1,0 +1,33 @@
+// UTF-8 validation on Chinese text and the classic malformed sequences.
+#include "archived/base/text.h"
+
+#include <gtest/gtest.h>
+
+namespace archived {
+namespace {
+
+TEST(TextTest, ValidUtf8) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("会议纪要.docx"));
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x93\x84"));  // U+1F4C4
+}
+
+TEST(TextTest, InvalidUtf8) {
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe4\xbc"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("ok\x80"));
+}
+
+TEST(TextTest, ControlCharacters) {
+  EXPECT_TRUE(HasControlCharacters("a\nb"));
+  EXPECT_FALSE(HasControlCharacters("a\tb", /*allow_tab=*/true));
+  EXPECT_TRUE(HasControlCharacters("a\x7f"));
+  EXPECT_FALSE(HasControlCharacters("档号"));
+}
+
+}  // namespace
+}  // namespace archived

@@ -1,0 +1,532 @@
+#include "archived/catalog/catalog.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "archived/base/bytes.h"
+#include "archived/base/status_macros.h"
+#include "archived/base/text.h"
+#include "archived/catalog/file_plan.h"
+#include "archived/catalog/internal/keys.h"
+#include "archived/crypto/chunk_seal.h"
+
+namespace archived::catalog {
+namespace {
+
+using storage::Keyspace;
+namespace keys = internal;
+
+constexpr std::string_view kFormatKey = "format_version";
+constexpr std::string_view kFilingCounter = "filing";
+constexpr std::string_view kIndexQueueCounter = "index_queue";
+
+void SetTimestamp(google::protobuf::Timestamp* out, Timestamp t) {
+  const std::int64_t micros = ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int>(micros % 1000000) * 1000);
+}
+
+template <typename Message>
+StatusOr<Message> Parse(const std::string& bytes, std::string_view what) {
+  Message message;
+  if (!message.ParseFromString(bytes)) {
+    return DataLossError(std::string(what) + " record is malformed");
+  }
+  return message;
+}
+
+Status ValidateDate(std::string_view date) {
+  if (date.empty()) {
+    return OkStatus();
+  }
+  unsigned y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (date.size() != 10 || std::sscanf(std::string(date).c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+      date[4] != '-' || date[7] != '-') {
+    return InvalidArgumentError("date: use YYYY-MM-DD");
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m),
+                                        std::chrono::day(d)};
+  if (!ymd.ok() || y < 1000) {
+    return InvalidArgumentError("date: not a calendar date");
+  }
+  return OkStatus();
+}
+
+Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes) {
+  if (value.size() > max_bytes) {
+    return InvalidArgumentError(std::string(field) + ": longer than " + std::to_string(max_bytes) +
+                                " bytes");
+  }
+  if (!IsValidUtf8(value)) {
+    return InvalidArgumentError(std::string(field) + ": not valid UTF-8");
+  }
+  if (HasControlCharacters(value, /*allow_tab=*/true)) {
+    return InvalidArgumentError(std::string(field) + ": contains control characters");
+  }
+  return OkStatus();
+}
+
+// A filename as stored: the last path component only, so that no download can be steered
+// into another directory.
+std::string BaseName(std::string_view name) {
+  const std::size_t slash = name.find_last_of("/\\");
+  return std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
+}
+
+Status ValidateMimeType(std::string_view mime) {
+  const std::size_t slash = mime.find('/');
+  if (mime.size() > 255 || slash == std::string_view::npos || slash == 0 || slash + 1 == mime.size()) {
+    return InvalidArgumentError("mime_type: use type/subtype");
+  }
+  for (const char c : mime) {
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') {
+      return InvalidArgumentError("mime_type: contains characters not allowed in a media type");
+    }
+  }
+  return OkStatus();
+}
+
+// Checks and normalizes the content-related fields shared by documents and versions.
+Status NormalizeContentFields(v1::FileMetadata& m) {
+  m.set_filename(BaseName(m.filename()));
+  ARCHIVED_RETURN_IF_ERROR(ValidateText("filename", m.filename(), 255));
+  if (m.mime_type().empty()) {
+    m.set_mime_type("application/octet-stream");
+  }
+  // Parameters such as "; charset=utf-8" are kept; only the type/subtype part is checked.
+  const std::string base = m.mime_type().substr(0, m.mime_type().find(';'));
+  return ValidateMimeType(base);
+}
+
+void FillVersion(v1::Version& version, std::string_view id, std::uint32_t number,
+                 const SealedContent& sealed, const v1::FileMetadata& m, const audit::Actor& actor,
+                 Timestamp now) {
+  version.set_document_id(std::string(id));
+  version.set_version(number);
+  version.set_size(sealed.size);
+  version.set_sha256(HexEncode(sealed.sha256));
+  version.set_mime_type(m.mime_type());
+  version.set_filename(m.filename());
+  SetTimestamp(version.mutable_created_time(), now);
+  version.set_author(actor.name);
+  version.set_stored_bytes(sealed.stored_bytes);
+  v1::ContentRef* ref = version.mutable_content();
+  ref->set_content_id(sealed.content_id);
+  ref->set_chunk_bytes(sealed.chunk_bytes);
+  ref->set_chunk_count(sealed.chunk_count);
+  ref->set_seal_format(crypto::kChunkSealFormat);
+}
+
+// Writes a version and everything that points at it: the content owner index, the full-text
+// outbox entry, the wrapped key, and the end of its pending-upload record.
+Status PutVersion(audit::Transaction& txn, const v1::Version& version, const SealedContent& sealed) {
+  const std::string ref = keys::VersionRef(version.document_id(), version.version());
+  txn.Put(Keyspace::kVersions, keys::VersionKey(version.document_id(), version.version()),
+          version.SerializeAsString());
+  txn.Put(Keyspace::kIndexes, keys::ContentOwnerKey(sealed.content_id), ref);
+  txn.Delete(Keyspace::kUploads, sealed.content_id);
+  txn.PutVault(sealed.content_id, sealed.wrapped_key);
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t queue_seq, txn.NextCounter(kIndexQueueCounter));
+  txn.Put(Keyspace::kIndexQueue, keys::IndexQueueKey(queue_seq), ref);
+  return OkStatus();
+}
+
+v1::FileResponse MakeFileResponse(const v1::Document& doc, const v1::Version& version) {
+  v1::FileResponse out;
+  out.set_id(doc.id());
+  out.set_reference_code(doc.reference_code());
+  out.set_version(version.version());
+  out.set_sha256(version.sha256());
+  out.set_size(version.size());
+  out.set_mime_type(version.mime_type());
+  out.set_filename(version.filename());
+  out.set_title(doc.title());
+  out.set_category(doc.category());
+  return out;
+}
+
+v1::AuditEvent Event(const audit::Actor& actor, std::string action, std::string object_id,
+                     std::string detail) {
+  v1::AuditEvent event;
+  event.set_actor(actor.name);
+  event.set_request_id(actor.request_id);
+  event.set_action(std::move(action));
+  event.set_object_id(std::move(object_id));
+  event.set_detail(std::move(detail));
+  return event;
+}
+
+}  // namespace
+
+Status CatalogOptions::Validate() const {
+  ARCHIVED_RETURN_IF_ERROR(ValidateFonds(fonds));
+  ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(default_category).Annotate("default_category"));
+  if (default_page_size == 0 || default_page_size > max_page_size) {
+    return InvalidArgumentError("default_page_size must be between 1 and max_page_size");
+  }
+  return content.Validate();
+}
+
+StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const CatalogOptions& options,
+                                                 storage::Store* store, storage::Store* vault,
+                                                 const crypto::SecretKey* master_key,
+                                                 audit::Committer* committer, const Clock& clock) {
+  ARCHIVED_RETURN_IF_ERROR(options.Validate());
+  auto catalog = std::unique_ptr<Catalog>(new Catalog(options, store, vault, master_key, committer, clock));
+  ARCHIVED_RETURN_IF_ERROR(catalog->InitializeOrCheckFormat());
+  ARCHIVED_RETURN_IF_ERROR(catalog->SweepOrphans().status());
+  return catalog;
+}
+
+Status Catalog::InitializeOrCheckFormat() {
+  StatusOr<std::string> format = store_->Get(Keyspace::kMeta, kFormatKey);
+  if (format.ok()) {
+    const int version = std::atoi(format->c_str());
+    if (version > kFormatVersion) {
+      return FailedPreconditionError("the data directory has format version " + *format +
+                                     ", newer than this build reads (" +
+                                     std::to_string(kFormatVersion) + "); upgrade archived");
+    }
+    if (version < 1) {
+      return DataLossError("the data directory has a malformed format version");
+    }
+    return OkStatus();
+  }
+  if (format.status().code() != StatusCode::kNotFound) {
+    return format.status();
+  }
+  std::vector<v1::Category> plan = options_.initial_file_plan.empty() ? DefaultFilePlan()
+                                                                       : options_.initial_file_plan;
+  for (const v1::Category& category : plan) {
+    ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(category.code()));
+  }
+  return committer_->Run([&](audit::Transaction& txn) -> Status {
+    txn.Put(Keyspace::kMeta, kFormatKey, std::to_string(kFormatVersion));
+    for (const v1::Category& category : plan) {
+      txn.Put(Keyspace::kCategories, category.code(), category.SerializeAsString());
+    }
+    txn.Audit(Event({.name = "system"}, "archive.create", "",
+                    "fonds=" + options_.fonds + " format=" + std::to_string(kFormatVersion) +
+                        " categories=" + std::to_string(plan.size())));
+    return OkStatus();
+  });
+}
+
+StatusOr<std::unique_ptr<ContentWriter>> Catalog::BeginContent() {
+  return ContentWriter::Begin(options_.content, store_, *master_key_, clock_);
+}
+
+StatusOr<v1::FileResponse> Catalog::FileDocument(const audit::Actor& actor,
+                                                 const v1::FileMetadata& metadata,
+                                                 ContentWriter& content) {
+  v1::FileMetadata m = metadata;
+  ARCHIVED_RETURN_IF_ERROR(NormalizeContentFields(m));
+  if (m.title().empty()) {
+    m.set_title(m.filename());
+  }
+  if (m.title().empty()) {
+    return InvalidArgumentError("title: required (or give a filename)");
+  }
+  if (m.category().empty()) {
+    m.set_category(options_.default_category);
+  }
+  ARCHIVED_RETURN_IF_ERROR(ValidateText("title", m.title(), options_.max_title_bytes));
+  ARCHIVED_RETURN_IF_ERROR(ValidateText("author", m.author(), 200));
+  ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(m.category()));
+  ARCHIVED_RETURN_IF_ERROR(ValidateDate(m.date()));
+  if (static_cast<std::size_t>(m.tags_size()) > options_.max_tags) {
+    return InvalidArgumentError("tags: more than " + std::to_string(options_.max_tags));
+  }
+  for (const std::string& tag : m.tags()) {
+    ARCHIVED_RETURN_IF_ERROR(ValidateText("tags", tag, options_.max_tag_bytes));
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const SealedContent sealed, content.Finish());
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string raw_id, crypto::RandomBytes(12));
+  const std::string id = HexEncode(raw_id);
+
+  v1::Document doc;
+  v1::Version version;
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    StatusOr<std::string> category_bytes = txn.Get(Keyspace::kCategories, m.category());
+    if (!category_bytes.ok()) {
+      return category_bytes.status().code() == StatusCode::kNotFound
+                 ? NotFoundError("category: \"" + m.category() + "\" is not in the file plan")
+                 : category_bytes.status();
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::Category category, Parse<v1::Category>(*category_bytes, "category"));
+    const int year = m.date().empty() ? UtcYear(txn.now()) : std::atoi(m.date().substr(0, 4).c_str());
+    const std::string ref_counter = "ref/" + options_.fonds + "/" + std::to_string(year) + "/" +
+                                    std::string(RetentionCode(category.retention_class())) + "/" + m.category();
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t ref_seq, txn.NextCounter(ref_counter));
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t filing_seq, txn.NextCounter(kFilingCounter));
+    doc.set_id(id);
+    doc.set_reference_code(FormatReferenceCode(options_.fonds, year, category.retention_class(),
+                                               m.category(), ref_seq));
+    doc.set_title(m.title());
+    doc.set_category(m.category());
+    doc.set_author(m.author());
+    doc.set_date(m.date());
+    *doc.mutable_tags() = m.tags();
+    SetTimestamp(doc.mutable_filed_time(), txn.now());
+    SetTimestamp(doc.mutable_modified_time(), txn.now());
+    doc.set_latest_version(1);
+    doc.set_filed_by(actor.name);
+    doc.set_filing_seq(filing_seq);
+    doc.set_state(v1::DOCUMENT_STATE_ACTIVE);
+    FillVersion(version, id, 1, sealed, m, actor, txn.now());
+
+    txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
+    txn.Put(Keyspace::kIndexes, keys::FilingOrderKey(filing_seq), id);
+    txn.Put(Keyspace::kIndexes, keys::CategoryOrderKey(doc.category(), filing_seq), id);
+    txn.Put(Keyspace::kIndexes, keys::ReferenceCodeKey(doc.reference_code()), id);
+    ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, version, sealed));
+    txn.Audit(Event(actor, "document.file", id,
+                    "reference_code=" + doc.reference_code() + " version=1 size=" +
+                        std::to_string(sealed.size) + " sha256=" + version.sha256()));
+    return OkStatus();
+  }));
+  content.MarkCommitted();
+  return MakeFileResponse(doc, version);
+}
+
+StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::string_view id,
+                                               const v1::FileMetadata& metadata,
+                                               ContentWriter& content) {
+  v1::FileMetadata m = metadata;
+  ARCHIVED_RETURN_IF_ERROR(NormalizeContentFields(m));
+  ARCHIVED_RETURN_IF_ERROR(LoadDocument(id).status());  // fail before sealing the last chunk
+  ARCHIVED_ASSIGN_OR_RETURN(const SealedContent sealed, content.Finish());
+  v1::Document doc;
+  v1::Version version;
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    StatusOr<std::string> bytes = txn.Get(Keyspace::kDocuments, id);
+    if (!bytes.ok()) {
+      return bytes.status().code() == StatusCode::kNotFound
+                 ? NotFoundError("document \"" + std::string(id) + "\" not found")
+                 : bytes.status();
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(doc, Parse<v1::Document>(*bytes, "document"));
+    const std::uint32_t number = doc.latest_version() + 1;
+    if (m.filename().empty()) {
+      // A new version without a name keeps the name of the one before it.
+      ARCHIVED_ASSIGN_OR_RETURN(std::string previous_bytes,
+                                txn.Get(Keyspace::kVersions, keys::VersionKey(id, doc.latest_version())));
+      ARCHIVED_ASSIGN_OR_RETURN(const v1::Version previous, Parse<v1::Version>(previous_bytes, "version"));
+      m.set_filename(previous.filename());
+    }
+    FillVersion(version, id, number, sealed, m, actor, txn.now());
+    doc.set_latest_version(number);
+    SetTimestamp(doc.mutable_modified_time(), txn.now());
+    txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
+    ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, version, sealed));
+    txn.Audit(Event(actor, "document.version", std::string(id),
+                    "reference_code=" + doc.reference_code() + " version=" + std::to_string(number) +
+                        " size=" + std::to_string(sealed.size) + " sha256=" + version.sha256()));
+    return OkStatus();
+  }));
+  content.MarkCommitted();
+  return MakeFileResponse(doc, version);
+}
+
+StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::string_view id,
+                                               const v1::DocumentPatch& patch, bool tags_present) {
+  if (patch.has_title()) {
+    if (patch.title().empty()) return InvalidArgumentError("title: must not be empty");
+    ARCHIVED_RETURN_IF_ERROR(ValidateText("title", patch.title(), options_.max_title_bytes));
+  }
+  if (patch.has_author()) ARCHIVED_RETURN_IF_ERROR(ValidateText("author", patch.author(), 200));
+  if (patch.has_date()) ARCHIVED_RETURN_IF_ERROR(ValidateDate(patch.date()));
+  if (patch.has_category()) ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(patch.category()));
+  if (tags_present) {
+    if (static_cast<std::size_t>(patch.tags_size()) > options_.max_tags) {
+      return InvalidArgumentError("tags: more than " + std::to_string(options_.max_tags));
+    }
+    for (const std::string& tag : patch.tags()) {
+      ARCHIVED_RETURN_IF_ERROR(ValidateText("tags", tag, options_.max_tag_bytes));
+    }
+  }
+  v1::Document doc;
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    StatusOr<std::string> bytes = txn.Get(Keyspace::kDocuments, id);
+    if (!bytes.ok()) {
+      return bytes.status().code() == StatusCode::kNotFound
+                 ? NotFoundError("document \"" + std::string(id) + "\" not found")
+                 : bytes.status();
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(doc, Parse<v1::Document>(*bytes, "document"));
+    std::string changes;
+    const auto note = [&](std::string_view field, const std::string& before, const std::string& after) {
+      if (before != after) {
+        changes += (changes.empty() ? "" : " ") + std::string(field) + ": \"" + before + "\" -> \"" + after + "\"";
+      }
+    };
+    if (patch.has_title()) { note("title", doc.title(), patch.title()); doc.set_title(patch.title()); }
+    if (patch.has_author()) { note("author", doc.author(), patch.author()); doc.set_author(patch.author()); }
+    if (patch.has_date()) { note("date", doc.date(), patch.date()); doc.set_date(patch.date()); }
+    if (tags_present) {
+      auto join = [](const auto& tags) {
+        std::string out;
+        for (const std::string& t : tags) out += (out.empty() ? "" : ",") + t;
+        return out;
+      };
+      note("tags", join(doc.tags()), join(patch.tags()));
+      *doc.mutable_tags() = patch.tags();
+    }
+    if (patch.has_category() && patch.category() != doc.category()) {
+      StatusOr<std::string> exists = txn.Get(Keyspace::kCategories, patch.category());
+      if (!exists.ok()) {
+        return NotFoundError("category: \"" + patch.category() + "\" is not in the file plan");
+      }
+      txn.Delete(Keyspace::kIndexes, keys::CategoryOrderKey(doc.category(), doc.filing_seq()));
+      txn.Put(Keyspace::kIndexes, keys::CategoryOrderKey(patch.category(), doc.filing_seq()), doc.id());
+      note("category", doc.category(), patch.category());
+      doc.set_category(patch.category());
+    }
+    if (changes.empty()) {
+      return OkStatus();  // nothing changed: no write, no audit event
+    }
+    SetTimestamp(doc.mutable_modified_time(), txn.now());
+    txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
+    txn.Audit(Event(actor, "document.update", std::string(id), changes));
+    return OkStatus();
+  }));
+  return doc;
+}
+
+StatusOr<v1::Document> Catalog::LoadDocument(std::string_view id) const {
+  StatusOr<std::string> bytes = store_->Get(Keyspace::kDocuments, id);
+  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
+    // Not an id: perhaps a reference code.
+    StatusOr<std::string> by_code = store_->Get(Keyspace::kIndexes, keys::ReferenceCodeKey(id));
+    if (by_code.ok()) {
+      bytes = store_->Get(Keyspace::kDocuments, *by_code);
+    }
+  }
+  if (!bytes.ok()) {
+    return bytes.status().code() == StatusCode::kNotFound
+               ? NotFoundError("document \"" + std::string(id) + "\" not found")
+               : bytes.status();
+  }
+  return Parse<v1::Document>(*bytes, "document");
+}
+
+StatusOr<v1::Document> Catalog::GetDocument(std::string_view id) const { return LoadDocument(id); }
+
+StatusOr<std::vector<v1::Version>> Catalog::ListVersions(std::string_view id) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, LoadDocument(id));
+  std::vector<v1::Version> versions;
+  const std::string prefix = keys::VersionPrefix(doc.id());
+  auto it = store_->NewIterator(Keyspace::kVersions);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(v1::Version version, Parse<v1::Version>(std::string(it->value()), "version"));
+    versions.push_back(std::move(version));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return versions;
+}
+
+StatusOr<v1::Version> Catalog::GetVersion(std::string_view id, std::uint32_t version) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, LoadDocument(id));
+  const std::uint32_t number = version == 0 ? doc.latest_version() : version;
+  StatusOr<std::string> bytes = store_->Get(Keyspace::kVersions, keys::VersionKey(doc.id(), number));
+  if (!bytes.ok()) {
+    return bytes.status().code() == StatusCode::kNotFound
+               ? NotFoundError("document \"" + doc.id() + "\" has no version " + std::to_string(number))
+               : bytes.status();
+  }
+  return Parse<v1::Version>(*bytes, "version");
+}
+
+StatusOr<std::unique_ptr<ContentReader>> Catalog::OpenContent(const v1::Version& version) const {
+  return ContentReader::Open(*store_, *vault_, *master_key_, version);
+}
+
+StatusOr<v1::DocumentList> Catalog::ListDocuments(std::string_view category, std::size_t limit,
+                                                  std::string_view cursor) const {
+  if (limit == 0) {
+    limit = options_.default_page_size;
+  }
+  if (limit > options_.max_page_size) {
+    return InvalidArgumentError("limit: at most " + std::to_string(options_.max_page_size));
+  }
+  if (!category.empty()) {
+    ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(category));
+  }
+  const std::string prefix = category.empty() ? std::string("t") : keys::CategoryOrderPrefix(category);
+  std::string start = prefix;
+  if (cursor.empty()) {
+    start.append(8, '\xff');
+  } else {
+    const std::optional<std::string> raw = HexDecode(cursor);
+    if (!raw || raw->size() != 8) {
+      return InvalidArgumentError("cursor: not a cursor this server gave out");
+    }
+    const std::uint64_t seq = *ReadBigEndian64(*raw);
+    if (seq == 0) {
+      return v1::DocumentList();
+    }
+    AppendBigEndian64(start, seq - 1);
+  }
+  v1::DocumentList out;
+  std::uint64_t last_seq = 0;
+  auto it = store_->NewIterator(Keyspace::kIndexes);
+  for (it->SeekForPrev(start); it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    if (static_cast<std::size_t>(out.documents_size()) == limit) {
+      std::string raw;
+      AppendBigEndian64(raw, last_seq);
+      out.set_next_cursor(HexEncode(raw));
+      break;
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, store_->Get(Keyspace::kDocuments, it->value()));
+    ARCHIVED_ASSIGN_OR_RETURN(*out.add_documents(), Parse<v1::Document>(bytes, "document"));
+    last_seq = *ReadBigEndian64(it->key().substr(prefix.size()));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+StatusOr<v1::CategoryList> Catalog::ListCategories() const {
+  v1::CategoryList out;
+  auto it = store_->NewIterator(Keyspace::kCategories);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(*out.add_categories(), Parse<v1::Category>(std::string(it->value()), "category"));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+StatusOr<std::size_t> Catalog::SweepOrphans() {
+  // Uploads that never committed: their chunks, and their pending records.
+  std::size_t swept = 0;
+  storage::WriteBatch batch;
+  auto it = store_->NewIterator(Keyspace::kUploads);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string content_id(it->key());
+    batch.DeleteRange(Keyspace::kChunks, keys::ChunkRangeBegin(content_id), keys::ChunkRangeEnd(content_id));
+    batch.Delete(Keyspace::kUploads, content_id);
+    ++swept;
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  if (!batch.empty()) {
+    ARCHIVED_RETURN_IF_ERROR(store_->Commit(batch, {.sync = true}).Annotate("sweep orphan uploads"));
+  }
+  // Wrapped keys whose commit never happened (the vault is written first).
+  storage::WriteBatch vault_batch;
+  auto keys_it = vault_->NewIterator(Keyspace::kKeys);
+  for (keys_it->SeekToFirst(); keys_it->Valid(); keys_it->Next()) {
+    StatusOr<std::string> owner = store_->Get(Keyspace::kIndexes, keys::ContentOwnerKey(keys_it->key()));
+    if (!owner.ok() && owner.status().code() == StatusCode::kNotFound) {
+      vault_batch.Delete(Keyspace::kKeys, keys_it->key());
+    } else {
+      ARCHIVED_RETURN_IF_ERROR(owner.status());
+    }
+  }
+  ARCHIVED_RETURN_IF_ERROR(keys_it->status());
+  if (!vault_batch.empty()) {
+    ARCHIVED_RETURN_IF_ERROR(vault_->Commit(vault_batch, {.sync = true}).Annotate("sweep orphan keys"));
+  }
+  return swept;
+}
+
+}  // namespace archived::catalog

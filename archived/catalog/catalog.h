@@ -1,0 +1,104 @@
+// Catalog: documents, their versions and content, reference codes (档号) and the file plan,
+// over the main Store (metadata and sealed chunks) and the key vault (wrapped data keys).
+// Every change runs as a transaction on the single Committer and carries its audit event in
+// the same batch. Thread-safe; the store, vault, key, committer and clock must outlive it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archived/audit/actor.h"
+#include "archived/audit/committer.h"
+#include "archived/base/clock.h"
+#include "archived/base/status.h"
+#include "archived/catalog/content.h"
+#include "archived/crypto/crypto.h"
+#include "archived/storage/store.h"
+#include "archived/v1/api.pb.h"
+#include "archived/v1/catalog.pb.h"
+
+namespace archived::catalog {
+
+// The newest on-disk format this build reads and writes. Persisted in kMeta "format_version".
+inline constexpr int kFormatVersion = 1;
+
+struct CatalogOptions {
+  std::string fonds = "Z001";  // 全宗号, the first part of every reference code. Default: Z001.
+  ContentOptions content;
+  // Seeded into a new archive; empty means DefaultFilePlan(). Default: empty.
+  std::vector<v1::Category> initial_file_plan;
+  // Where a document filed without a category goes. Default: "BGS".
+  std::string default_category = "BGS";
+  std::size_t default_page_size = 50;  // Default: 50.
+  std::size_t max_page_size = 1000;    // Default: 1000.
+  std::size_t max_title_bytes = 1000;  // Default: 1000.
+  std::size_t max_tags = 64;           // Default: 64.
+  std::size_t max_tag_bytes = 128;     // Default: 128.
+  Status Validate() const;
+};
+
+class Catalog {
+ public:
+  // Opens the catalogue, creating a new archive (format version, file plan, first audit
+  // event) in an empty store, and sweeps what crashed uploads left behind.
+  // Errors: kFailedPrecondition for a store of a newer format; kDataLoss for a malformed one.
+  static StatusOr<std::unique_ptr<Catalog>> Open(const CatalogOptions& options,
+                                                 storage::Store* store, storage::Store* vault,
+                                                 const crypto::SecretKey* master_key,
+                                                 audit::Committer* committer, const Clock& clock);
+
+  // Starts an upload. Errors: storage errors.
+  StatusOr<std::unique_ptr<ContentWriter>> BeginContent();
+
+  // Files a new document whose content is `content` (finished here). Returns once durable.
+  // Errors: kInvalidArgument naming the bad field; kNotFound for a category not in the plan.
+  StatusOr<v1::FileResponse> FileDocument(const audit::Actor& actor, const v1::FileMetadata& metadata,
+                                          ContentWriter& content);
+  // Adds the next version of document `id` (filename and mime_type are taken from
+  // `metadata`; other fields are ignored). Errors: kNotFound; kInvalidArgument.
+  StatusOr<v1::FileResponse> AddVersion(const audit::Actor& actor, std::string_view id,
+                                        const v1::FileMetadata& metadata, ContentWriter& content);
+  // Changes the fields present in `patch`; tags only when `tags_present`. Content never.
+  // Errors: kNotFound; kInvalidArgument.
+  StatusOr<v1::Document> UpdateDocument(const audit::Actor& actor, std::string_view id,
+                                        const v1::DocumentPatch& patch, bool tags_present);
+
+  // `id` may also be a reference code. Errors: kNotFound.
+  StatusOr<v1::Document> GetDocument(std::string_view id) const;
+  // Versions in order 1, 2, 3 …. Errors: kNotFound.
+  StatusOr<std::vector<v1::Version>> ListVersions(std::string_view id) const;
+  // `version` 0 means the latest. Errors: kNotFound for the document or the version.
+  StatusOr<v1::Version> GetVersion(std::string_view id, std::uint32_t version) const;
+  // Errors: kDataLoss when the version's key is missing or corrupt.
+  StatusOr<std::unique_ptr<ContentReader>> OpenContent(const v1::Version& version) const;
+  // Newest first. A non-empty `category` keeps documents filed exactly in it; `cursor` is
+  // next_cursor of the previous page; `limit` 0 means the default page size.
+  // Errors: kInvalidArgument for a bad cursor or limit.
+  StatusOr<v1::DocumentList> ListDocuments(std::string_view category, std::size_t limit,
+                                           std::string_view cursor) const;
+  StatusOr<v1::CategoryList> ListCategories() const;
+
+  // Removes chunks and keys of uploads that never committed. Called by Open.
+  // Returns how many uploads were swept.
+  StatusOr<std::size_t> SweepOrphans();
+
+ private:
+  Catalog(const CatalogOptions& options, storage::Store* store, storage::Store* vault,
+          const crypto::SecretKey* master_key, audit::Committer* committer, const Clock& clock)
+      : options_(options), store_(store), vault_(vault), master_key_(master_key),
+        committer_(committer), clock_(clock) {}
+  Status InitializeOrCheckFormat();
+  StatusOr<v1::Document> LoadDocument(std::string_view id) const;
+
+  const CatalogOptions options_;
+  storage::Store* const store_;
+  storage::Store* const vault_;
+  const crypto::SecretKey* const master_key_;
+  audit::Committer* const committer_;
+  const Clock& clock_;
+};
+
+}  // namespace archived::catalog

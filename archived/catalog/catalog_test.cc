@@ -1,0 +1,185 @@
+// The catalogue over real RocksDB stores: filing, versions, gap-free reference codes,
+// metadata edits with audit events, newest-first pagination, validation errors, the format
+// check, and the sweep of uploads a crash left behind.
+#include "archived/catalog/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include "archived/audit/chain.h"
+#include "archived/storage/rocks_store.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace archived::catalog {
+namespace {
+
+using storage::Keyspace;
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
+    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
+    committer_ = *audit::Committer::Open({}, store_.get(), vault_.get(), clock_);
+    auto catalog = Catalog::Open({.fonds = "Z001"}, store_.get(), vault_.get(), &kek_, committer_.get(), clock_);
+    ASSERT_OK(catalog);
+    catalog_ = std::move(catalog).value();
+  }
+  void Close() {
+    catalog_.reset();
+    committer_.reset();
+    vault_.reset();
+    store_.reset();
+  }
+  StatusOr<v1::FileResponse> File(const std::string& title, const std::string& category,
+                                  const std::string& content, const std::string& date = "") {
+    v1::FileMetadata m;
+    m.set_title(title);
+    m.set_category(category);
+    m.set_date(date);
+    m.set_filename("f.txt");
+    auto writer = catalog_->BeginContent();
+    if (!writer.ok()) return writer.status();
+    if (Status s = (*writer)->Append(content); !s.ok()) return s;
+    return catalog_->FileDocument({.name = "clerk", .request_id = "r1"}, m, **writer);
+  }
+  std::string Content(const std::string& id, std::uint32_t version) {
+    const v1::Version v = *catalog_->GetVersion(id, version);
+    auto reader = *catalog_->OpenContent(v);
+    std::string out;
+    for (std::uint64_t i = 0; i < reader->chunk_count(); ++i) out += *reader->ReadChunk(i);
+    return out;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{FromUnixMicros(1795508130000000)};  // 2026-11-24
+  crypto::SecretKey kek_ = *crypto::SecretKey::Generate();
+  std::unique_ptr<storage::Store> store_, vault_;
+  std::unique_ptr<audit::Committer> committer_;
+  std::unique_ptr<Catalog> catalog_;
+};
+
+TEST_F(CatalogTest, FilesAndReadsBackEveryVersion) {
+  ASSERT_OK_AND_ASSIGN(const v1::FileResponse filed, File("会议纪要", "BGS/WS", "first"));
+  EXPECT_EQ(filed.version(), 1u);
+  EXPECT_EQ(filed.reference_code(), "Z001-2026-D10-BGS.WS-0001");
+  EXPECT_EQ(filed.size(), 5u);
+  auto writer = *catalog_->BeginContent();
+  ASSERT_OK(writer->Append("second, longer"));
+  ASSERT_OK_AND_ASSIGN(const v1::FileResponse v2, catalog_->AddVersion({.name = "clerk"}, filed.id(), {}, *writer));
+  EXPECT_EQ(v2.version(), 2u);
+  EXPECT_EQ(v2.reference_code(), filed.reference_code());
+  EXPECT_EQ(v2.filename(), "f.txt");  // inherited from version 1
+  EXPECT_EQ(Content(filed.id(), 1), "first");
+  EXPECT_EQ(Content(filed.id(), 2), "second, longer");
+  EXPECT_EQ(Content(filed.id(), 0), "second, longer");
+  ASSERT_OK_AND_ASSIGN(const auto versions, catalog_->ListVersions(filed.id()));
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(catalog_->GetVersion(filed.id(), 3).status().code(), StatusCode::kNotFound);
+  // Reference codes resolve like ids.
+  EXPECT_EQ(catalog_->GetDocument(filed.reference_code())->id(), filed.id());
+}
+
+TEST_F(CatalogTest, ReferenceCodesAreGapFreePerCategoryAndYear) {
+  EXPECT_EQ(File("a", "BGS/HR", "x")->reference_code(), "Z001-2026-Y-BGS.HR-0001");
+  EXPECT_EQ(File("bad", "BGS/HR", "x", "2026-02-30").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(File("b", "BGS/HR", "x")->reference_code(), "Z001-2026-Y-BGS.HR-0002");
+  EXPECT_EQ(File("c", "BGS", "x")->reference_code(), "Z001-2026-D30-BGS-0001");
+  EXPECT_EQ(File("d", "BGS/HR", "x", "2019-05-01")->reference_code(), "Z001-2019-Y-BGS.HR-0001");
+  EXPECT_EQ(File("e", "NOPE", "x").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(File("f", "BGS/HR", "x")->reference_code(), "Z001-2026-Y-BGS.HR-0003");
+}
+
+TEST_F(CatalogTest, ListsNewestFirstWithCursors) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    ids.push_back(File("doc " + std::to_string(i), i % 2 ? "BGS/HR" : "BGS", "x")->id());
+  }
+  std::vector<std::string> seen;
+  std::string cursor;
+  do {
+    ASSERT_OK_AND_ASSIGN(const v1::DocumentList page, catalog_->ListDocuments("", 3, cursor));
+    EXPECT_LE(page.documents_size(), 3);
+    for (const auto& d : page.documents()) seen.push_back(d.id());
+    cursor = page.next_cursor();
+  } while (!cursor.empty());
+  EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend()));
+  ASSERT_OK_AND_ASSIGN(const v1::DocumentList hr, catalog_->ListDocuments("BGS/HR", 100, ""));
+  ASSERT_EQ(hr.documents_size(), 3);
+  EXPECT_EQ(hr.documents(0).id(), ids[5]);
+  EXPECT_EQ(catalog_->ListDocuments("", 5000, "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->ListDocuments("", 5, "zz").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(CatalogTest, UpdateChangesMetadataAndIsAudited) {
+  const v1::FileResponse filed = *File("old", "BGS", "x");
+  v1::DocumentPatch patch;
+  patch.set_title("新标题");
+  patch.set_category("BGS/HR");
+  patch.add_tags("合同");
+  ASSERT_OK_AND_ASSIGN(const v1::Document doc, catalog_->UpdateDocument({.name = "officer"}, filed.id(), patch, true));
+  EXPECT_EQ(doc.title(), "新标题");
+  EXPECT_EQ(doc.category(), "BGS/HR");
+  EXPECT_EQ(doc.reference_code(), filed.reference_code());  // never changes
+  EXPECT_EQ(catalog_->ListDocuments("BGS", 10, "")->documents_size(), 0);
+  EXPECT_EQ(catalog_->ListDocuments("BGS/HR", 10, "")->documents_size(), 1);
+  const v1::AuditVerification v = *audit::VerifyChain(*store_);
+  EXPECT_TRUE(v.ok());
+  EXPECT_EQ(v.events(), 3u);  // archive.create, document.file, document.update
+  v1::DocumentPatch empty_title;
+  empty_title.set_title("");
+  EXPECT_EQ(catalog_->UpdateDocument({}, filed.id(), empty_title, false).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->UpdateDocument({}, "missing", patch, false).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(CatalogTest, ValidationNamesTheField) {
+  v1::FileMetadata m;
+  m.set_title("bad\x01title");
+  auto w = *catalog_->BeginContent();
+  const Status s = catalog_->FileDocument({}, m, *w).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("title"), std::string::npos);
+  m.set_title("ok");
+  m.set_mime_type("nonsense");
+  EXPECT_NE(catalog_->FileDocument({}, m, *w).status().message().find("mime_type"), std::string::npos);
+}
+
+TEST_F(CatalogTest, ReopenSweepsUncommittedUploadsAndKeepsCommittedOnes) {
+  const v1::FileResponse kept = *File("kept", "BGS", std::string(3 << 20, 'k'));
+  {
+    auto orphan = *catalog_->BeginContent();
+    ASSERT_OK(orphan->Append(std::string(3 << 20, 'o')));
+    orphan->MarkCommitted();  // pretend the process died before commit or abort
+  }
+  Close();
+  Open();
+  auto uploads = store_->NewIterator(Keyspace::kUploads);
+  uploads->SeekToFirst();
+  EXPECT_FALSE(uploads->Valid());
+  int chunks = 0;
+  auto it = store_->NewIterator(Keyspace::kChunks);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++chunks;
+  EXPECT_EQ(chunks, 3);  // only the kept document's
+  EXPECT_EQ(Content(kept.id(), 1), std::string(3 << 20, 'k'));
+}
+
+TEST_F(CatalogTest, NewerFormatIsRefused) {
+  Close();
+  {
+    auto store = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
+    storage::WriteBatch b;
+    b.Put(Keyspace::kMeta, "format_version", "99");
+    ASSERT_OK(store->Commit(b, {}));
+  }
+  store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
+  vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
+  committer_ = *audit::Committer::Open({}, store_.get(), vault_.get(), clock_);
+  const auto catalog = Catalog::Open({}, store_.get(), vault_.get(), &kek_, committer_.get(), clock_);
+  EXPECT_EQ(catalog.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(catalog.status().message().find("99"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace archived::catalog

@@ -1,0 +1,163 @@
+#include "archived/catalog/content.h"
+
+#include "archived/base/status_macros.h"
+#include "archived/catalog/internal/codec.h"
+#include "archived/catalog/internal/keys.h"
+#include "archived/crypto/chunk_seal.h"
+
+namespace archived::catalog {
+
+using storage::Keyspace;
+
+Status ContentOptions::Validate() const {
+  if (chunk_bytes < 4096 || chunk_bytes > (16u << 20)) {
+    return InvalidArgumentError("chunk_bytes must be between 4 KiB and 16 MiB");
+  }
+  if (zstd_level < 0 || zstd_level > 19) {
+    return InvalidArgumentError("zstd_level must be between 0 and 19");
+  }
+  return OkStatus();
+}
+
+ContentWriter::ContentWriter(const ContentOptions& options, storage::Store* store,
+                             std::string content_id, crypto::SecretKey data_key,
+                             std::string wrapped_key)
+    : options_(options), store_(store), content_id_(std::move(content_id)),
+      data_key_(std::move(data_key)), wrapped_key_(std::move(wrapped_key)) {
+  buffer_.reserve(options_.chunk_bytes + 1);
+}
+
+StatusOr<std::unique_ptr<ContentWriter>> ContentWriter::Begin(const ContentOptions& options,
+                                                              storage::Store* store,
+                                                              const crypto::SecretKey& kek,
+                                                              const Clock& clock) {
+  ARCHIVED_ASSIGN_OR_RETURN(std::string content_id, crypto::RandomBytes(internal::kContentIdBytes));
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey data_key, crypto::SecretKey::Generate());
+  ARCHIVED_ASSIGN_OR_RETURN(std::string wrapped, crypto::WrapKey(kek, data_key));
+  v1::PendingUpload pending;
+  pending.set_content_id(content_id);
+  const std::int64_t micros = ToUnixMicros(clock.Now());
+  pending.mutable_started_time()->set_seconds(micros / 1000000);
+  storage::WriteBatch batch;
+  batch.Put(Keyspace::kUploads, content_id, pending.SerializeAsString());
+  // Unsynced: the record only has to reach the log before the chunks do, and the log is
+  // ordered, so any chunk that survives a crash has its record too.
+  ARCHIVED_RETURN_IF_ERROR(store->Commit(batch, {.sync = false}).Annotate("record pending upload"));
+  return std::unique_ptr<ContentWriter>(new ContentWriter(options, store, std::move(content_id),
+                                                          std::move(data_key), std::move(wrapped)));
+}
+
+ContentWriter::~ContentWriter() {
+  if (!committed_ && !aborted_) {
+    IgnoreError(Abort());  // best effort; the startup sweep removes whatever is left
+  }
+}
+
+Status ContentWriter::SealAndWrite(std::string_view plaintext, bool last) {
+  const std::string payload = internal::EncodePayload(plaintext, options_.zstd_level);
+  ARCHIVED_ASSIGN_OR_RETURN(std::string sealed,
+                            crypto::SealChunk(data_key_, content_id_, chunks_, last, payload));
+  storage::WriteBatch batch;
+  batch.Put(Keyspace::kChunks, internal::ChunkKey(content_id_, chunks_), sealed);
+  ARCHIVED_RETURN_IF_ERROR(store_->Commit(batch, {.sync = false}).Annotate("write content chunk"));
+  ++chunks_;
+  stored_bytes_ += sealed.size();
+  return OkStatus();
+}
+
+Status ContentWriter::Append(std::string_view data) {
+  if (finished_ || aborted_) {
+    return FailedPreconditionError("append to a finished upload");
+  }
+  hash_.Update(data);
+  size_ += data.size();
+  while (!data.empty()) {
+    // A chunk is sealed only once a byte beyond it has arrived: until then it might be the
+    // last one, and the last chunk carries the STREAM "last" flag.
+    if (buffer_.size() == options_.chunk_bytes) {
+      ARCHIVED_RETURN_IF_ERROR(SealAndWrite(buffer_, /*last=*/false));
+      buffer_.clear();
+    }
+    const std::size_t take = std::min(data.size(), options_.chunk_bytes - buffer_.size());
+    buffer_.append(data.substr(0, take));
+    data.remove_prefix(take);
+  }
+  return OkStatus();
+}
+
+StatusOr<SealedContent> ContentWriter::Finish() {
+  if (finished_ || aborted_) {
+    return FailedPreconditionError("finish an upload twice");
+  }
+  ARCHIVED_RETURN_IF_ERROR(SealAndWrite(buffer_, /*last=*/true));
+  finished_ = true;
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  SealedContent out;
+  out.content_id = content_id_;
+  out.wrapped_key = wrapped_key_;
+  out.size = size_;
+  out.sha256 = hash_.Finish();
+  out.chunk_count = chunks_;
+  out.chunk_bytes = static_cast<std::uint32_t>(options_.chunk_bytes);
+  out.stored_bytes = stored_bytes_;
+  return out;
+}
+
+Status ContentWriter::Abort() {
+  aborted_ = true;
+  storage::WriteBatch batch;
+  batch.DeleteRange(Keyspace::kChunks, internal::ChunkRangeBegin(content_id_),
+                    internal::ChunkRangeEnd(content_id_));
+  batch.Delete(Keyspace::kUploads, content_id_);
+  return store_->Commit(batch, {.sync = false}).Annotate("abort upload");
+}
+
+StatusOr<std::unique_ptr<ContentReader>> ContentReader::Open(const storage::Store& store,
+                                                             const storage::Store& vault,
+                                                             const crypto::SecretKey& kek,
+                                                             const v1::Version& version) {
+  const v1::ContentRef& ref = version.content();
+  if (ref.content_id().size() != internal::kContentIdBytes || ref.chunk_bytes() == 0 ||
+      ref.chunk_count() == 0 || ref.seal_format() != crypto::kChunkSealFormat) {
+    return DataLossError("version record has a malformed content reference");
+  }
+  StatusOr<std::string> wrapped = vault.Get(Keyspace::kKeys, ref.content_id());
+  if (!wrapped.ok()) {
+    if (wrapped.status().code() == StatusCode::kNotFound) {
+      return DataLossError("the data key of this version is missing from the key vault");
+    }
+    return wrapped.status();
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, crypto::UnwrapKey(kek, *wrapped));
+  const std::uint64_t expected_chunks =
+      version.size() == 0 ? 1 : (version.size() + ref.chunk_bytes() - 1) / ref.chunk_bytes();
+  if (expected_chunks != ref.chunk_count()) {
+    return DataLossError("version size and chunk count disagree");
+  }
+  return std::unique_ptr<ContentReader>(new ContentReader(store, ref.content_id(), std::move(key),
+                                                          version.size(), ref.chunk_bytes(),
+                                                          ref.chunk_count()));
+}
+
+StatusOr<std::string> ContentReader::ReadChunk(std::uint64_t index) const {
+  if (index >= chunk_count_) {
+    return OutOfRangeError("chunk index past the end of the content");
+  }
+  StatusOr<std::string> sealed = store_.Get(Keyspace::kChunks, internal::ChunkKey(content_id_, index));
+  if (!sealed.ok()) {
+    if (sealed.status().code() == StatusCode::kNotFound) {
+      return DataLossError("content chunk " + std::to_string(index) + " is missing");
+    }
+    return sealed.status();
+  }
+  const bool last = index + 1 == chunk_count_;
+  StatusOr<std::string> payload = crypto::OpenChunk(data_key_, content_id_, index, last, *sealed);
+  if (!payload.ok()) {
+    return payload.status().Annotate("content chunk " + std::to_string(index));
+  }
+  const std::uint64_t expected = last ? size_ - index * chunk_bytes_ : chunk_bytes_;
+  return internal::DecodePayload(*payload, expected);
+}
+
+}  // namespace archived::catalog

@@ -1,0 +1,145 @@
+// Content streams: byte-exact round trips around chunk boundaries, compressible and random
+// data, and detection of stored-chunk tampering (flip, swap, drop) and a missing data key.
+#include "archived/catalog/content.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "archived/catalog/internal/keys.h"
+#include "archived/crypto/chunk_seal.h"
+#include "archived/storage/memory_store.h"
+#include "tests/testing/status_matchers.h"
+
+namespace archived::catalog {
+namespace {
+
+using storage::Keyspace;
+constexpr std::size_t kChunk = 4096;
+
+class ContentTest : public ::testing::Test {
+ protected:
+  // Writes `data` in uneven pieces and returns the version a commit would store.
+  v1::Version Write(const std::string& data) {
+    auto writer = *ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), kek_, SystemClock::Get());
+    for (std::size_t at = 0; at < data.size();) {
+      const std::size_t n = std::min<std::size_t>(data.size() - at, 1 + rng_() % 5000);
+      EXPECT_OK(writer->Append(std::string_view(data).substr(at, n)));
+      at += n;
+    }
+    const SealedContent sealed = *writer->Finish();
+    writer->MarkCommitted();
+    storage::WriteBatch keys;
+    keys.Put(Keyspace::kKeys, sealed.content_id, sealed.wrapped_key);
+    EXPECT_OK(vault_->Commit(keys, {}));
+    v1::Version v;
+    v.set_size(sealed.size);
+    v.mutable_content()->set_content_id(sealed.content_id);
+    v.mutable_content()->set_chunk_bytes(sealed.chunk_bytes);
+    v.mutable_content()->set_chunk_count(sealed.chunk_count);
+    v.mutable_content()->set_seal_format(crypto::kChunkSealFormat);
+    return v;
+  }
+  StatusOr<std::string> ReadAll(const v1::Version& v) {
+    auto reader = ContentReader::Open(*store_, *vault_, kek_, v);
+    if (!reader.ok()) return reader.status();
+    std::string out;
+    for (std::uint64_t i = 0; i < (*reader)->chunk_count(); ++i) {
+      StatusOr<std::string> chunk = (*reader)->ReadChunk(i);
+      if (!chunk.ok()) return chunk.status();
+      out += *chunk;
+    }
+    return out;
+  }
+  std::string Random(std::size_t n) {
+    std::string s(n, '\0');
+    for (char& c : s) c = static_cast<char>(rng_());
+    return s;
+  }
+  std::mt19937 rng_{42};
+  crypto::SecretKey kek_ = *crypto::SecretKey::Generate();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
+  std::unique_ptr<storage::Store> vault_ = storage::NewMemoryStore();
+};
+
+TEST_F(ContentTest, RoundTripsAroundChunkBoundaries) {
+  for (const std::size_t size : {0ul, 1ul, kChunk - 1, kChunk, kChunk + 1, 3 * kChunk, 5 * kChunk + 17}) {
+    const std::string data = Random(size);
+    const v1::Version v = Write(data);
+    EXPECT_EQ(v.content().chunk_count(), size == 0 ? 1 : (size + kChunk - 1) / kChunk) << size;
+    ASSERT_OK_AND_ASSIGN(const std::string back, ReadAll(v));
+    EXPECT_EQ(back, data) << size;
+  }
+}
+
+TEST_F(ContentTest, CompressibleDataIsStoredSmaller) {
+  const std::string text(10 * kChunk, 'a');
+  auto writer = *ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), kek_, SystemClock::Get());
+  ASSERT_OK(writer->Append(text));
+  ASSERT_OK_AND_ASSIGN(const SealedContent sealed, writer->Finish());
+  EXPECT_LT(sealed.stored_bytes, text.size() / 4);
+  EXPECT_EQ(sealed.size, text.size());
+}
+
+TEST_F(ContentTest, TamperedSwappedAndMissingChunksAreDataLoss) {
+  const v1::Version v = Write(Random(3 * kChunk));
+  const std::string id = v.content().content_id();
+  const std::string c0 = *store_->Get(Keyspace::kChunks, internal::ChunkKey(id, 0));
+  const std::string c1 = *store_->Get(Keyspace::kChunks, internal::ChunkKey(id, 1));
+  storage::WriteBatch swap;
+  swap.Put(Keyspace::kChunks, internal::ChunkKey(id, 0), c1);
+  swap.Put(Keyspace::kChunks, internal::ChunkKey(id, 1), c0);
+  ASSERT_OK(store_->Commit(swap, {}));
+  EXPECT_EQ(ReadAll(v).status().code(), StatusCode::kDataLoss);
+
+  std::string flipped = c0;
+  flipped[100] ^= 0x10;
+  storage::WriteBatch flip;
+  flip.Put(Keyspace::kChunks, internal::ChunkKey(id, 0), flipped);
+  flip.Put(Keyspace::kChunks, internal::ChunkKey(id, 1), c1);
+  ASSERT_OK(store_->Commit(flip, {}));
+  EXPECT_EQ(ReadAll(v).status().code(), StatusCode::kDataLoss);
+
+  storage::WriteBatch drop;
+  drop.Put(Keyspace::kChunks, internal::ChunkKey(id, 0), c0);
+  drop.Delete(Keyspace::kChunks, internal::ChunkKey(id, 2));
+  ASSERT_OK(store_->Commit(drop, {}));
+  EXPECT_EQ(ReadAll(v).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(ContentTest, ChunkFromAnotherContentIsDataLoss) {
+  const v1::Version a = Write(Random(2 * kChunk));
+  const v1::Version b = Write(Random(2 * kChunk));
+  storage::WriteBatch splice;
+  splice.Put(Keyspace::kChunks, internal::ChunkKey(a.content().content_id(), 0),
+             *store_->Get(Keyspace::kChunks, internal::ChunkKey(b.content().content_id(), 0)));
+  ASSERT_OK(store_->Commit(splice, {}));
+  EXPECT_EQ(ReadAll(a).status().code(), StatusCode::kDataLoss);
+  EXPECT_OK(ReadAll(b));
+}
+
+TEST_F(ContentTest, MissingKeyOrWrongMasterKeyIsDataLoss) {
+  const v1::Version v = Write("secret");
+  const crypto::SecretKey other = *crypto::SecretKey::Generate();
+  EXPECT_EQ(ContentReader::Open(*store_, *vault_, other, v).status().code(), StatusCode::kDataLoss);
+  storage::WriteBatch shred;
+  shred.Delete(Keyspace::kKeys, v.content().content_id());
+  ASSERT_OK(vault_->Commit(shred, {}));
+  EXPECT_EQ(ReadAll(v).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(ContentTest, AbortRemovesChunksAndThePendingRecord) {
+  auto writer = *ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), kek_, SystemClock::Get());
+  ASSERT_OK(writer->Append(Random(4 * kChunk)));
+  writer.reset();  // never finished: aborts
+  EXPECT_FALSE(store_->NewIterator(Keyspace::kChunks)->Valid());
+  auto chunks = store_->NewIterator(Keyspace::kChunks);
+  chunks->SeekToFirst();
+  EXPECT_FALSE(chunks->Valid());
+  auto uploads = store_->NewIterator(Keyspace::kUploads);
+  uploads->SeekToFirst();
+  EXPECT_FALSE(uploads->Valid());
+}
+
+}  // namespace
+}  // namespace archived::catalog

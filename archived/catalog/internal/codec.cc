@@ -1,0 +1,56 @@
+#include "archived/catalog/internal/codec.h"
+
+#include <zstd.h>
+
+namespace archived::catalog::internal {
+namespace {
+constexpr char kRaw = 0;
+constexpr char kZstd = 1;
+}  // namespace
+
+std::string EncodePayload(std::string_view plaintext, int zstd_level) {
+  std::string out;
+  if (plaintext.size() >= 64 && zstd_level > 0) {
+    out.resize(1 + ZSTD_compressBound(plaintext.size()));
+    const std::size_t n = ZSTD_compress(out.data() + 1, out.size() - 1, plaintext.data(),
+                                        plaintext.size(), zstd_level);
+    if (!ZSTD_isError(n) && n + plaintext.size() / 16 < plaintext.size()) {
+      out[0] = kZstd;
+      out.resize(1 + n);
+      return out;
+    }
+  }
+  out.clear();
+  out.reserve(1 + plaintext.size());
+  out.push_back(kRaw);
+  out += plaintext;
+  return out;
+}
+
+StatusOr<std::string> DecodePayload(std::string_view payload, std::size_t expected_bytes) {
+  if (payload.empty()) {
+    return DataLossError("chunk payload is empty");
+  }
+  const std::string_view body = payload.substr(1);
+  if (payload[0] == kRaw) {
+    if (body.size() != expected_bytes) {
+      return DataLossError("chunk has the wrong length");
+    }
+    return std::string(body);
+  }
+  if (payload[0] != kZstd) {
+    return DataLossError("chunk payload has an unknown codec");
+  }
+  const unsigned long long declared = ZSTD_getFrameContentSize(body.data(), body.size());
+  if (declared != expected_bytes) {
+    return DataLossError("compressed chunk declares the wrong length");
+  }
+  std::string out(expected_bytes, '\0');
+  const std::size_t n = ZSTD_decompress(out.data(), out.size(), body.data(), body.size());
+  if (ZSTD_isError(n) || n != expected_bytes) {
+    return DataLossError("compressed chunk does not decompress");
+  }
+  return out;
+}
+
+}  // namespace archived::catalog::internal

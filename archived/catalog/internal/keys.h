@@ -1,0 +1,31 @@
+// Key encodings of the catalogue (see ../FORMAT.md). Private to the catalog module.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace archived::catalog::internal {
+
+inline constexpr std::size_t kContentIdBytes = 16;
+
+std::string VersionKey(std::string_view document_id, std::uint32_t version);
+// The first key of every version of `document_id`, and the key just past them.
+std::string VersionPrefix(std::string_view document_id);
+std::string ChunkKey(std::string_view content_id, std::uint64_t index);
+// [begin, end) of every chunk of `content_id`.
+std::string ChunkRangeBegin(std::string_view content_id);
+std::string ChunkRangeEnd(std::string_view content_id);
+
+std::string FilingOrderKey(std::uint64_t filing_seq);                        // "t" …
+std::string CategoryOrderKey(std::string_view category, std::uint64_t filing_seq);  // "c" …
+std::string CategoryOrderPrefix(std::string_view category);
+std::string ReferenceCodeKey(std::string_view reference_code);               // "r" …
+std::string ContentOwnerKey(std::string_view content_id);                    // "k" …
+std::string IndexQueueKey(std::uint64_t seq);
+
+// "<document id>\0<be32 version>": the value of ContentOwnerKey and index-queue entries.
+std::string VersionRef(std::string_view document_id, std::uint32_t version);
+
+}  // namespace archived::catalog::internal
