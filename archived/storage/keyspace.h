@@ -18,8 +18,9 @@ enum class Keyspace : int {
   kAudit = 7,       // audit seq -> AuditRecord
   kIndexQueue = 8,  // outbox for the full-text indexer
   kKeys = 9,        // the key vault: content id -> wrapped data key (vault store only)
+  kAuth = 10,       // principals and API token hashes
 };
-inline constexpr int kKeyspaceCount = 10;
+inline constexpr int kKeyspaceCount = 11;
 
 // The column family name, e.g. "documents".
 std::string_view KeyspaceName(Keyspace keyspace);

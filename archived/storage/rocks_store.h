@@ -19,7 +19,7 @@ struct RocksStoreOptions {
                                      Keyspace::kDocuments, Keyspace::kVersions,
                                      Keyspace::kChunks,  Keyspace::kIndexes,
                                      Keyspace::kUploads, Keyspace::kAudit,
-                                     Keyspace::kIndexQueue};
+                                     Keyspace::kIndexQueue, Keyspace::kAuth};
   std::size_t block_cache_bytes = 32 << 20;  // Default: 32 MiB.
   // Memtable size of the chunk keyspace; it bounds the memory a large upload costs until
   // the memtable is flushed to blob files. Default: 16 MiB.

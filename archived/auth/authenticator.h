@@ -1,0 +1,43 @@
+// Authenticator: turns an Authorization header into a Principal by looking up the SHA-256 of
+// its bearer token (tokens are 256 random bits, so a plain hash suffices; no KDF). The first
+// start creates the admin token. Users, roles and token management grow here (issue #4).
+// Thread-safe; the store and committer must outlive it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archived/audit/committer.h"
+#include "archived/base/status.h"
+#include "archived/storage/store.h"
+#include "archived/v1/auth.pb.h"
+
+namespace archived::auth {
+
+struct Principal {
+  std::string name;
+  std::vector<v1::Role> roles;
+};
+
+class Authenticator {
+ public:
+  Authenticator(const storage::Store* store, audit::Committer* committer)
+      : store_(store), committer_(committer) {}
+
+  // If no token exists yet, creates an admin token and returns its text (shown once; the
+  // caller saves it). Otherwise returns nullopt.
+  StatusOr<std::optional<std::string>> EnsureAdminToken();
+
+  // Errors: kUnauthenticated for a missing, malformed or unknown token (the message never
+  // contains the token).
+  StatusOr<Principal> Authenticate(std::string_view authorization_header) const;
+
+ private:
+  const storage::Store* const store_;
+  audit::Committer* const committer_;
+};
+
+}  // namespace archived::auth

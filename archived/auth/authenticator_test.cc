@@ -1,0 +1,46 @@
+// The admin token: created once, stored only as a hash, and checked on every request.
+#include "archived/auth/authenticator.h"
+
+#include <gtest/gtest.h>
+
+#include "archived/storage/memory_store.h"
+#include "tests/testing/status_matchers.h"
+
+namespace archived::auth {
+namespace {
+
+TEST(AuthenticatorTest, AdminTokenIsCreatedOnceAndAuthenticates) {
+  auto store = storage::NewMemoryStore();
+  auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
+  Authenticator auth(store.get(), committer.get());
+  ASSERT_OK_AND_ASSIGN(const std::optional<std::string> token, auth.EnsureAdminToken());
+  ASSERT_TRUE(token.has_value());
+  EXPECT_GE(token->size(), 64u);
+  ASSERT_OK_AND_ASSIGN(const std::optional<std::string> again, auth.EnsureAdminToken());
+  EXPECT_FALSE(again.has_value());
+
+  ASSERT_OK_AND_ASSIGN(const Principal p, auth.Authenticate("Bearer " + *token));
+  EXPECT_EQ(p.name, "admin");
+  // The token is never stored in the clear.
+  auto it = store->NewIterator(storage::Keyspace::kAuth);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    EXPECT_EQ(std::string(it->key()).find(*token), std::string::npos);
+    EXPECT_EQ(std::string(it->value()).find(*token), std::string::npos);
+  }
+}
+
+TEST(AuthenticatorTest, MissingMalformedAndWrongTokensAreUnauthenticated) {
+  auto store = storage::NewMemoryStore();
+  auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
+  Authenticator auth(store.get(), committer.get());
+  const std::string token = **auth.EnsureAdminToken();
+  for (const std::string& header : {std::string(), std::string("Basic abc"), std::string("Bearer "),
+                                   "Bearer " + token + "x", "bearer " + token}) {
+    const auto result = auth.Authenticate(header);
+    EXPECT_EQ(result.status().code(), StatusCode::kUnauthenticated) << header;
+    EXPECT_EQ(result.status().message().find(token), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace archived::auth
