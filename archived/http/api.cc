@@ -1,0 +1,483 @@
+// The API's routes: each handler parses its request, hops to the blocking pool for the
+// catalogue, and answers JSON or a streamed body. Errors travel as Status to SendError.
+#include <charconv>
+#include <optional>
+
+#include "archived/audit/chain.h"
+#include "archived/base/log.h"
+#include "archived/http/internal/exchange.h"
+#include "archived/http/json.h"
+#include "archived/http/multipart.h"
+#include "archived/http/query.h"
+
+namespace archived::http::internal {
+namespace {
+
+using catalog::ContentWriter;
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (!part.empty()) out.emplace_back(part);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+StatusOr<std::uint64_t> ParseNumber(std::string_view field, std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return InvalidArgumentError(std::string(field) + ": not a whole number");
+  }
+  return value;
+}
+
+Status CheckParameters(const Target& target, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : target.query) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return InvalidArgumentError("unknown query parameter \"" + key + "\"");
+    }
+  }
+  return OkStatus();
+}
+
+// Metadata of a raw-body upload: query parameters and the Content-Type header.
+Status MetadataFromQuery(const Target& target, std::string_view content_type, bool new_document,
+                         v1::FileMetadata* metadata) {
+  if (new_document) {
+    if (Status s = CheckParameters(target, {"title", "category", "author", "date", "tags", "filename"}); !s.ok()) {
+      return s;
+    }
+  } else if (Status s = CheckParameters(target, {"filename"}); !s.ok()) {
+    return s.Annotate("a new version takes only filename (edit metadata with PATCH)");
+  }
+  metadata->set_title(target.Get("title").value_or(""));
+  metadata->set_category(target.Get("category").value_or(""));
+  metadata->set_author(target.Get("author").value_or(""));
+  metadata->set_date(target.Get("date").value_or(""));
+  metadata->set_filename(target.Get("filename").value_or(""));
+  for (const std::string& value : target.GetAll("tags")) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      const std::size_t comma = value.find(',', start);
+      const std::string tag = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!tag.empty()) metadata->add_tags(tag);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  metadata->set_mime_type(std::string(content_type));
+  return OkStatus();
+}
+
+// Receives the parts of a multipart upload: "metadata" (JSON FileMetadata) and "file".
+class MultipartUpload {
+ public:
+  MultipartUpload(std::string boundary, ContentWriter* writer, std::size_t max_metadata_bytes)
+      : writer_(writer), max_metadata_bytes_(max_metadata_bytes),
+        parser_(std::move(boundary), MultipartLimits{},
+                {.on_part_begin = [this](const MultipartPart& p) { return Begin(p); },
+                 .on_part_data = [this](std::string_view d) { return Data(d); },
+                 .on_part_end = [this] { return End(); }}) {}
+
+  Status Feed(std::string_view data) { return parser_.Feed(data); }
+  // The metadata, with the file part's name and type where the JSON gave none.
+  StatusOr<v1::FileMetadata> Finish() {
+    if (Status s = parser_.Finish(); !s.ok()) return s;
+    if (!saw_file_) return InvalidArgumentError("file: the multipart body has no \"file\" part");
+    if (metadata_.filename().empty()) metadata_.set_filename(file_name_);
+    if (metadata_.mime_type().empty()) metadata_.set_mime_type(file_type_);
+    return metadata_;
+  }
+
+ private:
+  enum class Part { kNone, kMetadata, kFile };
+  Status Begin(const MultipartPart& part) {
+    if (part.name == "metadata" && !saw_metadata_) {
+      current_ = Part::kMetadata;
+      saw_metadata_ = true;
+    } else if (part.name == "file" && !saw_file_) {
+      current_ = Part::kFile;
+      saw_file_ = true;
+      file_name_ = part.filename;
+      file_type_ = part.content_type;
+    } else {
+      return InvalidArgumentError("multipart part \"" + part.name +
+                                  "\" is unexpected or repeated (send one \"metadata\" and one \"file\")");
+    }
+    return OkStatus();
+  }
+  Status Data(std::string_view data) {
+    if (current_ == Part::kFile) return writer_->Append(data);
+    metadata_json_.append(data);
+    if (metadata_json_.size() > max_metadata_bytes_) {
+      return InvalidArgumentError("metadata: part larger than " + std::to_string(max_metadata_bytes_) + " bytes");
+    }
+    return OkStatus();
+  }
+  Status End() {
+    if (current_ == Part::kMetadata) {
+      if (Status s = FromJson(metadata_json_, &metadata_); !s.ok()) return s.Annotate("metadata");
+    }
+    current_ = Part::kNone;
+    return OkStatus();
+  }
+
+  ContentWriter* writer_;
+  const std::size_t max_metadata_bytes_;
+  MultipartParser parser_;
+  Part current_ = Part::kNone;
+  bool saw_metadata_ = false, saw_file_ = false;
+  std::string metadata_json_, file_name_, file_type_;
+  v1::FileMetadata metadata_;
+};
+
+v1::Version PublicVersion(v1::Version version) {
+  version.clear_content();  // where the chunks are is the server's business
+  return version;
+}
+
+net::awaitable<void> SendMethodNotAllowed(Exchange& ex, std::string_view allow) {
+  co_await ex.SendText(405, "application/json",
+                       R"({"code":"INVALID_ARGUMENT","message":"method not allowed here; allowed: )" +
+                           std::string(allow) + R"(","request_id":")" + ex.request_id() + "\"}");
+}
+
+// Streams the request body into a new content; files a document, or a version of `document_id`.
+net::awaitable<void> HandleUpload(Exchange& ex, const ApiServices& s, const Target& target,
+                                  const audit::Actor& actor, std::optional<std::string> document_id) {
+  const std::string content_type(ex.request()[bhttp::field::content_type]);
+  const bool multipart = beast::iequals(content_type.substr(0, 10), "multipart/");
+  v1::FileMetadata metadata;
+  std::optional<std::string> boundary;
+  if (multipart) {
+    StatusOr<std::string> b = MultipartBoundary(content_type);
+    Status checked = b.ok() ? CheckParameters(target, {}) : b.status();
+    if (!checked.ok()) {
+      co_await ex.SendError(checked.Annotate(b.ok() ? "multipart uploads carry metadata in their \"metadata\" part" : "upload"));
+      co_return;
+    }
+    boundary = *b;
+  } else if (Status st = MetadataFromQuery(target, content_type, !document_id, &metadata); !st.ok()) {
+    co_await ex.SendError(st);
+    co_return;
+  }
+  StatusOr<std::unique_ptr<ContentWriter>> begun =
+      co_await RunBlocking(ex.pool(), [&] { return s.catalog->BeginContent(); });
+  if (!begun.ok()) {
+    co_await ex.SendError(begun.status());
+    co_return;
+  }
+  std::unique_ptr<ContentWriter> writer = std::move(begun).value();
+  std::optional<MultipartUpload> upload;
+  if (boundary) upload.emplace(*boundary, writer.get(), ex.limits().max_metadata_part_bytes);
+
+  const std::size_t piece_bytes = ex.limits().body_piece_bytes;
+  std::unique_ptr<char[]> piece(new char[piece_bytes]);
+  Status status;
+  for (;;) {
+    StatusOr<std::size_t> n = co_await ex.ReadBody(piece.get(), piece_bytes);
+    if (!n.ok()) {
+      status = n.status();
+      break;
+    }
+    if (*n == 0) break;
+    const std::string_view data(piece.get(), *n);
+    status = co_await RunBlocking(ex.pool(), [&] { return upload ? upload->Feed(data) : writer->Append(data); });
+    if (!status.ok()) break;
+  }
+  if (status.ok() && upload) {
+    StatusOr<v1::FileMetadata> parsed = upload->Finish();
+    if (parsed.ok()) metadata = std::move(parsed).value();
+    status = parsed.status();
+  }
+  StatusOr<v1::FileResponse> filed = InternalError("upload not filed");
+  if (status.ok()) {
+    filed = co_await RunBlocking(ex.pool(), [&] {
+      return document_id ? s.catalog->AddVersion(actor, *document_id, metadata, *writer)
+                         : s.catalog->FileDocument(actor, metadata, *writer);
+    });
+  } else {
+    filed = status;
+  }
+  // Destroying an uncommitted writer deletes its chunks: blocking work, so not on this thread.
+  co_await RunBlocking(ex.pool(), [&] {
+    writer.reset();
+    return OkStatus();
+  });
+  if (!filed.ok()) {
+    if (filed.status().code() == StatusCode::kCancelled) {
+      ex.ForceClose();  // the client is gone; nobody to answer
+      co_return;
+    }
+    co_await ex.SendError(filed.status());
+    co_return;
+  }
+  co_await ex.SendJson(201, *filed);
+}
+
+net::awaitable<void> HandleContent(Exchange& ex, const ApiServices& s, const Target& target,
+                                   const std::string& id, bool head) {
+  if (Status st = CheckParameters(target, {"version"}); !st.ok()) {
+    co_await ex.SendError(st);
+    co_return;
+  }
+  std::uint32_t number = 0;
+  if (const auto v = target.Get("version")) {
+    StatusOr<std::uint64_t> parsed = ParseNumber("version", *v);
+    if (!parsed.ok() || *parsed == 0 || *parsed > 0xffffffffu) {
+      co_await ex.SendError(InvalidArgumentError("version: a version number from 1"));
+      co_return;
+    }
+    number = static_cast<std::uint32_t>(*parsed);
+  }
+  StatusOr<v1::Version> version = co_await RunBlocking(ex.pool(), [&] { return s.catalog->GetVersion(id, number); });
+  if (!version.ok()) {
+    co_await ex.SendError(version.status());
+    co_return;
+  }
+  const std::string etag = "\"" + version->sha256() + "\"";
+  const auto if_none_match = ex.request()[bhttp::field::if_none_match];
+  if (!if_none_match.empty() && IfNoneMatchMatches(if_none_match, version->sha256())) {
+    bhttp::response<bhttp::empty_body> res{bhttp::status::not_modified, 11};
+    res.set(bhttp::field::etag, etag);
+    co_await ex.SendEmpty(res);
+    co_return;
+  }
+  const std::uint64_t size = version->size();
+  ByteRange range{0, size == 0 ? 0 : size - 1};
+  const RangeResult range_result = ParseRange(ex.request()[bhttp::field::range], size, &range);
+  if (range_result == RangeResult::kUnsatisfiable) {
+    bhttp::response<bhttp::empty_body> res{bhttp::status::range_not_satisfiable, 11};
+    res.set(bhttp::field::content_range, "bytes */" + std::to_string(size));
+    res.set(bhttp::field::content_length, "0");
+    co_await ex.SendEmpty(res);
+    co_return;
+  }
+  const bool partial = range_result == RangeResult::kSatisfiable;
+  const std::uint64_t length = size == 0 ? 0 : range.last - range.first + 1;
+  const auto set_headers = [&](auto& res) {
+    res.set(bhttp::field::content_type, version->mime_type());
+    res.set(bhttp::field::etag, etag);
+    res.set(bhttp::field::accept_ranges, "bytes");
+    res.set(bhttp::field::content_disposition, ContentDisposition(version->filename()));
+    res.set(bhttp::field::cache_control, "private, no-cache");
+    res.set("X-Archived-Version", std::to_string(version->version()));
+    if (partial) {
+      res.set(bhttp::field::content_range, "bytes " + std::to_string(range.first) + "-" +
+                                               std::to_string(range.last) + "/" + std::to_string(size));
+    }
+  };
+  if (head) {
+    bhttp::response<bhttp::empty_body> res{partial ? bhttp::status::partial_content : bhttp::status::ok, 11};
+    set_headers(res);
+    res.set(bhttp::field::content_length, std::to_string(length));
+    co_await ex.SendEmpty(res);
+    co_return;
+  }
+  StatusOr<std::unique_ptr<catalog::ContentReader>> reader =
+      co_await RunBlocking(ex.pool(), [&] { return s.catalog->OpenContent(*version); });
+  if (!reader.ok()) {
+    co_await ex.SendError(reader.status());
+    co_return;
+  }
+  const std::uint64_t chunk_bytes = (*reader)->chunk_bytes();
+  const std::uint64_t first_chunk = length == 0 ? 0 : range.first / chunk_bytes;
+  const std::uint64_t last_chunk = length == 0 ? 0 : range.last / chunk_bytes;
+  // The first chunk is read before any header goes out, so that a damaged version still gets
+  // a proper error response. Later failures can only cut the connection short.
+  StatusOr<std::string> chunk = length == 0 ? StatusOr<std::string>(std::string())
+                                            : co_await RunBlocking(ex.pool(), [&] { return (*reader)->ReadChunk(first_chunk); });
+  if (!chunk.ok()) {
+    co_await ex.SendError(chunk.status());
+    co_return;
+  }
+  bhttp::response<bhttp::buffer_body> res{partial ? bhttp::status::partial_content : bhttp::status::ok, 11};
+  set_headers(res);
+  res.content_length(length);
+  if (!co_await ex.BeginStream(res)) co_return;
+  for (std::uint64_t index = first_chunk; length > 0 && index <= last_chunk; ++index) {
+    if (index != first_chunk) {
+      chunk = co_await RunBlocking(ex.pool(), [&] { return (*reader)->ReadChunk(index); });
+      if (!chunk.ok()) {
+        LogLine("request " + ex.request_id() + ": download cut short: " + chunk.status().ToString());
+        ex.ForceClose();
+        co_return;
+      }
+    }
+    const std::uint64_t chunk_start = index * chunk_bytes;
+    const std::uint64_t from = std::max(range.first, chunk_start) - chunk_start;
+    const std::uint64_t to = std::min(range.last + 1, chunk_start + chunk->size()) - chunk_start;
+    if (!co_await ex.StreamPiece(std::string_view(*chunk).substr(from, to - from))) co_return;
+  }
+  co_await ex.EndStream();
+}
+
+net::awaitable<void> HandleList(Exchange& ex, const ApiServices& s, const Target& target) {
+  if (Status st = CheckParameters(target, {"category", "limit", "cursor"}); !st.ok()) {
+    co_await ex.SendError(st);
+    co_return;
+  }
+  std::size_t limit = 0;
+  if (const auto l = target.Get("limit")) {
+    StatusOr<std::uint64_t> parsed = ParseNumber("limit", *l);
+    if (!parsed.ok() || *parsed == 0) {
+      co_await ex.SendError(InvalidArgumentError("limit: a whole number from 1"));
+      co_return;
+    }
+    limit = static_cast<std::size_t>(std::min<std::uint64_t>(*parsed, 1u << 30));
+  }
+  StatusOr<v1::DocumentList> list = co_await RunBlocking(ex.pool(), [&] {
+    return s.catalog->ListDocuments(target.Get("category").value_or(""), limit, target.Get("cursor").value_or(""));
+  });
+  if (!list.ok()) {
+    co_await ex.SendError(list.status());
+    co_return;
+  }
+  co_await ex.SendJson(200, *list);
+}
+
+net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const audit::Actor& actor,
+                                    const std::string& id) {
+  if (ex.request().method() == bhttp::verb::get) {
+    StatusOr<v1::DocumentDetail> detail = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::DocumentDetail> {
+      StatusOr<v1::Document> doc = s.catalog->GetDocument(id);
+      if (!doc.ok()) return doc.status();
+      StatusOr<std::vector<v1::Version>> versions = s.catalog->ListVersions(doc->id());
+      if (!versions.ok()) return versions.status();
+      v1::DocumentDetail out;
+      *out.mutable_document() = std::move(*doc);
+      for (v1::Version& v : *versions) *out.add_versions() = PublicVersion(std::move(v));
+      return out;
+    });
+    if (!detail.ok()) {
+      co_await ex.SendError(detail.status());
+      co_return;
+    }
+    co_await ex.SendJson(200, *detail);
+    co_return;
+  }
+  StatusOr<std::string> body = co_await ex.ReadWholeBody(ex.limits().max_json_body_bytes);
+  if (!body.ok()) {
+    co_await ex.SendError(body.status());
+    co_return;
+  }
+  v1::DocumentPatch patch;
+  StatusOr<std::set<std::string>> keys = TopLevelKeys(*body);
+  Status parsed = keys.ok() ? FromJson(*body, &patch) : keys.status();
+  if (!parsed.ok()) {
+    co_await ex.SendError(parsed);
+    co_return;
+  }
+  StatusOr<v1::Document> updated = co_await RunBlocking(ex.pool(), [&] {
+    return s.catalog->UpdateDocument(actor, id, patch, keys->count("tags") > 0);
+  });
+  if (!updated.ok()) {
+    co_await ex.SendError(updated.status());
+    co_return;
+  }
+  co_await ex.SendJson(200, *updated);
+}
+
+net::awaitable<void> HandleHealth(Exchange& ex, const ApiServices& s) {
+  v1::Health health;
+  const bool healthy = s.committer->healthy();
+  health.set_status(healthy ? "ok" : "degraded");
+  health.set_version(s.version);
+  if (!healthy) health.set_detail("writes are stopped after a failed write; restart the daemon");
+  co_await ex.SendJson(healthy ? 200 : 503, health);
+}
+
+net::awaitable<void> HandleMetrics(Exchange& ex, const ApiServices& s) {
+  const audit::CommitterStats stats = s.committer->stats();
+  std::string text;
+  const auto metric = [&](const char* name, const char* type, const char* help, std::uint64_t value) {
+    text += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name +
+            " " + std::to_string(value) + "\n";
+  };
+  metric("archived_commit_transactions_total", "counter", "Transactions made durable.", stats.transactions);
+  metric("archived_commit_groups_total", "counter", "Group commits (one fsync each).", stats.groups);
+  metric("archived_commit_failed_transactions_total", "counter", "Transactions refused or failed.",
+         stats.failed_transactions);
+  metric("archived_audit_events", "gauge", "Events in the audit chain.", s.committer->head().seq);
+  metric("archived_writes_healthy", "gauge", "1 while writes are accepted.", s.committer->healthy() ? 1 : 0);
+  co_await ex.SendText(200, "text/plain; version=0.0.4", std::move(text));
+}
+
+net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& target,
+                              const audit::Actor& actor) {
+  const std::vector<std::string> parts = Split(target.path);  // "api", "v1", …
+  const bhttp::verb method = ex.request().method();
+  const std::size_t n = parts.size();
+  if (n >= 3 && parts[2] == "documents") {
+    if (n == 3) {
+      if (method == bhttp::verb::post) co_return co_await HandleUpload(ex, s, target, actor, std::nullopt);
+      if (method == bhttp::verb::get) co_return co_await HandleList(ex, s, target);
+      co_return co_await SendMethodNotAllowed(ex, "GET, POST");
+    }
+    const std::string& id = parts[3];
+    if (n == 4) {
+      if (method == bhttp::verb::get || method == bhttp::verb::patch) co_return co_await HandleDocument(ex, s, actor, id);
+      co_return co_await SendMethodNotAllowed(ex, "GET, PATCH");
+    }
+    if (n == 5 && parts[4] == "versions") {
+      if (method == bhttp::verb::post) co_return co_await HandleUpload(ex, s, target, actor, id);
+      if (method == bhttp::verb::get) {
+        StatusOr<std::vector<v1::Version>> versions = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListVersions(id); });
+        if (!versions.ok()) co_return co_await ex.SendError(versions.status());
+        v1::VersionList list;
+        list.set_document_id(versions->empty() ? id : versions->front().document_id());
+        for (v1::Version& v : *versions) *list.add_versions() = PublicVersion(std::move(v));
+        co_return co_await ex.SendJson(200, list);
+      }
+      co_return co_await SendMethodNotAllowed(ex, "GET, POST");
+    }
+    if (n == 5 && parts[4] == "content") {
+      if (method == bhttp::verb::get || method == bhttp::verb::head) {
+        co_return co_await HandleContent(ex, s, target, id, method == bhttp::verb::head);
+      }
+      co_return co_await SendMethodNotAllowed(ex, "GET, HEAD");
+    }
+  } else if (n == 3 && parts[2] == "categories") {
+    if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    StatusOr<v1::CategoryList> list = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListCategories(); });
+    if (!list.ok()) co_return co_await ex.SendError(list.status());
+    co_return co_await ex.SendJson(200, *list);
+  } else if (n == 4 && parts[2] == "audit" && parts[3] == "verify") {
+    if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    StatusOr<v1::AuditVerification> result = co_await RunBlocking(ex.pool(), [&] { return audit::VerifyChain(*s.store); });
+    if (!result.ok()) co_return co_await ex.SendError(result.status());
+    co_return co_await ex.SendJson(200, *result);
+  }
+  co_await ex.SendError(NotFoundError("no such API route: " + target.path));
+}
+
+}  // namespace
+
+net::awaitable<void> ServeApi(Exchange& ex, const ApiServices& s) {
+  const std::string_view raw_target(ex.request().target().data(), ex.request().target().size());
+  if (raw_target.size() > ex.limits().max_query_bytes) {
+    co_return co_await ex.SendError(InvalidArgumentError("request target longer than " +
+                                                         std::to_string(ex.limits().max_query_bytes) + " bytes"));
+  }
+  StatusOr<Target> target = ParseTarget(raw_target);
+  if (!target.ok()) co_return co_await ex.SendError(target.status());
+  if (target->path == "/healthz") co_return co_await HandleHealth(ex, s);
+  if (target->path == "/metrics") co_return co_await HandleMetrics(ex, s);
+  if (!target->path.starts_with("/api/v1/")) {
+    co_return co_await ex.SendError(NotFoundError("no such route: " + target->path));
+  }
+  const std::string authorization(ex.request()[bhttp::field::authorization]);
+  StatusOr<auth::Principal> principal =
+      co_await RunBlocking(ex.pool(), [&] { return s.authenticator->Authenticate(authorization); });
+  if (!principal.ok()) co_return co_await ex.SendError(principal.status());
+  const audit::Actor actor{.name = principal->name, .request_id = ex.request_id()};
+  co_await Dispatch(ex, s, *target, actor);
+}
+
+}  // namespace archived::http::internal
