@@ -16,15 +16,17 @@ std::string TokenKey(std::string_view token) {
 
 }  // namespace
 
-StatusOr<std::optional<std::string>> Authenticator::EnsureAdminToken() {
+StatusOr<bool> Authenticator::EnsureAdminToken(
+    const std::function<Status(std::string_view token)>& save) {
   auto it = store_->NewIterator(storage::Keyspace::kAuth);
   it->Seek(kTokenKeyPrefix);
   if (it->Valid() && it->key().starts_with(kTokenKeyPrefix)) {
-    return std::optional<std::string>();
+    return false;
   }
   ARCHIVED_RETURN_IF_ERROR(it->status());
   ARCHIVED_ASSIGN_OR_RETURN(const std::string secret, crypto::RandomBytes(32));
   const std::string token = std::string(kTokenPrefix) + HexEncode(secret);
+  ARCHIVED_RETURN_IF_ERROR(save(token));
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) {
     v1::ApiToken record;
     record.set_principal("admin");
@@ -40,7 +42,7 @@ StatusOr<std::optional<std::string>> Authenticator::EnsureAdminToken() {
     txn.Audit(std::move(event));
     return OkStatus();
   }));
-  return std::optional<std::string>(token);
+  return true;
 }
 
 StatusOr<Principal> Authenticator::Authenticate(std::string_view header) const {

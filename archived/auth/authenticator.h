@@ -4,6 +4,7 @@
 // Thread-safe; the store and committer must outlive it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,9 +28,10 @@ class Authenticator {
   Authenticator(const storage::Store* store, audit::Committer* committer)
       : store_(store), committer_(committer) {}
 
-  // If no token exists yet, creates an admin token and returns its text (shown once; the
-  // caller saves it). Otherwise returns nullopt.
-  StatusOr<std::optional<std::string>> EnsureAdminToken();
+  // If no token exists yet, creates an admin token: `save` gets its text first (to write it
+  // where the administrator will find it), and only if that succeeds is its hash committed.
+  // Returns whether a token was created. Errors: `save`'s; storage errors.
+  StatusOr<bool> EnsureAdminToken(const std::function<Status(std::string_view token)>& save);
 
   // Errors: kUnauthenticated for a missing, malformed or unknown token (the message never
   // contains the token).

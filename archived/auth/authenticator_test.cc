@@ -13,11 +13,13 @@ TEST(AuthenticatorTest, AdminTokenIsCreatedOnceAndAuthenticates) {
   auto store = storage::NewMemoryStore();
   auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
   Authenticator auth(store.get(), committer.get());
-  ASSERT_OK_AND_ASSIGN(const std::optional<std::string> token, auth.EnsureAdminToken());
-  ASSERT_TRUE(token.has_value());
+  std::optional<std::string> token;
+  const auto save = [&](std::string_view t) { token = std::string(t); return OkStatus(); };
+  ASSERT_OK_AND_ASSIGN(const bool created, auth.EnsureAdminToken(save));
+  ASSERT_TRUE(created && token.has_value());
   EXPECT_GE(token->size(), 64u);
-  ASSERT_OK_AND_ASSIGN(const std::optional<std::string> again, auth.EnsureAdminToken());
-  EXPECT_FALSE(again.has_value());
+  ASSERT_OK_AND_ASSIGN(const bool again, auth.EnsureAdminToken(save));
+  EXPECT_FALSE(again);
 
   ASSERT_OK_AND_ASSIGN(const Principal p, auth.Authenticate("Bearer " + *token));
   EXPECT_EQ(p.name, "admin");
@@ -29,11 +31,22 @@ TEST(AuthenticatorTest, AdminTokenIsCreatedOnceAndAuthenticates) {
   }
 }
 
+TEST(AuthenticatorTest, NoTokenIsCommittedWhenSavingItFails) {
+  auto store = storage::NewMemoryStore();
+  auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
+  Authenticator auth(store.get(), committer.get());
+  EXPECT_FALSE(auth.EnsureAdminToken([](std::string_view) { return InternalError("disk full"); }).ok());
+  bool saved = false;
+  ASSERT_OK_AND_ASSIGN(const bool created, auth.EnsureAdminToken([&](std::string_view) { saved = true; return OkStatus(); }));
+  EXPECT_TRUE(created && saved);
+}
+
 TEST(AuthenticatorTest, MissingMalformedAndWrongTokensAreUnauthenticated) {
   auto store = storage::NewMemoryStore();
   auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
   Authenticator auth(store.get(), committer.get());
-  const std::string token = **auth.EnsureAdminToken();
+  std::string token;
+  ASSERT_OK(auth.EnsureAdminToken([&](std::string_view t) { token = std::string(t); return OkStatus(); }));
   for (const std::string& header : {std::string(), std::string("Basic abc"), std::string("Bearer "),
                                    "Bearer " + token + "x", "bearer " + token}) {
     const auto result = auth.Authenticate(header);

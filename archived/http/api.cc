@@ -71,7 +71,9 @@ Status MetadataFromQuery(const Target& target, std::string_view content_type, bo
       start = comma + 1;
     }
   }
-  metadata->set_mime_type(std::string(content_type));
+  // curl --data-binary labels every body as a form; a filed document is never one.
+  const bool curl_default = beast::iequals(content_type, "application/x-www-form-urlencoded");
+  metadata->set_mime_type(curl_default ? std::string() : std::string(content_type));
   return OkStatus();
 }
 
@@ -291,8 +293,11 @@ net::awaitable<void> HandleContent(Exchange& ex, const ApiServices& s, const Tar
   const std::uint64_t last_chunk = length == 0 ? 0 : range.last / chunk_bytes;
   // The first chunk is read before any header goes out, so that a damaged version still gets
   // a proper error response. Later failures can only cut the connection short.
-  StatusOr<std::string> chunk = length == 0 ? StatusOr<std::string>(std::string())
-                                            : co_await RunBlocking(ex.pool(), [&] { return (*reader)->ReadChunk(first_chunk); });
+  // (No co_await inside a conditional expression: GCC 12 miscompiles it.)
+  StatusOr<std::string> chunk = std::string();
+  if (length > 0) {
+    chunk = co_await RunBlocking(ex.pool(), [&] { return (*reader)->ReadChunk(first_chunk); });
+  }
   if (!chunk.ok()) {
     co_await ex.SendError(chunk.status());
     co_return;

@@ -1,0 +1,198 @@
+#include "archived/daemon/config.h"
+
+#include <charconv>
+
+#include <toml++/toml.h>
+
+#include "archived/base/status_macros.h"
+#include "archived/catalog/file_plan.h"
+
+namespace archived::daemon {
+namespace {
+
+// Reads one table's keys into `config`, refusing keys it does not know.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string name) : table_(table), name_(std::move(name)) {}
+
+  template <typename T>
+  Status Read(std::string_view key, T* out) {
+    seen_.emplace_back(key);
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) {
+      return OkStatus();
+    }
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (const auto v = node->value<std::string>()) {
+        *out = *v;
+        return OkStatus();
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (const auto v = node->value<bool>()) {
+        *out = *v;
+        return OkStatus();
+      }
+    } else {
+      if (const auto v = node->value<std::int64_t>(); v && *v >= 0) {
+        *out = static_cast<T>(*v);
+        return OkStatus();
+      }
+    }
+    return InvalidArgumentError("config key " + Name(key) + " has the wrong type");
+  }
+
+  // Call after every Read: any key not read is unknown.
+  Status CheckNoUnknownKeys() const {
+    for (const auto& [key, node] : table_) {
+      if (std::find(seen_.begin(), seen_.end(), key.str()) == seen_.end() && !node.is_table() &&
+          !node.is_array_of_tables()) {
+        return InvalidArgumentError("unknown config key " + Name(key.str()));
+      }
+    }
+    return OkStatus();
+  }
+
+ private:
+  std::string Name(std::string_view key) const {
+    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+  }
+  const toml::table& table_;
+  const std::string name_;
+  std::vector<std::string> seen_;
+};
+
+const toml::table& Section(const toml::table& root, std::string_view name) {
+  static const toml::table kEmpty;
+  const toml::table* t = root[name].as_table();
+  return t != nullptr ? *t : kEmpty;
+}
+
+Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
+  const toml::array* plan = root["file_plan"].as_array();
+  if (plan == nullptr) {
+    return OkStatus();
+  }
+  for (const toml::node& node : *plan) {
+    const toml::table* row = node.as_table();
+    if (row == nullptr) {
+      return InvalidArgumentError("file_plan must be an array of tables ([[file_plan]])");
+    }
+    TableReader reader(*row, "file_plan");
+    std::string code, name, retention;
+    ARCHIVED_RETURN_IF_ERROR(reader.Read("code", &code));
+    ARCHIVED_RETURN_IF_ERROR(reader.Read("name", &name));
+    ARCHIVED_RETURN_IF_ERROR(reader.Read("retention", &retention));
+    ARCHIVED_RETURN_IF_ERROR(reader.CheckNoUnknownKeys());
+    ARCHIVED_RETURN_IF_ERROR(catalog::ValidateCategoryCode(code).Annotate("file_plan"));
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::RetentionClass retention_class,
+                              catalog::ParseRetentionClass(retention));
+    v1::Category category;
+    category.set_code(code);
+    category.set_name(name);
+    category.set_retention_class(retention_class);
+    config->catalog.initial_file_plan.push_back(std::move(category));
+  }
+  return OkStatus();
+}
+
+Status ReadTables(const toml::table& root, DaemonConfig* config) {
+  for (const auto& [key, node] : root) {
+    static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "file_plan"};
+    if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
+      return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
+    }
+  }
+  TableReader server(Section(root, "server"), "server");
+  std::string listen;
+  ARCHIVED_RETURN_IF_ERROR(server.Read("listen", &listen));
+  ARCHIVED_RETURN_IF_ERROR(server.Read("blocking_threads", &config->http.blocking_threads));
+  ARCHIVED_RETURN_IF_ERROR(server.Read("allow_plain_http_off_loopback", &config->allow_plain_http_off_loopback));
+  ARCHIVED_RETURN_IF_ERROR(server.CheckNoUnknownKeys());
+  if (!listen.empty()) {
+    ARCHIVED_RETURN_IF_ERROR(ParseListen(listen, config));
+  }
+  TableReader storage(Section(root, "storage"), "storage");
+  std::string data_dir;
+  ARCHIVED_RETURN_IF_ERROR(storage.Read("data_dir", &data_dir));
+  ARCHIVED_RETURN_IF_ERROR(storage.CheckNoUnknownKeys());
+  if (!data_dir.empty()) config->data_dir = data_dir;
+
+  TableReader archive(Section(root, "archive"), "archive");
+  ARCHIVED_RETURN_IF_ERROR(archive.Read("fonds", &config->catalog.fonds));
+  ARCHIVED_RETURN_IF_ERROR(archive.Read("default_category", &config->catalog.default_category));
+  ARCHIVED_RETURN_IF_ERROR(archive.Read("chunk_bytes", &config->catalog.content.chunk_bytes));
+  ARCHIVED_RETURN_IF_ERROR(archive.Read("zstd_level", &config->catalog.content.zstd_level));
+  ARCHIVED_RETURN_IF_ERROR(archive.CheckNoUnknownKeys());
+
+  TableReader limits(Section(root, "limits"), "limits");
+  http::HttpLimits& l = config->http.limits;
+  std::int64_t idle_seconds = l.idle_timeout.count();
+  ARCHIVED_RETURN_IF_ERROR(limits.Read("max_header_bytes", &l.max_header_bytes));
+  ARCHIVED_RETURN_IF_ERROR(limits.Read("max_upload_bytes", &l.max_upload_bytes));
+  ARCHIVED_RETURN_IF_ERROR(limits.Read("max_json_body_bytes", &l.max_json_body_bytes));
+  ARCHIVED_RETURN_IF_ERROR(limits.Read("max_connections", &l.max_connections));
+  ARCHIVED_RETURN_IF_ERROR(limits.Read("max_query_bytes", &l.max_query_bytes));
+  ARCHIVED_RETURN_IF_ERROR(limits.Read("idle_timeout_seconds", &idle_seconds));
+  ARCHIVED_RETURN_IF_ERROR(limits.Read("max_page_size", &config->catalog.max_page_size));
+  ARCHIVED_RETURN_IF_ERROR(limits.CheckNoUnknownKeys());
+  l.idle_timeout = std::chrono::seconds(idle_seconds);
+  return ReadFilePlan(root, config);
+}
+
+}  // namespace
+
+Status ParseListen(std::string_view text, DaemonConfig* config) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return InvalidArgumentError("listen: use HOST:PORT, e.g. 127.0.0.1:8750");
+  }
+  std::string_view host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string_view port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return InvalidArgumentError("listen: port must be a number from 0 to 65535");
+  }
+  config->listen_host = std::string(host);
+  config->listen_port = static_cast<std::uint16_t>(port);
+  return OkStatus();
+}
+
+StatusOr<DaemonConfig> LoadConfigFile(const std::filesystem::path& path, DaemonConfig defaults) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return NotFoundError("config file \"" + path.string() + "\" does not exist");
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return InvalidArgumentError("config file \"" + path.string() + "\" line " + std::to_string(where.line) +
+                                ": " + std::string(e.description()));
+  }
+  ARCHIVED_RETURN_IF_ERROR(ReadTables(root, &defaults).Annotate("config file \"" + path.string() + "\""));
+  return defaults;
+}
+
+Status ValidateConfig(const DaemonConfig& config) {
+  ARCHIVED_RETURN_IF_ERROR(config.catalog.Validate());
+  const bool loopback = config.listen_host == "127.0.0.1" || config.listen_host == "::1" ||
+                        config.listen_host == "localhost" || config.listen_host.starts_with("127.");
+  if (!loopback && !config.allow_plain_http_off_loopback) {
+    return InvalidArgumentError("listen: plain HTTP is served on loopback only; set "
+                                "server.allow_plain_http_off_loopback = true to override");
+  }
+  if (config.http.blocking_threads < 1 || config.http.blocking_threads > 256) {
+    return InvalidArgumentError("server.blocking_threads must be between 1 and 256");
+  }
+  if (config.http.limits.idle_timeout.count() < 1) {
+    return InvalidArgumentError("limits.idle_timeout_seconds must be at least 1");
+  }
+  return OkStatus();
+}
+
+}  // namespace archived::daemon

@@ -1,0 +1,38 @@
+// DaemonConfig: everything archived can be told, from the TOML file and the command line;
+// and the one translation from it to the modules' options structs. Pure data and functions;
+// thread-safe. Every key, with its default, is documented in docs/configuration.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archived/base/status.h"
+#include "archived/catalog/catalog.h"
+#include "archived/http/server.h"
+
+namespace archived::daemon {
+
+struct DaemonConfig {
+  std::filesystem::path data_dir = "archive-data";
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8750;
+  // Listening on anything but loopback needs this (TLS arrives with issue #4).
+  bool allow_plain_http_off_loopback = false;
+  catalog::CatalogOptions catalog;
+  http::HttpServerOptions http;
+};
+
+// Reads a TOML file over the defaults. Unknown keys are errors, so typos do not pass silently.
+// Errors: kNotFound if the file is missing; kInvalidArgument naming the key or the line.
+StatusOr<DaemonConfig> LoadConfigFile(const std::filesystem::path& path, DaemonConfig defaults);
+
+// Parses "HOST:PORT". Errors: kInvalidArgument.
+Status ParseListen(std::string_view text, DaemonConfig* config);
+
+// Errors: kInvalidArgument for a combination that cannot work.
+Status ValidateConfig(const DaemonConfig& config);
+
+}  // namespace archived::daemon

@@ -1,0 +1,191 @@
+// archived: the document archive daemon. Composition root: flags and config -> options ->
+// open stores, committer, catalogue, authenticator -> serve HTTP -> stop on SIGTERM/SIGINT.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "archived/audit/chain.h"
+#include "archived/auth/authenticator.h"
+#include "archived/base/log.h"
+#include "archived/base/status_macros.h"
+#include "archived/catalog/catalog.h"
+#include "archived/daemon/config.h"
+#include "archived/daemon/secret_files.h"
+#include "archived/http/server.h"
+#include "archived/storage/rocks_store.h"
+
+namespace archived::daemon {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kUsage =
+    "usage: archived [--data-dir DIR] [--listen HOST:PORT] [--config FILE]\n"
+    "       archived verify-audit [--data-dir DIR]\n"
+    "\n"
+    "  --data-dir DIR      where the archive lives (default ./archive-data)\n"
+    "  --listen HOST:PORT  address to serve (default 127.0.0.1:8750; port 0 picks one)\n"
+    "  --config FILE       TOML configuration (see docs/configuration.md)\n"
+    "\n"
+    "The first start creates DIR, its master key (DIR/master.key) and an admin API token\n"
+    "(DIR/admin.token). Keep a copy of master.key somewhere safe: without it nothing can be read.\n";
+
+struct Flags {
+  std::string command;  // "" (serve) or "verify-audit"
+  std::optional<std::string> data_dir, listen, config;
+};
+
+StatusOr<Flags> ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](std::optional<std::string>* out) -> Status {
+      const std::size_t eq = arg.find('=');
+      if (eq != std::string::npos) {
+        *out = arg.substr(eq + 1);
+        return OkStatus();
+      }
+      if (i + 1 >= argc) return InvalidArgumentError(arg + " needs a value");
+      *out = argv[++i];
+      return OkStatus();
+    };
+    const std::string name = arg.substr(0, arg.find('='));
+    if (name == "--data-dir") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.data_dir));
+    } else if (name == "--listen") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.listen));
+    } else if (name == "--config") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.config));
+    } else if (arg == "verify-audit" && flags.command.empty() && i == 1) {
+      flags.command = arg;
+    } else {
+      return InvalidArgumentError("unknown argument \"" + arg + "\"");
+    }
+  }
+  return flags;
+}
+
+StatusOr<DaemonConfig> BuildConfig(const Flags& flags) {
+  DaemonConfig config;
+  if (flags.config) {
+    ARCHIVED_ASSIGN_OR_RETURN(config, LoadConfigFile(*flags.config, config));
+  }
+  if (flags.data_dir) config.data_dir = *flags.data_dir;
+  if (flags.listen) ARCHIVED_RETURN_IF_ERROR(ParseListen(*flags.listen, &config));
+  config.http.host = config.listen_host;
+  config.http.port = config.listen_port;
+  ARCHIVED_RETURN_IF_ERROR(ValidateConfig(config));
+  return config;
+}
+
+struct Stores {
+  std::unique_ptr<storage::Store> main, vault;
+};
+
+StatusOr<Stores> OpenStores(const DaemonConfig& config) {
+  Stores stores;
+  ARCHIVED_ASSIGN_OR_RETURN(stores.main, storage::OpenRocksStore({.directory = config.data_dir / "db"}));
+  ARCHIVED_ASSIGN_OR_RETURN(stores.vault, storage::OpenRocksStore({.directory = config.data_dir / "vault",
+                                                                   .keyspaces = {storage::Keyspace::kKeys}}));
+  return stores;
+}
+
+// Offline check of the audit chain: exits 0 when it verifies.
+StatusOr<int> VerifyAudit(const DaemonConfig& config) {
+  ARCHIVED_ASSIGN_OR_RETURN(Stores stores, OpenStores(config));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::AuditVerification result, audit::VerifyChain(*stores.main));
+  std::printf("audit chain: %s, %llu events, head %s%s%s\n", result.ok() ? "ok" : "BROKEN",
+              static_cast<unsigned long long>(result.events()), result.head_hash().c_str(),
+              result.ok() ? "" : ": ", result.problem().c_str());
+  return result.ok() ? 0 : 3;
+}
+
+StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
+  ARCHIVED_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir));
+  bool key_created = false;
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey master_key,
+                            LoadOrCreateMasterKey(config.data_dir / "master.key", &key_created));
+  if (key_created) {
+    LogLine("created master key " + (config.data_dir / "master.key").string() + " (back it up)");
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(Stores stores, OpenStores(config));
+  ARCHIVED_ASSIGN_OR_RETURN(auto committer, audit::Committer::Open({}, stores.main.get(), stores.vault.get(),
+                                                                   SystemClock::Get()));
+  ARCHIVED_ASSIGN_OR_RETURN(auto catalog, catalog::Catalog::Open(config.catalog, stores.main.get(), stores.vault.get(),
+                                                                 &master_key, committer.get(), SystemClock::Get()));
+  auth::Authenticator authenticator(stores.main.get(), committer.get());
+  const std::filesystem::path token_path = config.data_dir / "admin.token";
+  ARCHIVED_ASSIGN_OR_RETURN(const bool token_created, authenticator.EnsureAdminToken([&](std::string_view token) {
+    return WriteSecretFile(token_path, std::string(token) + "\n");
+  }));
+  if (token_created) {
+    LogLine("created admin token in " + token_path.string());
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = catalog.get(),
+                                                                               .authenticator = &authenticator,
+                                                                               .committer = committer.get(),
+                                                                               .store = stores.main.get(),
+                                                                               .version = kVersion}));
+  const std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
+                                                                            : config.listen_host;
+  std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(server->port()));
+  std::printf("admin token: %s\n", token_path.c_str());
+  std::fflush(stdout);
+  LogLine("archived " + std::string(kVersion) + " serving " + config.data_dir.string() + " on " + host + ":" +
+          std::to_string(server->port()));
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LogLine(std::string("received ") + ::strsignal(signal_number) + "; finishing in-flight requests");
+  server->Stop();
+  committer->Stop();
+  server.reset();
+  catalog.reset();
+  committer.reset();
+  ARCHIVED_RETURN_IF_ERROR(stores.vault->Close());
+  ARCHIVED_RETURN_IF_ERROR(stores.main->Close());
+  LogLine("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+}  // namespace archived::daemon
+
+int main(int argc, char** argv) {
+  using namespace archived;
+  // Signals are taken synchronously by sigwait in the main thread; every thread started
+  // after this inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(daemon::kUsage, stdout);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("archived %s\n", daemon::kVersion);
+      return 0;
+    }
+  }
+  StatusOr<daemon::Flags> flags = daemon::ParseFlags(argc, argv);
+  StatusOr<daemon::DaemonConfig> config = flags.ok() ? daemon::BuildConfig(*flags) : flags.status();
+  if (!config.ok()) {
+    std::fprintf(stderr, "archived: %s\n%s", config.status().message().c_str(), daemon::kUsage);
+    return 1;
+  }
+  StatusOr<int> exit_code = flags->command == "verify-audit" ? daemon::VerifyAudit(*config)
+                                                             : daemon::Serve(*config, signals);
+  if (!exit_code.ok()) {
+    std::fprintf(stderr, "archived: %s\n", exit_code.status().message().c_str());
+    return exit_code.status().code() == StatusCode::kInvalidArgument ? 1 : 2;
+  }
+  return *exit_code;
+}
