@@ -1,0 +1,82 @@
+// What every archivectl subcommand shares: the parsed command line, the resolved server and
+// token, error reporting and exit codes (0 ok, 1 user error, 2 server or I/O error).
+// Not thread-safe unless stated.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archived/base/status.h"
+#include "client/http_client.h"
+
+namespace archived::client {
+
+// Parsed arguments: positionals and --flags (a flag's value, or "" for a switch).
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+  bool Has(std::string_view name) const { return flags.count(std::string(name)) > 0; }
+  std::optional<std::string> Get(std::string_view name) const;
+};
+
+// `switches` take no value; every other flag takes one. Short forms: -o -r -j -h.
+// Errors: kInvalidArgument for an unknown flag or a missing value.
+StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector<std::string>& value_flags,
+                         const std::vector<std::string>& switches);
+
+struct Context {
+  Endpoint endpoint;
+  std::string token;
+  bool json = false;
+  HttpClient NewClient() const { return HttpClient(endpoint, token); }
+};
+
+// Resolves the server and token: flags, then ARCHIVED_URL / ARCHIVED_TOKEN /
+// ARCHIVED_TOKEN_FILE, then the config file (--config, $ARCHIVECTL_CONFIG, or
+// ~/.config/archivectl/config), then http://127.0.0.1:8750 with ./archive-data/admin.token.
+// Errors: kInvalidArgument for a bad URL or an unreadable token file named explicitly.
+StatusOr<Context> ResolveContext(const Args& args);
+
+// Prints "archivectl: <what>: <message>" to stderr and returns the exit code for `status`.
+int Fail(std::string_view what, const Status& status);
+int ExitCodeFor(const Status& status);
+
+// "12.3 MiB".
+std::string HumanBytes(std::uint64_t bytes);
+// A progress bar on stderr when it is a terminal; a no-op otherwise. Thread-safe.
+Progress ProgressBar(std::string label);
+
+// Subcommands. Each returns the process exit code.
+int RunPut(const Context& context, const Args& args);
+int RunVersion(const Context& context, const Args& args);
+int RunGet(const Context& context, const Args& args);
+int RunInfo(const Context& context, const Args& args);
+int RunVersions(const Context& context, const Args& args);
+int RunLs(const Context& context, const Args& args);
+
+}  // namespace archived::client
+
+#include <google/protobuf/util/json_util.h>
+
+namespace archived::client {
+
+// Parses a JSON response body into `M`. Errors: kInternal if the server sent something else.
+template <typename M>
+StatusOr<M> ParseBody(const Response& response) {
+  M message;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;  // a newer server may add fields
+  if (!google::protobuf::util::JsonStringToMessage(response.body, &message, options).ok()) {
+    return InternalError("the server's answer is not the expected JSON");
+  }
+  return message;
+}
+
+// Percent-encodes a query or path component.
+std::string Escape(std::string_view text);
+
+}  // namespace archived::client

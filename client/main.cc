@@ -1,0 +1,59 @@
+// archivectl: the command-line client of archived.
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include "client/cli.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: archivectl [--server URL] [--token T | --token-file F] [--json] COMMAND …\n"
+    "\n"
+    "commands:\n"
+    "  put PATH… [--title T] [--category C] [--tags a,b] [--author A] [--date YYYY-MM-DD]\n"
+    "            [-r|--recursive] [-j|--jobs N]       file documents (directories with -r)\n"
+    "  version ID FILE                                 file a new version of a document\n"
+    "  get ID [--version N] [-o FILE|-] [--force]     download a version (checks its SHA-256)\n"
+    "  info ID                                         metadata and versions\n"
+    "  versions ID                                     every version\n"
+    "  ls [--category C] [--limit N] [--all]          documents, newest first\n"
+    "\n"
+    "ID may be a document id or its reference code (档号).\n"
+    "Server and token: flags, then ARCHIVED_URL, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE, then the\n"
+    "config file (--config, $ARCHIVECTL_CONFIG, ~/.config/archivectl/config: server = \"…\",\n"
+    "token_file = \"…\"), then http://127.0.0.1:8750 and ./archive-data/admin.token.\n"
+    "Exit status: 0 ok, 1 user error, 2 server or I/O error.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace archived::client;
+  std::vector<std::string> argv_vec(argv + 1, argv + argc);
+  const std::vector<std::string> value_flags = {"server", "token", "token-file", "config", "title", "category",
+                                                "tags", "author", "date", "jobs", "version", "output", "limit",
+                                                "cursor"};
+  const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help"};
+  archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
+  if (!args.ok()) {
+    std::fprintf(stderr, "archivectl: %s\n\n%s", args.status().message().c_str(), kUsage);
+    return 1;
+  }
+  if (args->Has("help") || args->positional.empty()) {
+    std::fputs(kUsage, args->Has("help") ? stdout : stderr);
+    return args->Has("help") ? 0 : 1;
+  }
+  const std::string command = args->positional.front();
+  args->positional.erase(args->positional.begin());
+  const std::map<std::string, std::function<int(const Context&, const Args&)>> commands = {
+      {"put", RunPut}, {"version", RunVersion}, {"get", RunGet},
+      {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}};
+  const auto it = commands.find(command);
+  if (it == commands.end()) {
+    std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
+    return 1;
+  }
+  archived::StatusOr<Context> context = ResolveContext(*args);
+  if (!context.ok()) return Fail(command, context.status());
+  return it->second(*context, *args);
+}
