@@ -1,5 +1,6 @@
 // archived: the document archive daemon. Composition root: flags and config -> options ->
 // open stores, committer, catalogue, authenticator -> serve HTTP -> stop on SIGTERM/SIGINT.
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -164,6 +165,12 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // Content moves through the daemon in 1 MiB buffers. By default glibc raises its mmap
+  // threshold after the first such buffer is freed, and from then on keeps them in per-thread
+  // arenas that never shrink: RSS grew ~90 MiB over a 2 GiB upload. A fixed threshold returns
+  // every large buffer to the system when freed, and two arenas keep small-object churn bounded.
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  ::mallopt(M_ARENA_MAX, 2);
 
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
