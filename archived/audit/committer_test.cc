@@ -27,6 +27,12 @@ class FlakyStore final : public storage::Store {
     }
     return inner_->Commit(b, o);
   }
+  Status GetInto(Keyspace k, std::string_view key, std::string* v) const override { return inner_->GetInto(k, key, v); }
+  Status Put(Keyspace k, std::string_view key, std::string_view v, const storage::CommitOptions& o) override {
+    storage::WriteBatch b;
+    b.Put(k, key, v);
+    return Commit(b, o);
+  }
   std::unique_ptr<storage::Iterator> NewIterator(Keyspace k) const override { return inner_->NewIterator(k); }
   Status CompactRange(Keyspace, std::string_view, std::string_view) override { return OkStatus(); }
   Status Close() override { return OkStatus(); }

@@ -48,7 +48,11 @@ class CatalogTest : public ::testing::Test {
     const v1::Version v = *catalog_->GetVersion(id, version);
     auto reader = *catalog_->OpenContent(v);
     std::string out;
-    for (std::uint64_t i = 0; i < reader->chunk_count(); ++i) out += *reader->ReadChunk(i);
+    std::string chunk;
+    for (std::uint64_t i = 0; i < reader->chunk_count(); ++i) {
+      EXPECT_OK(reader->ReadChunk(i, &chunk));
+      out += chunk;
+    }
     return out;
   }
 

@@ -54,14 +54,13 @@ ContentWriter::~ContentWriter() {
 }
 
 Status ContentWriter::SealAndWrite(std::string_view plaintext, bool last) {
-  const std::string payload = internal::EncodePayload(plaintext, options_.zstd_level);
-  ARCHIVED_ASSIGN_OR_RETURN(std::string sealed,
-                            crypto::SealChunk(data_key_, content_id_, chunks_, last, payload));
-  storage::WriteBatch batch;
-  batch.Put(Keyspace::kChunks, internal::ChunkKey(content_id_, chunks_), sealed);
-  ARCHIVED_RETURN_IF_ERROR(store_->Commit(batch, {.sync = false}).Annotate("write content chunk"));
+  internal::EncodePayload(plaintext, options_.zstd_level, &payload_);
+  ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, chunks_, last, payload_, &sealed_));
+  ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kChunks, internal::ChunkKey(content_id_, chunks_), sealed_,
+                                       {.sync = false})
+                               .Annotate("write content chunk"));
   ++chunks_;
-  stored_bytes_ += sealed.size();
+  stored_bytes_ += sealed_.size();
   return OkStatus();
 }
 
@@ -140,24 +139,22 @@ StatusOr<std::unique_ptr<ContentReader>> ContentReader::Open(const storage::Stor
                                                           ref.chunk_count()));
 }
 
-StatusOr<std::string> ContentReader::ReadChunk(std::uint64_t index) const {
+Status ContentReader::ReadChunk(std::uint64_t index, std::string* plaintext) {
   if (index >= chunk_count_) {
     return OutOfRangeError("chunk index past the end of the content");
   }
-  StatusOr<std::string> sealed = store_.Get(Keyspace::kChunks, internal::ChunkKey(content_id_, index));
-  if (!sealed.ok()) {
-    if (sealed.status().code() == StatusCode::kNotFound) {
+  if (Status s = store_.GetInto(Keyspace::kChunks, internal::ChunkKey(content_id_, index), &sealed_); !s.ok()) {
+    if (s.code() == StatusCode::kNotFound) {
       return DataLossError("content chunk " + std::to_string(index) + " is missing");
     }
-    return sealed.status();
+    return s;
   }
   const bool last = index + 1 == chunk_count_;
-  StatusOr<std::string> payload = crypto::OpenChunk(data_key_, content_id_, index, last, *sealed);
-  if (!payload.ok()) {
-    return payload.status().Annotate("content chunk " + std::to_string(index));
+  if (Status s = crypto::OpenChunkInto(data_key_, content_id_, index, last, sealed_, &payload_); !s.ok()) {
+    return s.Annotate("content chunk " + std::to_string(index));
   }
   const std::uint64_t expected = last ? size_ - index * chunk_bytes_ : chunk_bytes_;
-  return internal::DecodePayload(*payload, expected);
+  return internal::DecodePayload(payload_, expected, plaintext);
 }
 
 }  // namespace archived::catalog

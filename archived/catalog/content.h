@@ -72,6 +72,8 @@ class ContentWriter {
   const crypto::SecretKey data_key_;
   const std::string wrapped_key_;
   std::string buffer_;
+  // Reused for every chunk: one allocation per upload instead of several per megabyte.
+  std::string payload_, sealed_;
   crypto::Sha256 hash_;
   std::uint64_t size_ = 0;
   std::uint64_t chunks_ = 0;
@@ -89,10 +91,11 @@ class ContentReader {
                                                        const storage::Store& vault,
                                                        const crypto::SecretKey& kek,
                                                        const v1::Version& version);
-  // The plaintext of chunk `index`.
+  // The plaintext of chunk `index` into `plaintext` (replaced, capacity reused; a caller may
+  // stream one buffer while the next chunk is read into another). Calls must not overlap.
   // Errors: kOutOfRange past the last chunk; kDataLoss if the chunk is missing or fails
   // authentication, decompression or its expected length.
-  StatusOr<std::string> ReadChunk(std::uint64_t index) const;
+  Status ReadChunk(std::uint64_t index, std::string* plaintext);
   std::uint64_t size() const { return size_; }
   std::uint64_t chunk_bytes() const { return chunk_bytes_; }
   std::uint64_t chunk_count() const { return chunk_count_; }
@@ -106,6 +109,7 @@ class ContentReader {
   const std::string content_id_;
   const crypto::SecretKey data_key_;
   const std::uint64_t size_, chunk_bytes_, chunk_count_;
+  std::string sealed_, payload_;
 };
 
 }  // namespace archived::catalog

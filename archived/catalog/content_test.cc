@@ -45,9 +45,9 @@ class ContentTest : public ::testing::Test {
     if (!reader.ok()) return reader.status();
     std::string out;
     for (std::uint64_t i = 0; i < (*reader)->chunk_count(); ++i) {
-      StatusOr<std::string> chunk = (*reader)->ReadChunk(i);
-      if (!chunk.ok()) return chunk.status();
-      out += *chunk;
+      std::string chunk;
+      if (Status s = (*reader)->ReadChunk(i, &chunk); !s.ok()) return s;
+      out += chunk;
     }
     return out;
   }

@@ -60,6 +60,14 @@ class Sha256 {
 };
 std::string Sha256Of(std::string_view data);
 
+// AES-256-GCM into `out` at offset `out_offset` (ciphertext || tag); `out` is resized to fit
+// and its capacity reused. Errors as SealAes256Gcm.
+Status SealAes256GcmInto(const SecretKey& key, std::string_view nonce, std::string_view plaintext,
+                         std::string_view associated_data, std::string* out, std::size_t out_offset);
+// Opens into `out` (replaced, capacity reused). Errors as OpenAes256Gcm.
+Status OpenAes256GcmInto(const SecretKey& key, std::string_view nonce, std::string_view sealed,
+                         std::string_view associated_data, std::string* out);
+
 // AES-256-GCM. Seal returns ciphertext || 16-byte tag.
 // Errors: kInvalidArgument for a nonce that is not kNonceBytes long; kInternal on OpenSSL
 // failure.

@@ -179,19 +179,36 @@ net::awaitable<void> HandleUpload(Exchange& ex, const ApiServices& s, const Targ
   std::optional<MultipartUpload> upload;
   if (boundary) upload.emplace(*boundary, writer.get(), ex.limits().max_metadata_part_bytes);
 
+  // Double buffering: the pool seals and stores piece N while this thread reads piece N+1.
   const std::size_t piece_bytes = ex.limits().body_piece_bytes;
-  std::unique_ptr<char[]> piece(new char[piece_bytes]);
+  std::unique_ptr<char[]> pieces[2] = {std::unique_ptr<char[]>(new char[piece_bytes]),
+                                       std::unique_ptr<char[]>(new char[piece_bytes])};
+  std::optional<Background<Status>> inflight;
+  const auto executor = co_await net::this_coro::executor;
   Status status;
-  for (;;) {
-    StatusOr<std::size_t> n = co_await ex.ReadBody(piece.get(), piece_bytes);
+  for (int current = 0;; current ^= 1) {
+    StatusOr<std::size_t> n = co_await ex.ReadBody(pieces[current].get(), piece_bytes);
+    if (inflight) {
+      const Status stored = co_await inflight->Wait();
+      inflight.reset();
+      if (!stored.ok()) {
+        status = stored;
+        break;
+      }
+    }
     if (!n.ok()) {
       status = n.status();
       break;
     }
     if (*n == 0) break;
-    const std::string_view data(piece.get(), *n);
-    status = co_await RunBlocking(ex.pool(), [&] { return upload ? upload->Feed(data) : writer->Append(data); });
-    if (!status.ok()) break;
+    const std::string_view data(pieces[current].get(), *n);
+    inflight = Background<Status>::Start(ex.pool(), executor, [&upload, &writer, data] {
+      return upload ? upload->Feed(data) : writer->Append(data);
+    });
+  }
+  if (inflight) {
+    const Status stored = co_await inflight->Wait();  // never leave a task using our buffers
+    if (status.ok()) status = stored;
   }
   if (status.ok() && upload) {
     StatusOr<v1::FileMetadata> parsed = upload->Finish();
@@ -292,33 +309,41 @@ net::awaitable<void> HandleContent(Exchange& ex, const ApiServices& s, const Tar
   const std::uint64_t first_chunk = length == 0 ? 0 : range.first / chunk_bytes;
   const std::uint64_t last_chunk = length == 0 ? 0 : range.last / chunk_bytes;
   // The first chunk is read before any header goes out, so that a damaged version still gets
-  // a proper error response. Later failures can only cut the connection short.
-  // (No co_await inside a conditional expression: GCC 12 miscompiles it.)
-  StatusOr<std::string> chunk = std::string();
+  // a proper error response. Later failures can only cut the connection short. While one
+  // chunk is sent, the next is read into the other buffer.
+  std::string buffers[2];
+  const auto executor = co_await net::this_coro::executor;
   if (length > 0) {
-    chunk = co_await RunBlocking(ex.pool(), [&] { return (*reader)->ReadChunk(first_chunk); });
-  }
-  if (!chunk.ok()) {
-    co_await ex.SendError(chunk.status());
-    co_return;
+    const Status first = co_await RunBlocking(ex.pool(), [&] { return (*reader)->ReadChunk(first_chunk, &buffers[0]); });
+    if (!first.ok()) {
+      co_await ex.SendError(first);
+      co_return;
+    }
   }
   bhttp::response<bhttp::buffer_body> res{partial ? bhttp::status::partial_content : bhttp::status::ok, 11};
   set_headers(res);
   res.content_length(length);
   if (!co_await ex.BeginStream(res)) co_return;
   for (std::uint64_t index = first_chunk; length > 0 && index <= last_chunk; ++index) {
-    if (index != first_chunk) {
-      chunk = co_await RunBlocking(ex.pool(), [&] { return (*reader)->ReadChunk(index); });
-      if (!chunk.ok()) {
-        LogLine("request " + ex.request_id() + ": download cut short: " + chunk.status().ToString());
+    const std::string& chunk = buffers[(index - first_chunk) % 2];
+    std::string* next = &buffers[(index - first_chunk + 1) % 2];
+    std::optional<Background<Status>> prefetch;
+    if (index < last_chunk) {
+      prefetch = Background<Status>::Start(ex.pool(), executor, [&reader, index, next] { return (*reader)->ReadChunk(index + 1, next); });
+    }
+    const std::uint64_t chunk_start = index * chunk_bytes;
+    const std::uint64_t from = std::max(range.first, chunk_start) - chunk_start;
+    const std::uint64_t to = std::min(range.last + 1, chunk_start + chunk.size()) - chunk_start;
+    const bool sent = co_await ex.StreamPiece(std::string_view(chunk).substr(from, to - from));
+    if (prefetch) {
+      const Status read = co_await prefetch->Wait();
+      if (sent && !read.ok()) {
+        LogLine("request " + ex.request_id() + ": download cut short: " + read.ToString());
         ex.ForceClose();
         co_return;
       }
     }
-    const std::uint64_t chunk_start = index * chunk_bytes;
-    const std::uint64_t from = std::max(range.first, chunk_start) - chunk_start;
-    const std::uint64_t to = std::min(range.last + 1, chunk_start + chunk->size()) - chunk_start;
-    if (!co_await ex.StreamPiece(std::string_view(*chunk).substr(from, to - from))) co_return;
+    if (!sent) co_return;
   }
   co_await ex.EndStream();
 }

@@ -44,12 +44,18 @@ class Store {
 
   // Errors: kNotFound if `key` is absent; kDataLoss if the stored block is corrupt.
   virtual StatusOr<std::string> Get(Keyspace keyspace, std::string_view key) const = 0;
+  // Get into `value`, replacing it but reusing its capacity (for megabyte values read in a
+  // loop). Errors as Get.
+  virtual Status GetInto(Keyspace keyspace, std::string_view key, std::string* value) const = 0;
 
   // Applies every mutation in `batch` or none of them.
   // Errors: kUnavailable once a write has failed (the store stops accepting writes until
   // reopened, because a failed fsync may have lost data); kResourceExhausted if the disk is
   // full; kInternal otherwise.
   virtual Status Commit(const WriteBatch& batch, const CommitOptions& options) = 0;
+  // One put, as a one-op batch would, without copying `value` into a WriteBatch first.
+  virtual Status Put(Keyspace keyspace, std::string_view key, std::string_view value,
+                     const CommitOptions& options) = 0;
 
   virtual std::unique_ptr<Iterator> NewIterator(Keyspace keyspace) const = 0;
 

@@ -43,6 +43,14 @@ TYPED_TEST_P(StoreContractTest, CommitAppliesPutsAndDeletesTogether) {
   EXPECT_FALSE(this->store_->Get(Keyspace::kDocuments, "b").ok());
 }
 
+TYPED_TEST_P(StoreContractTest, PutAndGetIntoReuseTheCallersBuffer) {
+  ASSERT_OK(this->store_->Put(Keyspace::kChunks, "k", std::string(5000, 'x'), {.sync = false}));
+  std::string value = "old contents";
+  ASSERT_OK(this->store_->GetInto(Keyspace::kChunks, "k", &value));
+  EXPECT_EQ(value, std::string(5000, 'x'));
+  EXPECT_EQ(this->store_->GetInto(Keyspace::kChunks, "missing", &value).code(), StatusCode::kNotFound);
+}
+
 TYPED_TEST_P(StoreContractTest, DeleteRangeIsHalfOpen) {
   WriteBatch batch;
   for (const char* k : {"a", "b", "c", "d"}) {
@@ -160,7 +168,8 @@ TYPED_TEST_P(StoreContractTest, RandomOperationsMatchTheModel) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, GetOfMissingKeyIsNotFound,
-                            CommitAppliesPutsAndDeletesTogether, DeleteRangeIsHalfOpen,
+                            CommitAppliesPutsAndDeletesTogether, PutAndGetIntoReuseTheCallersBuffer,
+                            DeleteRangeIsHalfOpen,
                             IteratorSeeksBothWays, IteratorIsASnapshot,
                             LargeValuesRoundTripAndSurviveReopen, RandomOperationsMatchTheModel);
 

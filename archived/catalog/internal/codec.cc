@@ -8,26 +8,22 @@ constexpr char kRaw = 0;
 constexpr char kZstd = 1;
 }  // namespace
 
-std::string EncodePayload(std::string_view plaintext, int zstd_level) {
-  std::string out;
+void EncodePayload(std::string_view plaintext, int zstd_level, std::string* out) {
   if (plaintext.size() >= 64 && zstd_level > 0) {
-    out.resize(1 + ZSTD_compressBound(plaintext.size()));
-    const std::size_t n = ZSTD_compress(out.data() + 1, out.size() - 1, plaintext.data(),
+    out->resize(1 + ZSTD_compressBound(plaintext.size()));
+    const std::size_t n = ZSTD_compress(out->data() + 1, out->size() - 1, plaintext.data(),
                                         plaintext.size(), zstd_level);
     if (!ZSTD_isError(n) && n + plaintext.size() / 16 < plaintext.size()) {
-      out[0] = kZstd;
-      out.resize(1 + n);
-      return out;
+      (*out)[0] = kZstd;
+      out->resize(1 + n);
+      return;
     }
   }
-  out.clear();
-  out.reserve(1 + plaintext.size());
-  out.push_back(kRaw);
-  out += plaintext;
-  return out;
+  out->assign(1, kRaw);
+  out->append(plaintext);
 }
 
-StatusOr<std::string> DecodePayload(std::string_view payload, std::size_t expected_bytes) {
+Status DecodePayload(std::string_view payload, std::size_t expected_bytes, std::string* out) {
   if (payload.empty()) {
     return DataLossError("chunk payload is empty");
   }
@@ -36,7 +32,8 @@ StatusOr<std::string> DecodePayload(std::string_view payload, std::size_t expect
     if (body.size() != expected_bytes) {
       return DataLossError("chunk has the wrong length");
     }
-    return std::string(body);
+    out->assign(body);
+    return OkStatus();
   }
   if (payload[0] != kZstd) {
     return DataLossError("chunk payload has an unknown codec");
@@ -45,12 +42,12 @@ StatusOr<std::string> DecodePayload(std::string_view payload, std::size_t expect
   if (declared != expected_bytes) {
     return DataLossError("compressed chunk declares the wrong length");
   }
-  std::string out(expected_bytes, '\0');
-  const std::size_t n = ZSTD_decompress(out.data(), out.size(), body.data(), body.size());
+  out->resize(expected_bytes);
+  const std::size_t n = ZSTD_decompress(out->data(), out->size(), body.data(), body.size());
   if (ZSTD_isError(n) || n != expected_bytes) {
     return DataLossError("compressed chunk does not decompress");
   }
-  return out;
+  return OkStatus();
 }
 
 }  // namespace archived::catalog::internal

@@ -10,8 +10,9 @@
 
 namespace archived::catalog::internal {
 
-std::string EncodePayload(std::string_view plaintext, int zstd_level);
+// Both write into `out`, replacing it but reusing its capacity.
+void EncodePayload(std::string_view plaintext, int zstd_level, std::string* out);
 // Errors: kDataLoss for an unknown tag, a bad frame, or a size other than expected_bytes.
-StatusOr<std::string> DecodePayload(std::string_view payload, std::size_t expected_bytes);
+Status DecodePayload(std::string_view payload, std::size_t expected_bytes, std::string* out);
 
 }  // namespace archived::catalog::internal

@@ -27,25 +27,35 @@ std::string AssociatedData(std::string_view content_id, std::uint64_t index, boo
 
 }  // namespace
 
+Status SealChunkInto(const SecretKey& data_key, std::string_view content_id, std::uint64_t index,
+                     bool last, std::string_view plaintext, std::string* out) {
+  out->assign(1, kFormatByte);
+  return SealAes256GcmInto(data_key, Nonce(index, last), plaintext,
+                           AssociatedData(content_id, index, last), out, 1);
+}
+
 StatusOr<std::string> SealChunk(const SecretKey& data_key, std::string_view content_id,
                                 std::uint64_t index, bool last, std::string_view plaintext) {
-  ARCHIVED_ASSIGN_OR_RETURN(
-      std::string sealed,
-      SealAes256Gcm(data_key, Nonce(index, last), plaintext, AssociatedData(content_id, index, last)));
   std::string out;
-  out.reserve(sealed.size() + 1);
-  out.push_back(kFormatByte);
-  out += sealed;
+  ARCHIVED_RETURN_IF_ERROR(SealChunkInto(data_key, content_id, index, last, plaintext, &out));
   return out;
+}
+
+Status OpenChunkInto(const SecretKey& data_key, std::string_view content_id, std::uint64_t index,
+                     bool last, std::string_view sealed, std::string* out) {
+  if (sealed.empty() || sealed[0] != kFormatByte) {
+    out->clear();
+    return DataLossError("sealed chunk has an unknown format byte");
+  }
+  return OpenAes256GcmInto(data_key, Nonce(index, last), sealed.substr(1),
+                           AssociatedData(content_id, index, last), out);
 }
 
 StatusOr<std::string> OpenChunk(const SecretKey& data_key, std::string_view content_id,
                                 std::uint64_t index, bool last, std::string_view sealed) {
-  if (sealed.empty() || sealed[0] != kFormatByte) {
-    return DataLossError("sealed chunk has an unknown format byte");
-  }
-  return OpenAes256Gcm(data_key, Nonce(index, last), sealed.substr(1),
-                       AssociatedData(content_id, index, last));
+  std::string out;
+  ARCHIVED_RETURN_IF_ERROR(OpenChunkInto(data_key, content_id, index, last, sealed, &out));
+  return out;
 }
 
 }  // namespace archived::crypto

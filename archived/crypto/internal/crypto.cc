@@ -114,8 +114,8 @@ std::string Sha256Of(std::string_view data) {
   return hash.Finish();
 }
 
-StatusOr<std::string> SealAes256Gcm(const SecretKey& key, std::string_view nonce,
-                                    std::string_view plaintext, std::string_view associated_data) {
+Status SealAes256GcmInto(const SecretKey& key, std::string_view nonce, std::string_view plaintext,
+                         std::string_view associated_data, std::string* out, std::size_t out_offset) {
   if (nonce.size() != kNonceBytes) {
     return InvalidArgumentError("a GCM nonce must be 12 bytes");
   }
@@ -127,21 +127,29 @@ StatusOr<std::string> SealAes256Gcm(const SecretKey& key, std::string_view nonce
                          static_cast<int>(associated_data.size())) != 1)) {
     return OpenSslError("seal with AES-256-GCM");
   }
-  std::string out(plaintext.size() + kTagBytes, '\0');
+  out->resize(out_offset + plaintext.size() + kTagBytes);
+  unsigned char* dest = MutableBytes(*out) + out_offset;
   int written = 0;
-  if ((!plaintext.empty() && EVP_EncryptUpdate(ctx.get(), MutableBytes(out), &written, Bytes(plaintext),
+  if ((!plaintext.empty() && EVP_EncryptUpdate(ctx.get(), dest, &written, Bytes(plaintext),
                                                static_cast<int>(plaintext.size())) != 1) ||
-      EVP_EncryptFinal_ex(ctx.get(), MutableBytes(out) + written, &length) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                          MutableBytes(out) + plaintext.size()) <= 0) {
+      EVP_EncryptFinal_ex(ctx.get(), dest + written, &length) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, dest + plaintext.size()) <= 0) {
     return OpenSslError("seal with AES-256-GCM");
   }
   ARCHIVED_CHECK_EQ(static_cast<std::size_t>(written + length), plaintext.size());
+  return OkStatus();
+}
+
+StatusOr<std::string> SealAes256Gcm(const SecretKey& key, std::string_view nonce,
+                                    std::string_view plaintext, std::string_view associated_data) {
+  std::string out;
+  ARCHIVED_RETURN_IF_ERROR(SealAes256GcmInto(key, nonce, plaintext, associated_data, &out, 0));
   return out;
 }
 
-StatusOr<std::string> OpenAes256Gcm(const SecretKey& key, std::string_view nonce,
-                                    std::string_view sealed, std::string_view associated_data) {
+Status OpenAes256GcmInto(const SecretKey& key, std::string_view nonce, std::string_view sealed,
+                         std::string_view associated_data, std::string* out) {
+  out->clear();
   if (nonce.size() != kNonceBytes) {
     return InvalidArgumentError("a GCM nonce must be 12 bytes");
   }
@@ -160,19 +168,28 @@ StatusOr<std::string> OpenAes256Gcm(const SecretKey& key, std::string_view nonce
                          static_cast<int>(associated_data.size())) != 1)) {
     return OpenSslError("open with AES-256-GCM");
   }
-  std::string out(ciphertext.size(), '\0');
+  out->resize(ciphertext.size());
   int written = 0;
-  if ((!ciphertext.empty() && EVP_DecryptUpdate(ctx.get(), MutableBytes(out), &written, Bytes(ciphertext),
+  if ((!ciphertext.empty() && EVP_DecryptUpdate(ctx.get(), MutableBytes(*out), &written, Bytes(ciphertext),
                                                 static_cast<int>(ciphertext.size())) != 1) ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) <= 0) {
+    out->clear();
     return OpenSslError("open with AES-256-GCM");
   }
   // EVP_DecryptFinal_ex returns 0, not a negative value, when the tag does not match.
-  if (EVP_DecryptFinal_ex(ctx.get(), MutableBytes(out) + written, &length) != 1) {
-    OPENSSL_cleanse(out.data(), out.size());
+  if (EVP_DecryptFinal_ex(ctx.get(), MutableBytes(*out) + written, &length) != 1) {
+    OPENSSL_cleanse(out->data(), out->size());
+    out->clear();
     ERR_clear_error();
     return DataLossError("authentication failed: the data, key or context does not match");
   }
+  return OkStatus();
+}
+
+StatusOr<std::string> OpenAes256Gcm(const SecretKey& key, std::string_view nonce,
+                                    std::string_view sealed, std::string_view associated_data) {
+  std::string out;
+  ARCHIVED_RETURN_IF_ERROR(OpenAes256GcmInto(key, nonce, sealed, associated_data, &out));
   return out;
 }
 

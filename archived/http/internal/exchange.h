@@ -6,7 +6,10 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,6 +63,44 @@ auto RunBlocking(net::thread_pool& pool, Fn fn) -> net::awaitable<decltype(fn())
       net::use_awaitable);
 }
 
+
+// A blocking task started on the pool whose result is awaited later, so that a coroutine
+// can do I/O while the task runs (double buffering of uploads and downloads). The result is
+// posted back to the coroutine's executor, which cancels a timer the coroutine waits on: all
+// of the state is touched on that executor's thread only.
+template <typename Result>
+class Background {
+ public:
+  template <typename Fn>
+  static Background Start(net::thread_pool& pool, const net::any_io_executor& executor, Fn fn) {
+    Background task(executor);
+    net::post(pool, [state = task.state_, executor, fn = std::move(fn)]() mutable {
+      Result result = CallCatching(fn);
+      net::post(executor, [state, result = std::move(result)]() mutable {
+        state->result = std::move(result);
+        state->timer.cancel();
+      });
+    });
+    return task;
+  }
+  // Suspends until the task has finished and returns its result. Call once.
+  net::awaitable<Result> Wait() {
+    const auto state = state_;
+    while (!state->result) {
+      auto [ec] = co_await state->timer.async_wait(kNoThrow);
+    }
+    co_return std::move(*state->result);
+  }
+
+ private:
+  struct State {
+    explicit State(const net::any_io_executor& executor) : timer(executor, net::steady_timer::time_point::max()) {}
+    net::steady_timer timer;
+    std::optional<Result> result;
+  };
+  explicit Background(const net::any_io_executor& executor) : state_(std::make_shared<State>(executor)) {}
+  std::shared_ptr<State> state_;
+};
 
 class Exchange {
  public:

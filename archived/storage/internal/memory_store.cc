@@ -56,6 +56,20 @@ class MemoryStore final : public Store {
     return it->second;
   }
 
+  Status GetInto(Keyspace keyspace, std::string_view key, std::string* value) const override {
+    StatusOr<std::string> got = Get(keyspace, key);
+    if (!got.ok()) return got.status();
+    *value = std::move(got).value();
+    return OkStatus();
+  }
+
+  Status Put(Keyspace keyspace, std::string_view key, std::string_view value,
+             const CommitOptions& options) override {
+    WriteBatch batch;
+    batch.Put(keyspace, key, value);
+    return Commit(batch, options);
+  }
+
   Status Commit(const WriteBatch& batch, const CommitOptions&) override {
     std::lock_guard lock(mu_);
     if (closed_) {

@@ -59,11 +59,24 @@ class RocksStore final : public Store {
     return value;
   }
 
-  Status Commit(const WriteBatch& batch, const CommitOptions& options) override {
-    if (write_failed_.load()) {
-      return UnavailableError("store stopped accepting writes after an earlier write failed");
+  Status GetInto(Keyspace keyspace, std::string_view key, std::string* value) const override {
+    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(keyspace), rocksdb::Slice(key), value);
+    if (s.IsNotFound()) {
+      return NotFoundError("key not found");
     }
-    rocksdb::WriteBatch rocks_batch;
+    return FromRocks("get", s);
+  }
+
+  Status Put(Keyspace keyspace, std::string_view key, std::string_view value,
+             const CommitOptions& options) override {
+    rocksdb::WriteBatch rocks_batch(key.size() + value.size() + 64);
+    ARCHIVED_RETURN_IF_ERROR(FromRocks("build write batch", rocks_batch.Put(Handle(keyspace), key, value)));
+    return Write(rocks_batch, options);
+  }
+
+  Status Commit(const WriteBatch& batch, const CommitOptions& options) override {
+    // Reserved up front: growing a megabyte batch by doubling copies it again and again.
+    rocksdb::WriteBatch rocks_batch(batch.byte_size() + 32 * batch.ops().size() + 64);
     for (const WriteBatch::Op& op : batch.ops()) {
       rocksdb::ColumnFamilyHandle* cf = Handle(op.keyspace);
       rocksdb::Status s;
@@ -79,6 +92,13 @@ class RocksStore final : public Store {
           break;
       }
       ARCHIVED_RETURN_IF_ERROR(FromRocks("build write batch", s));
+    }
+    return Write(rocks_batch, options);
+  }
+
+  Status Write(rocksdb::WriteBatch& rocks_batch, const CommitOptions& options) {
+    if (write_failed_.load()) {
+      return UnavailableError("store stopped accepting writes after an earlier write failed");
     }
     rocksdb::WriteOptions write_options;
     write_options.sync = options.sync;
