@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Ingest and transfer benchmark (not in CI). Every figure is measured against a peer in the
+# same run and reported as a ratio (see docs/benchmarks.md):
+#  1. 10,000 small real files (1–20 KiB from /usr/share/doc) filed over HTTP by 16 keep-alive
+#     clients, each answered only once durable; peer: a loop that writes each document to its
+#     own file and fdatasyncs it, on the same file system. Targets: ≥ 3,000 documents/s and
+#     ≥ 5× the peer.
+#  2. One 1 GiB file uploaded with curl (target ≥ 250 MB/s) and downloaded with curl; peer:
+#     nginx serving the same bytes from disk. Target: download ≥ 50% of nginx.
+# Usage: scripts/bench/ingest.sh [DOCUMENTS] (default 10000). Output lands in bench-out/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+documents=${1:-10000}
+scripts/install-deps.sh --bench >/dev/null
+build=$(scripts/build.sh --release | tail -n 1)
+out=$PWD/bench-out
+rm -rf "$out" && mkdir -p "$out"
+
+cleanup() {
+  [[ -n "${daemon_pid:-}" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+  [[ -f "$out/nginx.pid" ]] && kill "$(cat "$out/nginx.pid")" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+
+# The corpus: real office-like text files between 1 and 20 KiB.
+mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
+echo "corpus: ${#files[@]} distinct files of 1-20 KiB from /usr/share/doc ($(du -cb "${files[@]}" | tail -1 | cut -f1) bytes)"
+
+"$build/archived/daemon/archived" --data-dir "$out/data" --listen 127.0.0.1:0 >"$out/daemon.out" 2>"$out/daemon.log" &
+daemon_pid=$!
+for _ in $(seq 100); do grep -q listening "$out/daemon.out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/daemon.out")
+token=$(cat "$out/data/admin.token")
+
+echo "== 1. small documents, 16 clients =="
+http_line=$("$build/tests/bench/ingest_load" http "$url" "$token" 16 "$documents" "${files[@]}")
+echo "$http_line"
+mkdir -p "$out/fsync"
+fsync_line=$("$build/tests/bench/ingest_load" fsync "$out/fsync" "$documents" "${files[@]}")
+echo "$fsync_line"
+groups=$(curl -s "$url/metrics" | awk '/^archived_commit_groups_total/ {print $2}')
+txns=$(curl -s "$url/metrics" | awk '/^archived_commit_transactions_total/ {print $2}')
+echo "group commit: $txns transactions in $groups synced batches"
+
+echo "== 2. one 1 GiB file =="
+head -c 1073741824 /dev/urandom >"$out/big.bin"
+auth="Authorization: Bearer $token"
+best_up=0
+for i in 1 2 3; do
+  up=$(curl -s -o "$out/up.json" -w '%{speed_upload}' -X POST -T "$out/big.bin" -H "$auth" \
+    -H 'Content-Type: application/octet-stream' "$url/api/v1/documents?title=big")
+  echo "upload $i: $(awk -v b="$up" 'BEGIN {printf "%.0f MB/s", b/1e6}')"
+  best_up=$(awk -v a="$best_up" -v b="$up" 'BEGIN {print (b > a) ? b : a}')
+done
+id=$(sed -E 's/.*"id":"([0-9a-f]+)".*/\1/' "$out/up.json")
+
+cat >"$out/nginx.conf" <<NGINX
+worker_processes auto;
+daemon on;
+pid $out/nginx.pid;
+error_log $out/nginx-error.log;
+events {}
+http {
+  access_log off;
+  sendfile on;
+  server { listen 127.0.0.1:18751; root $out; }
+}
+NGINX
+nginx -c "$out/nginx.conf"
+sleep 0.5
+best_ours=0
+best_nginx=0
+for i in 1 2 3; do
+  ours=$(curl -s -o /dev/null -w '%{speed_download}' -H "$auth" "$url/api/v1/documents/$id/content")
+  theirs=$(curl -s -o /dev/null -w '%{speed_download}' http://127.0.0.1:18751/big.bin)
+  echo "download $i: archived $(awk -v b="$ours" 'BEGIN {printf "%.0f MB/s", b/1e6}'), nginx $(awk -v b="$theirs" 'BEGIN {printf "%.0f MB/s", b/1e6}')"
+  best_ours=$(awk -v a="$best_ours" -v b="$ours" 'BEGIN {print (b > a) ? b : a}')
+  best_nginx=$(awk -v a="$best_nginx" -v b="$theirs" 'BEGIN {print (b > a) ? b : a}')
+done
+
+echo "== summary =="
+http_rate=$(sed -E 's/.*per_second=([0-9.]+).*/\1/' <<<"$http_line")
+fsync_rate=$(sed -E 's/.*per_second=([0-9.]+).*/\1/' <<<"$fsync_line")
+awk -v h="$http_rate" -v f="$fsync_rate" -v up="$best_up" -v o="$best_ours" -v n="$best_nginx" '
+function check(ok) { return ok ? "PASS" : "FAIL" }
+BEGIN {
+  printf "small documents: %.0f/s (target >= 3000): %s\n", h, check(h >= 3000)
+  printf "vs one fdatasync per document: %.0f/s, ratio %.1fx (target >= 5x): %s\n", f, h / f, check(h / f >= 5)
+  printf "1 GiB upload: %.0f MB/s (target >= 250): %s\n", up / 1e6, check(up / 1e6 >= 250)
+  printf "1 GiB download: %.0f MB/s vs nginx %.0f MB/s, ratio %.2f (target >= 0.50): %s\n", o / 1e6, n / 1e6, o / n, check(o / n >= 0.5)
+}'

@@ -1,0 +1,114 @@
+// ingest_load: the load generator of scripts/bench/ingest.sh. Two measurements in one run:
+//   ingest_load http URL TOKEN CLIENTS COUNT FILE…  files COUNT documents (cycling through the
+//     files) over CLIENTS keep-alive connections; every one must be answered 201 (durable);
+//   ingest_load fsync DIR COUNT FILE…  the baseline: writes each document to its own file in
+//     DIR and fdatasyncs it, one after another.
+// Prints one line: "<mode> documents=N seconds=S per_second=R".
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+
+std::vector<std::string> ReadAll(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    out.push_back(s.str());
+  }
+  return out;
+}
+
+double Seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int RunHttp(const std::string& url, const std::string& token, int clients, int count,
+            const std::vector<std::string>& contents) {
+  const std::string hostport = url.substr(url.find("//") + 2);
+  const std::string host = hostport.substr(0, hostport.find(':'));
+  const std::string port = hostport.substr(hostport.find(':') + 1);
+  std::atomic<int> next{0}, failed{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      net::io_context ioc;
+      net::ip::tcp::resolver resolver(ioc);
+      beast::tcp_stream stream(ioc);
+      stream.connect(resolver.resolve(host, port));
+      beast::flat_buffer buffer;
+      for (int i = next++; i < count; i = next++) {
+        bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/api/v1/documents?title=bench-" + std::to_string(i) + "&category=BGS", 11};
+        req.set(bhttp::field::host, hostport);
+        req.set(bhttp::field::authorization, "Bearer " + token);
+        req.set(bhttp::field::content_type, "text/plain");
+        req.keep_alive(true);
+        req.body() = contents[static_cast<std::size_t>(i) % contents.size()];
+        req.prepare_payload();
+        bhttp::write(stream, req);
+        bhttp::response<bhttp::string_body> res;
+        bhttp::read(stream, buffer, res);
+        if (res.result_int() != 201) {
+          if (failed++ < 3) std::fprintf(stderr, "request %d: HTTP %d %s\n", i, res.result_int(), res.body().c_str());
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = Seconds(start);
+  std::printf("http documents=%d seconds=%.3f per_second=%.0f failed=%d\n", count, seconds, count / seconds,
+              failed.load());
+  return failed.load() == 0 ? 0 : 1;
+}
+
+int RunFsync(const std::string& dir, int count, const std::vector<std::string>& contents) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    const std::string path = dir + "/" + std::to_string(i);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const std::string& content = contents[static_cast<std::size_t>(i) % contents.size()];
+    if (fd < 0 || ::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size()) ||
+        ::fdatasync(fd) != 0) {
+      std::perror(path.c_str());
+      return 1;
+    }
+    ::close(fd);
+  }
+  const double seconds = Seconds(start);
+  std::printf("fsync documents=%d seconds=%.3f per_second=%.0f\n", count, seconds, count / seconds);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() >= 6 && args[0] == "http") {
+    return RunHttp(args[1], args[2], std::stoi(args[3]), std::stoi(args[4]),
+                   ReadAll({args.begin() + 5, args.end()}));
+  }
+  if (args.size() >= 4 && args[0] == "fsync") {
+    return RunFsync(args[1], std::stoi(args[2]), ReadAll({args.begin() + 3, args.end()}));
+  }
+  std::fprintf(stderr, "usage: ingest_load http URL TOKEN CLIENTS COUNT FILE… | fsync DIR COUNT FILE…\n");
+  return 2;
+}
