@@ -87,7 +87,7 @@ class Background {
   net::awaitable<Result> Wait() {
     const auto state = state_;
     while (!state->result) {
-      auto [ec] = co_await state->timer.async_wait(kNoThrow);
+      [[maybe_unused]] auto [ec] = co_await state->timer.async_wait(kNoThrow);  // cancelled when done
     }
     co_return std::move(*state->result);
   }
