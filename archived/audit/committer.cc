@@ -50,10 +50,6 @@ void Transaction::DeleteRange(storage::Keyspace keyspace, std::string_view begin
   batch_.DeleteRange(keyspace, begin, end);
 }
 
-void Transaction::PutVault(std::string_view key, std::string_view value) {
-  vault_batch_.Put(storage::Keyspace::kKeys, key, value);
-}
-
 StatusOr<std::uint64_t> Transaction::NextCounter(std::string_view name) {
   const std::string key = CounterKey(name);
   std::uint64_t value = 0;
@@ -91,20 +87,19 @@ struct Committer::State {
   std::thread thread;
 };
 
-Committer::Committer(const CommitterOptions& options, storage::Store* store,
-                     storage::Store* vault, const Clock& clock, ChainHead head)
-    : options_(options), store_(store), vault_(vault), clock_(clock),
+Committer::Committer(const CommitterOptions& options, storage::Store* store, const Clock& clock,
+                     ChainHead head)
+    : options_(options), store_(store), clock_(clock),
       state_(std::make_unique<State>()) {
   state_->head = std::move(head);
   state_->thread = std::thread([this] { Loop(); });
 }
 
 StatusOr<std::unique_ptr<Committer>> Committer::Open(const CommitterOptions& options,
-                                                     storage::Store* store,
-                                                     storage::Store* vault, const Clock& clock) {
+                                                     storage::Store* store, const Clock& clock) {
   ARCHIVED_CHECK(store != nullptr);
   ARCHIVED_ASSIGN_OR_RETURN(ChainHead head, ReadHead(*store));
-  return std::unique_ptr<Committer>(new Committer(options, store, vault, clock, std::move(head)));
+  return std::unique_ptr<Committer>(new Committer(options, store, clock, std::move(head)));
 }
 
 Committer::~Committer() { Stop(); }
@@ -182,7 +177,7 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
     return;
   }
   Transaction::Overlay overlay;
-  storage::WriteBatch batch, vault_batch;
+  storage::WriteBatch batch;
   std::vector<std::shared_ptr<Pending>> members;
   ChainHead head = state_->head;
   std::size_t taken = 0;
@@ -214,7 +209,6 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
       overlay[key] = std::move(value);
     }
     batch.Append(std::move(txn.batch_));
-    vault_batch.Append(std::move(txn.vault_batch_));
     members.push_back(group[taken]);
   }
   // Put back what did not fit, ahead of anything newer.
@@ -225,14 +219,7 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
   if (members.empty()) {
     return;
   }
-  Status status;
-  if (!vault_batch.empty()) {
-    ARCHIVED_CHECK(vault_ != nullptr);
-    status = vault_->Commit(vault_batch, {.sync = true});
-  }
-  if (status.ok()) {
-    status = store_->Commit(batch, {.sync = true});
-  }
+  Status status = store_->Commit(batch, {.sync = true});
   {
     std::lock_guard lock(state_->mu);
     if (status.ok()) {

@@ -43,8 +43,6 @@ class Transaction {
   void Put(storage::Keyspace keyspace, std::string_view key, std::string_view value);
   void Delete(storage::Keyspace keyspace, std::string_view key);
   void DeleteRange(storage::Keyspace keyspace, std::string_view begin, std::string_view end);
-  // A write to the key vault, made durable before the main batch that depends on it.
-  void PutVault(std::string_view key, std::string_view value);
   // The next value of the named counter (1, 2, 3 …). Consumed only if the transaction
   // commits, so counters are gap-free.
   StatusOr<std::uint64_t> NextCounter(std::string_view name);
@@ -63,7 +61,6 @@ class Transaction {
   const Overlay& group_;
   Overlay own_;
   storage::WriteBatch batch_;
-  storage::WriteBatch vault_batch_;
   std::vector<v1::AuditEvent> events_;
   Timestamp now_;
 };
@@ -76,11 +73,10 @@ struct CommitterStats {
 
 class Committer {
  public:
-  // `store` and `vault` (may be null) must outlive the committer. Starts the thread.
+  // `store` must outlive the committer. Starts the thread.
   // Errors: kDataLoss if the newest audit event does not match its hash.
   static StatusOr<std::unique_ptr<Committer>> Open(const CommitterOptions& options,
-                                                   storage::Store* store, storage::Store* vault,
-                                                   const Clock& clock);
+                                                   storage::Store* store, const Clock& clock);
   ~Committer();
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -101,15 +97,13 @@ class Committer {
 
  private:
   struct Pending;
-  Committer(const CommitterOptions& options, storage::Store* store, storage::Store* vault,
-            const Clock& clock, ChainHead head);
+  Committer(const CommitterOptions& options, storage::Store* store, const Clock& clock, ChainHead head);
   void Loop();
   void CommitGroup(std::vector<std::shared_ptr<Pending>>& group);
 
   struct State;
   const CommitterOptions options_;
   storage::Store* const store_;
-  storage::Store* const vault_;
   const Clock& clock_;
   std::unique_ptr<State> state_;
 };

@@ -53,7 +53,7 @@ v1::AuditEvent Event(std::string action) {
 TEST(CommitterTest, ConcurrentTransactionsShareGroupsAndChainVerifies) {
   FlakyStore store;
   FakeClock clock(FromUnixMicros(1'700'000'000'000'000));
-  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, nullptr, clock));
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, clock));
   constexpr int kThreads = 8, kPerThread = 50;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -79,7 +79,7 @@ TEST(CommitterTest, ConcurrentTransactionsShareGroupsAndChainVerifies) {
 
 TEST(CommitterTest, CountersAreGapFreeWhenATransactionFails) {
   auto store = storage::NewMemoryStore();
-  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), nullptr, SystemClock::Get()));
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), SystemClock::Get()));
   std::vector<std::uint64_t> seen;
   for (int i = 0; i < 6; ++i) {
     const Status s = committer->Run([&](Transaction& txn) -> Status {
@@ -96,7 +96,7 @@ TEST(CommitterTest, CountersAreGapFreeWhenATransactionFails) {
 
 TEST(CommitterTest, TransactionsSeeEarlierWritesOfTheirGroup) {
   auto store = storage::NewMemoryStore();
-  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), nullptr, SystemClock::Get()));
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), SystemClock::Get()));
   // Increment one value from many threads; lost updates would show as a smaller total.
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -117,7 +117,7 @@ TEST(CommitterTest, TransactionsSeeEarlierWritesOfTheirGroup) {
 
 TEST(CommitterTest, AFailedWriteStopsAllLaterWrites) {
   FlakyStore store;
-  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, nullptr, SystemClock::Get()));
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, SystemClock::Get()));
   ASSERT_OK(committer->Run([](Transaction& txn) { txn.Put(Keyspace::kMeta, "a", "1"); return OkStatus(); }));
   store.fail = true;
   EXPECT_EQ(committer->Run([](Transaction& txn) { txn.Put(Keyspace::kMeta, "b", "1"); return OkStatus(); }).code(),
@@ -128,22 +128,10 @@ TEST(CommitterTest, AFailedWriteStopsAllLaterWrites) {
   EXPECT_FALSE(store.Get(Keyspace::kMeta, "b").ok());
 }
 
-TEST(CommitterTest, VaultWritesAreCommittedFirst) {
-  auto store = storage::NewMemoryStore();
-  auto vault = storage::NewMemoryStore();
-  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), vault.get(), SystemClock::Get()));
-  ASSERT_OK(committer->Run([](Transaction& txn) {
-    txn.PutVault("key-id", "wrapped");
-    txn.Put(Keyspace::kVersions, "v", "uses key-id");
-    return OkStatus();
-  }));
-  EXPECT_EQ(*vault->Get(Keyspace::kKeys, "key-id"), "wrapped");
-}
-
 class AuditTamperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto committer = *Committer::Open({}, store_.get(), nullptr, SystemClock::Get());
+    auto committer = *Committer::Open({}, store_.get(), SystemClock::Get());
     for (int i = 0; i < 5; ++i) {
       ASSERT_OK(committer->Run([i](Transaction& txn) {
         txn.Audit(Event("event." + std::to_string(i)));

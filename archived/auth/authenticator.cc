@@ -14,7 +14,33 @@ std::string TokenKey(std::string_view token) {
   return std::string(kTokenKeyPrefix) + HexEncode(crypto::Sha256Of(token));
 }
 
+StatusOr<Principal> ParseRecord(std::string_view bytes) {
+  v1::ApiToken record;
+  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DataLossError("token record is malformed");
+  }
+  Principal principal;
+  principal.name = record.principal();
+  for (const int role : record.roles()) {
+    principal.roles.push_back(static_cast<v1::Role>(role));
+  }
+  return principal;
+}
+
 }  // namespace
+
+Status Authenticator::Load() {
+  std::map<std::string, Principal, std::less<>> loaded;
+  auto it = store_->NewIterator(storage::Keyspace::kAuth);
+  for (it->Seek(kTokenKeyPrefix); it->Valid() && it->key().starts_with(kTokenKeyPrefix); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(Principal principal, ParseRecord(it->value()));
+    loaded.emplace(std::string(it->key()), std::move(principal));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  std::unique_lock lock(mu_);
+  principals_by_key_ = std::move(loaded);
+  return OkStatus();
+}
 
 StatusOr<bool> Authenticator::EnsureAdminToken(
     const std::function<Status(std::string_view token)>& save) {
@@ -27,6 +53,7 @@ StatusOr<bool> Authenticator::EnsureAdminToken(
   ARCHIVED_ASSIGN_OR_RETURN(const std::string secret, crypto::RandomBytes(32));
   const std::string token = std::string(kTokenPrefix) + HexEncode(secret);
   ARCHIVED_RETURN_IF_ERROR(save(token));
+  std::string record_bytes;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) {
     v1::ApiToken record;
     record.set_principal("admin");
@@ -34,7 +61,8 @@ StatusOr<bool> Authenticator::EnsureAdminToken(
     record.set_description("created on first start");
     const std::int64_t micros = ToUnixMicros(txn.now());
     record.mutable_created_time()->set_seconds(micros / 1000000);
-    txn.Put(storage::Keyspace::kAuth, TokenKey(token), record.SerializeAsString());
+    record_bytes = record.SerializeAsString();
+    txn.Put(storage::Keyspace::kAuth, TokenKey(token), record_bytes);
     v1::AuditEvent event;
     event.set_actor("system");
     event.set_action("token.create");
@@ -42,6 +70,9 @@ StatusOr<bool> Authenticator::EnsureAdminToken(
     txn.Audit(std::move(event));
     return OkStatus();
   }));
+  ARCHIVED_ASSIGN_OR_RETURN(Principal principal, ParseRecord(record_bytes));
+  std::unique_lock lock(mu_);
+  principals_by_key_[TokenKey(token)] = std::move(principal);
   return true;
 }
 
@@ -58,23 +89,13 @@ StatusOr<Principal> Authenticator::Authenticate(std::string_view header) const {
     return UnauthenticatedError("invalid token");
   }
   // The lookup is by hash, so timing reveals nothing about the token's bytes.
-  StatusOr<std::string> bytes = store_->Get(storage::Keyspace::kAuth, TokenKey(token));
-  if (!bytes.ok()) {
-    if (bytes.status().code() == StatusCode::kNotFound) {
-      return UnauthenticatedError("invalid token");
-    }
-    return bytes.status();
+  const std::string key = TokenKey(token);
+  std::shared_lock lock(mu_);
+  const auto it = principals_by_key_.find(key);
+  if (it == principals_by_key_.end()) {
+    return UnauthenticatedError("invalid token");
   }
-  v1::ApiToken record;
-  if (!record.ParseFromString(*bytes)) {
-    return DataLossError("token record is malformed");
-  }
-  Principal principal;
-  principal.name = record.principal();
-  for (const int role : record.roles()) {
-    principal.roles.push_back(static_cast<v1::Role>(role));
-  }
-  return principal;
+  return it->second;
 }
 
 }  // namespace archived::auth

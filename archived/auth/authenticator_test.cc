@@ -11,7 +11,7 @@ namespace {
 
 TEST(AuthenticatorTest, AdminTokenIsCreatedOnceAndAuthenticates) {
   auto store = storage::NewMemoryStore();
-  auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
+  auto committer = *audit::Committer::Open({}, store.get(), SystemClock::Get());
   Authenticator auth(store.get(), committer.get());
   std::optional<std::string> token;
   const auto save = [&](std::string_view t) { token = std::string(t); return OkStatus(); };
@@ -33,7 +33,7 @@ TEST(AuthenticatorTest, AdminTokenIsCreatedOnceAndAuthenticates) {
 
 TEST(AuthenticatorTest, NoTokenIsCommittedWhenSavingItFails) {
   auto store = storage::NewMemoryStore();
-  auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
+  auto committer = *audit::Committer::Open({}, store.get(), SystemClock::Get());
   Authenticator auth(store.get(), committer.get());
   EXPECT_FALSE(auth.EnsureAdminToken([](std::string_view) { return InternalError("disk full"); }).ok());
   bool saved = false;
@@ -41,9 +41,24 @@ TEST(AuthenticatorTest, NoTokenIsCommittedWhenSavingItFails) {
   EXPECT_TRUE(created && saved);
 }
 
+TEST(AuthenticatorTest, LoadFindsTokensCreatedBefore) {
+  auto store = storage::NewMemoryStore();
+  auto committer = *audit::Committer::Open({}, store.get(), SystemClock::Get());
+  std::string token;
+  {
+    Authenticator first(store.get(), committer.get());
+    ASSERT_OK(first.EnsureAdminToken([&](std::string_view t) { token = std::string(t); return OkStatus(); }));
+  }
+  Authenticator second(store.get(), committer.get());
+  EXPECT_EQ(second.Authenticate("Bearer " + token).status().code(), StatusCode::kUnauthenticated);
+  ASSERT_OK(second.Load());
+  ASSERT_OK_AND_ASSIGN(const Principal p, second.Authenticate("Bearer " + token));
+  EXPECT_EQ(p.name, "admin");
+}
+
 TEST(AuthenticatorTest, MissingMalformedAndWrongTokensAreUnauthenticated) {
   auto store = storage::NewMemoryStore();
-  auto committer = *audit::Committer::Open({}, store.get(), nullptr, SystemClock::Get());
+  auto committer = *audit::Committer::Open({}, store.get(), SystemClock::Get());
   Authenticator auth(store.get(), committer.get());
   std::string token;
   ASSERT_OK(auth.EnsureAdminToken([&](std::string_view t) { token = std::string(t); return OkStatus(); }));

@@ -125,8 +125,12 @@ Status PutVersion(audit::Transaction& txn, const v1::Version& version, const Sea
   txn.Put(Keyspace::kVersions, keys::VersionKey(version.document_id(), version.version()),
           version.SerializeAsString());
   txn.Put(Keyspace::kIndexes, keys::ContentOwnerKey(sealed.content_id), ref);
-  txn.Delete(Keyspace::kUploads, sealed.content_id);
-  txn.PutVault(sealed.content_id, sealed.wrapped_key);
+  if (!sealed.inline_chunk.empty()) {
+    txn.Put(Keyspace::kChunks, keys::ChunkKey(sealed.content_id, 0), sealed.inline_chunk);
+  }
+  if (sealed.pending_recorded) {
+    txn.Delete(Keyspace::kUploads, sealed.content_id);
+  }
   ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t queue_seq, txn.NextCounter(kIndexQueueCounter));
   txn.Put(Keyspace::kIndexQueue, keys::IndexQueueKey(queue_seq), ref);
   return OkStatus();
@@ -214,7 +218,8 @@ Status Catalog::InitializeOrCheckFormat() {
 }
 
 StatusOr<std::unique_ptr<ContentWriter>> Catalog::BeginContent() {
-  return ContentWriter::Begin(options_.content, store_, *master_key_, clock_);
+  ARCHIVED_ASSIGN_OR_RETURN(ReservedKey key, keys_.Take());
+  return ContentWriter::Begin(options_.content, store_, std::move(key), clock_);
 }
 
 StatusOr<v1::FileResponse> Catalog::FileDocument(const audit::Actor& actor,

@@ -15,6 +15,7 @@
 #include "archived/base/clock.h"
 #include "archived/base/status.h"
 #include "archived/catalog/content.h"
+#include "archived/catalog/key_reserve.h"
 #include "archived/crypto/crypto.h"
 #include "archived/storage/store.h"
 #include "archived/v1/api.pb.h"
@@ -89,7 +90,7 @@ class Catalog {
   Catalog(const CatalogOptions& options, storage::Store* store, storage::Store* vault,
           const crypto::SecretKey* master_key, audit::Committer* committer, const Clock& clock)
       : options_(options), store_(store), vault_(vault), master_key_(master_key),
-        committer_(committer), clock_(clock) {}
+        committer_(committer), clock_(clock), keys_(vault, master_key) {}
   Status InitializeOrCheckFormat();
   StatusOr<v1::Document> LoadDocument(std::string_view id) const;
 
@@ -99,6 +100,7 @@ class Catalog {
   const crypto::SecretKey* const master_key_;
   audit::Committer* const committer_;
   const Clock& clock_;
+  KeyReserve keys_;
 };
 
 }  // namespace archived::catalog

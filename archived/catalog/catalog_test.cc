@@ -21,7 +21,7 @@ class CatalogTest : public ::testing::Test {
   void Open() {
     store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
     vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
-    committer_ = *audit::Committer::Open({}, store_.get(), vault_.get(), clock_);
+    committer_ = *audit::Committer::Open({}, store_.get(), clock_);
     auto catalog = Catalog::Open({.fonds = "Z001"}, store_.get(), vault_.get(), &kek_, committer_.get(), clock_);
     ASSERT_OK(catalog);
     catalog_ = std::move(catalog).value();
@@ -179,7 +179,7 @@ TEST_F(CatalogTest, NewerFormatIsRefused) {
   }
   store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
   vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
-  committer_ = *audit::Committer::Open({}, store_.get(), vault_.get(), clock_);
+  committer_ = *audit::Committer::Open({}, store_.get(), clock_);
   const auto catalog = Catalog::Open({}, store_.get(), vault_.get(), &kek_, committer_.get(), clock_);
   EXPECT_EQ(catalog.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(catalog.status().message().find("99"), std::string::npos);

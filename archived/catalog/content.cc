@@ -21,30 +21,30 @@ Status ContentOptions::Validate() const {
 
 ContentWriter::ContentWriter(const ContentOptions& options, storage::Store* store,
                              std::string content_id, crypto::SecretKey data_key,
-                             std::string wrapped_key)
+                             std::string wrapped_key, Timestamp started)
     : options_(options), store_(store), content_id_(std::move(content_id)),
-      data_key_(std::move(data_key)), wrapped_key_(std::move(wrapped_key)) {
+      data_key_(std::move(data_key)), wrapped_key_(std::move(wrapped_key)), started_(started) {
   buffer_.reserve(options_.chunk_bytes + 1);
 }
 
-StatusOr<std::unique_ptr<ContentWriter>> ContentWriter::Begin(const ContentOptions& options,
-                                                              storage::Store* store,
-                                                              const crypto::SecretKey& kek,
-                                                              const Clock& clock) {
-  ARCHIVED_ASSIGN_OR_RETURN(std::string content_id, crypto::RandomBytes(internal::kContentIdBytes));
-  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey data_key, crypto::SecretKey::Generate());
-  ARCHIVED_ASSIGN_OR_RETURN(std::string wrapped, crypto::WrapKey(kek, data_key));
+std::unique_ptr<ContentWriter> ContentWriter::Begin(const ContentOptions& options, storage::Store* store,
+                                                    ReservedKey key, const Clock& clock) {
+  return std::unique_ptr<ContentWriter>(new ContentWriter(options, store, std::move(key.content_id),
+                                                          std::move(key.data_key), std::move(key.wrapped_key),
+                                                          clock.Now()));
+}
+
+Status ContentWriter::RecordPending() {
   v1::PendingUpload pending;
-  pending.set_content_id(content_id);
-  const std::int64_t micros = ToUnixMicros(clock.Now());
+  pending.set_content_id(content_id_);
+  const std::int64_t micros = ToUnixMicros(started_);
   pending.mutable_started_time()->set_seconds(micros / 1000000);
-  storage::WriteBatch batch;
-  batch.Put(Keyspace::kUploads, content_id, pending.SerializeAsString());
   // Unsynced: the record only has to reach the log before the chunks do, and the log is
   // ordered, so any chunk that survives a crash has its record too.
-  ARCHIVED_RETURN_IF_ERROR(store->Commit(batch, {.sync = false}).Annotate("record pending upload"));
-  return std::unique_ptr<ContentWriter>(new ContentWriter(options, store, std::move(content_id),
-                                                          std::move(data_key), std::move(wrapped)));
+  ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kUploads, content_id_, pending.SerializeAsString(), {.sync = false})
+                               .Annotate("record pending upload"));
+  pending_recorded_ = true;
+  return OkStatus();
 }
 
 ContentWriter::~ContentWriter() {
@@ -54,6 +54,9 @@ ContentWriter::~ContentWriter() {
 }
 
 Status ContentWriter::SealAndWrite(std::string_view plaintext, bool last) {
+  if (!pending_recorded_) {
+    ARCHIVED_RETURN_IF_ERROR(RecordPending());
+  }
   internal::EncodePayload(plaintext, options_.zstd_level, &payload_);
   ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, chunks_, last, payload_, &sealed_));
   ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kChunks, internal::ChunkKey(content_id_, chunks_), sealed_,
@@ -88,12 +91,22 @@ StatusOr<SealedContent> ContentWriter::Finish() {
   if (finished_ || aborted_) {
     return FailedPreconditionError("finish an upload twice");
   }
-  ARCHIVED_RETURN_IF_ERROR(SealAndWrite(buffer_, /*last=*/true));
+  SealedContent out;
+  if (chunks_ == 0) {
+    // One chunk in all: sealed here, written by the commit.
+    internal::EncodePayload(buffer_, options_.zstd_level, &payload_);
+    ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, 0, /*last=*/true, payload_, &sealed_));
+    ++chunks_;
+    stored_bytes_ += sealed_.size();
+    out.inline_chunk = std::move(sealed_);
+  } else {
+    ARCHIVED_RETURN_IF_ERROR(SealAndWrite(buffer_, /*last=*/true));
+  }
   finished_ = true;
   buffer_.clear();
   buffer_.shrink_to_fit();
-  SealedContent out;
   out.content_id = content_id_;
+  out.pending_recorded = pending_recorded_;
   out.wrapped_key = wrapped_key_;
   out.size = size_;
   out.sha256 = hash_.Finish();
@@ -105,6 +118,9 @@ StatusOr<SealedContent> ContentWriter::Finish() {
 
 Status ContentWriter::Abort() {
   aborted_ = true;
+  if (!pending_recorded_) {
+    return OkStatus();  // nothing was written
+  }
   storage::WriteBatch batch;
   batch.DeleteRange(Keyspace::kChunks, internal::ChunkRangeBegin(content_id_),
                     internal::ChunkRangeEnd(content_id_));

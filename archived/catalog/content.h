@@ -13,6 +13,7 @@
 
 #include "archived/base/clock.h"
 #include "archived/base/status.h"
+#include "archived/catalog/key_reserve.h"
 #include "archived/crypto/crypto.h"
 #include "archived/storage/store.h"
 #include "archived/v1/catalog.pb.h"
@@ -30,6 +31,13 @@ struct ContentOptions {
 // What a finished upload left in the store, ready to be committed as a version.
 struct SealedContent {
   std::string content_id;   // 16 bytes
+  // Content of one chunk is not written ahead: its sealed chunk is here, for the commit's
+  // batch to write (atomically with the version, so there is nothing to sweep). Empty when
+  // the chunks are already in the store.
+  std::string inline_chunk;
+  // True if a pending-upload record was written (content of more than one chunk): the
+  // commit deletes it.
+  bool pending_recorded = false;
   std::string wrapped_key;  // the data key wrapped by the master key
   std::uint64_t size = 0;
   std::string sha256;       // 32 raw bytes of the plaintext's digest
@@ -40,12 +48,11 @@ struct SealedContent {
 
 class ContentWriter {
  public:
-  // Records a pending upload (so a crash leaves something the sweeper finds) and makes a
-  // fresh data key. `store` and `kek` must outlive the writer.
-  static StatusOr<std::unique_ptr<ContentWriter>> Begin(const ContentOptions& options,
-                                                        storage::Store* store,
-                                                        const crypto::SecretKey& kek,
-                                                        const Clock& clock);
+  // Seals under `key`, a data key already durable in the vault (KeyReserve). Nothing is
+  // written until a chunk must be: then a pending-upload record goes first, so a crash
+  // leaves something the sweeper finds. `store` must outlive the writer.
+  static std::unique_ptr<ContentWriter> Begin(const ContentOptions& options, storage::Store* store,
+                                              ReservedKey key, const Clock& clock);
   // Aborts unless Finish() succeeded and Commit was marked.
   ~ContentWriter();
   ContentWriter(const ContentWriter&) = delete;
@@ -63,8 +70,9 @@ class ContentWriter {
 
  private:
   ContentWriter(const ContentOptions& options, storage::Store* store, std::string content_id,
-                crypto::SecretKey data_key, std::string wrapped_key);
+                crypto::SecretKey data_key, std::string wrapped_key, Timestamp started);
   Status SealAndWrite(std::string_view plaintext, bool last);
+  Status RecordPending();
 
   const ContentOptions options_;
   storage::Store* const store_;
@@ -78,6 +86,8 @@ class ContentWriter {
   std::uint64_t size_ = 0;
   std::uint64_t chunks_ = 0;
   std::uint64_t stored_bytes_ = 0;
+  const Timestamp started_;
+  bool pending_recorded_ = false;
   bool finished_ = false;
   bool committed_ = false;
   bool aborted_ = false;

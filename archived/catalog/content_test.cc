@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "archived/catalog/internal/keys.h"
 #include "archived/crypto/chunk_seal.h"
@@ -21,7 +22,7 @@ class ContentTest : public ::testing::Test {
  protected:
   // Writes `data` in uneven pieces and returns the version a commit would store.
   v1::Version Write(const std::string& data) {
-    auto writer = *ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), kek_, SystemClock::Get());
+    auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
     for (std::size_t at = 0; at < data.size();) {
       const std::size_t n = std::min<std::size_t>(data.size() - at, 1 + rng_() % 5000);
       EXPECT_OK(writer->Append(std::string_view(data).substr(at, n)));
@@ -29,9 +30,9 @@ class ContentTest : public ::testing::Test {
     }
     const SealedContent sealed = *writer->Finish();
     writer->MarkCommitted();
-    storage::WriteBatch keys;
-    keys.Put(Keyspace::kKeys, sealed.content_id, sealed.wrapped_key);
-    EXPECT_OK(vault_->Commit(keys, {}));
+    if (!sealed.inline_chunk.empty()) {  // what the commit would write
+      EXPECT_OK(store_->Put(Keyspace::kChunks, internal::ChunkKey(sealed.content_id, 0), sealed.inline_chunk, {}));
+    }
     v1::Version v;
     v.set_size(sealed.size);
     v.mutable_content()->set_content_id(sealed.content_id);
@@ -60,6 +61,7 @@ class ContentTest : public ::testing::Test {
   crypto::SecretKey kek_ = *crypto::SecretKey::Generate();
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   std::unique_ptr<storage::Store> vault_ = storage::NewMemoryStore();
+  KeyReserve keys_{vault_.get(), &kek_, 4};
 };
 
 TEST_F(ContentTest, RoundTripsAroundChunkBoundaries) {
@@ -74,7 +76,7 @@ TEST_F(ContentTest, RoundTripsAroundChunkBoundaries) {
 
 TEST_F(ContentTest, CompressibleDataIsStoredSmaller) {
   const std::string text(10 * kChunk, 'a');
-  auto writer = *ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), kek_, SystemClock::Get());
+  auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
   ASSERT_OK(writer->Append(text));
   ASSERT_OK_AND_ASSIGN(const SealedContent sealed, writer->Finish());
   EXPECT_LT(sealed.stored_bytes, text.size() / 4);
@@ -128,8 +130,32 @@ TEST_F(ContentTest, MissingKeyOrWrongMasterKeyIsDataLoss) {
   EXPECT_EQ(ReadAll(v).status().code(), StatusCode::kDataLoss);
 }
 
+TEST_F(ContentTest, SingleChunkContentWritesNothingBeforeTheCommit) {
+  auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
+  ASSERT_OK(writer->Append(Random(kChunk)));  // exactly one chunk
+  ASSERT_OK_AND_ASSIGN(const SealedContent sealed, writer->Finish());
+  EXPECT_FALSE(sealed.inline_chunk.empty());
+  EXPECT_FALSE(sealed.pending_recorded);
+  for (const Keyspace k : {Keyspace::kChunks, Keyspace::kUploads}) {
+    auto it = store_->NewIterator(k);
+    it->SeekToFirst();
+    EXPECT_FALSE(it->Valid());
+  }
+}
+
+TEST_F(ContentTest, ReservedKeysAreDurableUniqueAndRefilled) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10; ++i) {  // crosses two refills of 4
+    ASSERT_OK_AND_ASSIGN(ReservedKey key, keys_.Take());
+    EXPECT_TRUE(ids.insert(key.content_id).second);
+    ASSERT_OK_AND_ASSIGN(const std::string wrapped, vault_->Get(Keyspace::kKeys, key.content_id));
+    ASSERT_OK_AND_ASSIGN(const crypto::SecretKey unwrapped, crypto::UnwrapKey(kek_, wrapped));
+    EXPECT_EQ(unwrapped.bytes(), key.data_key.bytes());
+  }
+}
+
 TEST_F(ContentTest, AbortRemovesChunksAndThePendingRecord) {
-  auto writer = *ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), kek_, SystemClock::Get());
+  auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
   ASSERT_OK(writer->Append(Random(4 * kChunk)));
   writer.reset();  // never finished: aborts
   EXPECT_FALSE(store_->NewIterator(Keyspace::kChunks)->Valid());

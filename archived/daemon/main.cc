@@ -113,11 +113,11 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
     LogLine("created master key " + (config.data_dir / "master.key").string() + " (back it up)");
   }
   ARCHIVED_ASSIGN_OR_RETURN(Stores stores, OpenStores(config));
-  ARCHIVED_ASSIGN_OR_RETURN(auto committer, audit::Committer::Open({}, stores.main.get(), stores.vault.get(),
-                                                                   SystemClock::Get()));
+  ARCHIVED_ASSIGN_OR_RETURN(auto committer, audit::Committer::Open({}, stores.main.get(), SystemClock::Get()));
   ARCHIVED_ASSIGN_OR_RETURN(auto catalog, catalog::Catalog::Open(config.catalog, stores.main.get(), stores.vault.get(),
                                                                  &master_key, committer.get(), SystemClock::Get()));
   auth::Authenticator authenticator(stores.main.get(), committer.get());
+  ARCHIVED_RETURN_IF_ERROR(authenticator.Load());
   const std::filesystem::path token_path = config.data_dir / "admin.token";
   ARCHIVED_ASSIGN_OR_RETURN(const bool token_created, authenticator.EnsureAdminToken([&](std::string_view token) {
     return WriteSecretFile(token_path, std::string(token) + "\n");

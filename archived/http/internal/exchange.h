@@ -110,6 +110,11 @@ class Exchange {
         request_id_(std::move(request_id)) {}
 
   const RequestHeader& request() const { return parser_.get(); }
+  // The declared body length; nullopt for a chunked body.
+  std::optional<std::uint64_t> content_length() const {
+    const auto length = parser_.content_length();
+    return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+  }
   const std::string& request_id() const { return request_id_; }
   net::thread_pool& pool() { return pool_; }
   const HttpLimits& limits() const { return limits_; }

@@ -1,0 +1,43 @@
+// KeyReserve: a stock of data keys that are already wrapped and durable in the key vault, so
+// that filing a document costs no vault fsync of its own. Keys are made and synced in
+// batches (one fsync per batch, like borg's nonce reservation); a key is handed out once and
+// never reused. Reserved keys never used (the process stopped first) have no owner and are
+// deleted by the startup sweep. Thread-safe; the vault and master key must outlive it.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include "archived/base/status.h"
+#include "archived/crypto/crypto.h"
+#include "archived/storage/store.h"
+
+namespace archived::catalog {
+
+struct ReservedKey {
+  std::string content_id;  // 16 random bytes: the vault key and the chunk prefix
+  crypto::SecretKey data_key;
+  std::string wrapped_key;
+};
+
+class KeyReserve {
+ public:
+  // `batch_keys` keys are made per vault write. Default: 256.
+  KeyReserve(storage::Store* vault, const crypto::SecretKey* master_key, std::size_t batch_keys = 256)
+      : vault_(vault), master_key_(master_key), batch_keys_(batch_keys) {}
+
+  // A key already durable in the vault. Errors: kInternal (random source); storage errors.
+  StatusOr<ReservedKey> Take();
+
+ private:
+  Status Refill();  // requires mu_
+  storage::Store* const vault_;
+  const crypto::SecretKey* const master_key_;
+  const std::size_t batch_keys_;
+  std::mutex mu_;
+  std::deque<ReservedKey> stock_;  // guarded by mu_
+};
+
+}  // namespace archived::catalog
