@@ -73,7 +73,7 @@ void Transaction::Audit(v1::AuditEvent event) { events_.push_back(std::move(even
 
 struct Committer::Pending {
   std::function<Status(Transaction&)> fn;
-  std::promise<Status> done;
+  std::function<void(const Status&)> done;
 };
 
 struct Committer::State {
@@ -105,24 +105,34 @@ StatusOr<std::unique_ptr<Committer>> Committer::Open(const CommitterOptions& opt
 Committer::~Committer() { Stop(); }
 
 Status Committer::Run(std::function<Status(Transaction&)> fn) {
+  std::promise<Status> promise;
+  std::future<Status> outcome = promise.get_future();
+  Submit(std::move(fn), [&promise](const Status& status) { promise.set_value(status); });
+  return outcome.get();
+}
+
+void Committer::Submit(std::function<Status(Transaction&)> fn, std::function<void(const Status&)> done) {
   auto pending = std::make_shared<Pending>();
   pending->fn = std::move(fn);
-  std::future<Status> done = pending->done.get_future();
+  pending->done = std::move(done);
+  Status refused;
   {
     std::lock_guard lock(state_->mu);
     if (state_->failed) {
-      return UnavailableError("writes are stopped after a failed write; restart the daemon");
+      refused = UnavailableError("writes are stopped after a failed write; restart the daemon");
+    } else if (state_->stopping) {
+      refused = UnavailableError("the daemon is shutting down");
+    } else if (state_->queue.size() >= options_.max_queue_transactions) {
+      refused = ResourceExhaustedError("too many writes waiting; try again");
+    } else {
+      state_->queue.push_back(pending);
     }
-    if (state_->stopping) {
-      return UnavailableError("the daemon is shutting down");
-    }
-    if (state_->queue.size() >= options_.max_queue_transactions) {
-      return ResourceExhaustedError("too many writes waiting; try again");
-    }
-    state_->queue.push_back(pending);
+  }
+  if (!refused.ok()) {
+    pending->done(refused);
+    return;
   }
   state_->wake.notify_one();
-  return done.get();
 }
 
 void Committer::Stop() {
@@ -172,7 +182,7 @@ void Committer::Loop() {
 void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
   if (!healthy()) {
     for (const auto& pending : group) {
-      pending->done.set_value(UnavailableError("writes are stopped after a failed write"));
+      pending->done(UnavailableError("writes are stopped after a failed write"));
     }
     return;
   }
@@ -189,7 +199,7 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
     Transaction txn(*store_, overlay, clock_.Now());
     const Status status = pending.fn(txn);
     if (!status.ok()) {
-      pending.done.set_value(status);
+      pending.done(status);
       std::lock_guard lock(state_->mu);
       ++state_->stats.failed_transactions;
       continue;
@@ -233,7 +243,7 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
     }
   }
   for (const auto& member : members) {
-    member->done.set_value(status);
+    member->done(status);
   }
 }
 

@@ -87,6 +87,12 @@ class Committer {
   // write or once stopped.
   Status Run(std::function<Status(Transaction&)> fn);
 
+  // The same without waiting: `done` gets the outcome once it is durable (or why not). It
+  // runs on the committer's thread (or, if the transaction is refused before queueing, on
+  // the caller's), so it must be quick and must not call back into the committer: post the
+  // result elsewhere.
+  void Submit(std::function<Status(Transaction&)> fn, std::function<void(const Status&)> done);
+
   // Commits what is queued, then stops the thread. Idempotent.
   void Stop();
 

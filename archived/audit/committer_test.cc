@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "archived/storage/memory_store.h"
@@ -35,6 +36,7 @@ class FlakyStore final : public storage::Store {
   }
   std::unique_ptr<storage::Iterator> NewIterator(Keyspace k) const override { return inner_->NewIterator(k); }
   Status CompactRange(Keyspace, std::string_view, std::string_view) override { return OkStatus(); }
+  Status Flush(Keyspace) override { return OkStatus(); }
   Status Close() override { return OkStatus(); }
   std::atomic<bool> fail{false};
   std::atomic<int> commits{0};
@@ -113,6 +115,18 @@ TEST(CommitterTest, TransactionsSeeEarlierWritesOfTheirGroup) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(*store->Get(Keyspace::kMeta, "n"), "400");
+}
+
+TEST(CommitterTest, SubmitCallsBackOnceDurable) {
+  auto store = storage::NewMemoryStore();
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), SystemClock::Get()));
+  std::promise<Status> first, second;
+  committer->Submit([](Transaction& txn) { txn.Put(Keyspace::kMeta, "a", "1"); return OkStatus(); },
+                    [&](const Status& s) { first.set_value(s); });
+  committer->Submit([](Transaction&) { return AbortedError("no"); }, [&](const Status& s) { second.set_value(s); });
+  EXPECT_OK(first.get_future().get());
+  EXPECT_EQ(second.get_future().get().code(), StatusCode::kAborted);
+  EXPECT_EQ(*store->Get(Keyspace::kMeta, "a"), "1");
 }
 
 TEST(CommitterTest, AFailedWriteStopsAllLaterWrites) {

@@ -217,15 +217,25 @@ Status Catalog::InitializeOrCheckFormat() {
   });
 }
 
+std::optional<std::unique_ptr<ContentWriter>> Catalog::TryBeginContent() {
+  std::optional<ReservedKey> key = keys_.TryTake();
+  if (!key) {
+    return std::nullopt;
+  }
+  return ContentWriter::Begin(options_.content, store_, std::move(*key), clock_);
+}
+
 StatusOr<std::unique_ptr<ContentWriter>> Catalog::BeginContent() {
   ARCHIVED_ASSIGN_OR_RETURN(ReservedKey key, keys_.Take());
   return ContentWriter::Begin(options_.content, store_, std::move(key), clock_);
 }
 
-StatusOr<v1::FileResponse> Catalog::FileDocument(const audit::Actor& actor,
-                                                 const v1::FileMetadata& metadata,
-                                                 ContentWriter& content) {
-  v1::FileMetadata m = metadata;
+StatusOr<Filing> Catalog::PrepareFiling(const audit::Actor& actor, const v1::FileMetadata& metadata,
+                                        ContentWriter& content) {
+  Filing filing;
+  filing.actor = actor;
+  v1::FileMetadata& m = filing.metadata;
+  m = metadata;
   ARCHIVED_RETURN_IF_ERROR(NormalizeContentFields(m));
   if (m.title().empty()) {
     m.set_title(m.filename());
@@ -246,53 +256,72 @@ StatusOr<v1::FileResponse> Catalog::FileDocument(const audit::Actor& actor,
   for (const std::string& tag : m.tags()) {
     ARCHIVED_RETURN_IF_ERROR(ValidateText("tags", tag, options_.max_tag_bytes));
   }
-  ARCHIVED_ASSIGN_OR_RETURN(const SealedContent sealed, content.Finish());
+  ARCHIVED_ASSIGN_OR_RETURN(filing.sealed, content.Finish());
   ARCHIVED_ASSIGN_OR_RETURN(const std::string raw_id, crypto::RandomBytes(12));
-  const std::string id = HexEncode(raw_id);
+  filing.id = HexEncode(raw_id);
+  return filing;
+}
 
-  v1::Document doc;
-  v1::Version version;
-  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
-    StatusOr<std::string> category_bytes = txn.Get(Keyspace::kCategories, m.category());
-    if (!category_bytes.ok()) {
-      return category_bytes.status().code() == StatusCode::kNotFound
-                 ? NotFoundError("category: \"" + m.category() + "\" is not in the file plan")
-                 : category_bytes.status();
-    }
-    ARCHIVED_ASSIGN_OR_RETURN(const v1::Category category, Parse<v1::Category>(*category_bytes, "category"));
-    const int year = m.date().empty() ? UtcYear(txn.now()) : std::atoi(m.date().substr(0, 4).c_str());
-    const std::string ref_counter = "ref/" + options_.fonds + "/" + std::to_string(year) + "/" +
-                                    std::string(RetentionCode(category.retention_class())) + "/" + m.category();
-    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t ref_seq, txn.NextCounter(ref_counter));
-    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t filing_seq, txn.NextCounter(kFilingCounter));
-    doc.set_id(id);
-    doc.set_reference_code(FormatReferenceCode(options_.fonds, year, category.retention_class(),
-                                               m.category(), ref_seq));
-    doc.set_title(m.title());
-    doc.set_category(m.category());
-    doc.set_author(m.author());
-    doc.set_date(m.date());
-    *doc.mutable_tags() = m.tags();
-    SetTimestamp(doc.mutable_filed_time(), txn.now());
-    SetTimestamp(doc.mutable_modified_time(), txn.now());
-    doc.set_latest_version(1);
-    doc.set_filed_by(actor.name);
-    doc.set_filing_seq(filing_seq);
-    doc.set_state(v1::DOCUMENT_STATE_ACTIVE);
-    FillVersion(version, id, 1, sealed, m, actor, txn.now());
+Status Catalog::FileTransaction(audit::Transaction& txn, Filing& filing) {
+  const v1::FileMetadata& m = filing.metadata;
+  StatusOr<std::string> category_bytes = txn.Get(Keyspace::kCategories, m.category());
+  if (!category_bytes.ok()) {
+    return category_bytes.status().code() == StatusCode::kNotFound
+               ? NotFoundError("category: \"" + m.category() + "\" is not in the file plan")
+               : category_bytes.status();
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Category category, Parse<v1::Category>(*category_bytes, "category"));
+  const int year = m.date().empty() ? UtcYear(txn.now()) : std::atoi(m.date().substr(0, 4).c_str());
+  const std::string ref_counter = "ref/" + options_.fonds + "/" + std::to_string(year) + "/" +
+                                  std::string(RetentionCode(category.retention_class())) + "/" + m.category();
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t ref_seq, txn.NextCounter(ref_counter));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t filing_seq, txn.NextCounter(kFilingCounter));
+  v1::Document& doc = filing.document;
+  doc.set_id(filing.id);
+  doc.set_reference_code(FormatReferenceCode(options_.fonds, year, category.retention_class(), m.category(), ref_seq));
+  doc.set_title(m.title());
+  doc.set_category(m.category());
+  doc.set_author(m.author());
+  doc.set_date(m.date());
+  *doc.mutable_tags() = m.tags();
+  SetTimestamp(doc.mutable_filed_time(), txn.now());
+  SetTimestamp(doc.mutable_modified_time(), txn.now());
+  doc.set_latest_version(1);
+  doc.set_filed_by(filing.actor.name);
+  doc.set_filing_seq(filing_seq);
+  doc.set_state(v1::DOCUMENT_STATE_ACTIVE);
+  FillVersion(filing.version, filing.id, 1, filing.sealed, m, filing.actor, txn.now());
 
-    txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
-    txn.Put(Keyspace::kIndexes, keys::FilingOrderKey(filing_seq), id);
-    txn.Put(Keyspace::kIndexes, keys::CategoryOrderKey(doc.category(), filing_seq), id);
-    txn.Put(Keyspace::kIndexes, keys::ReferenceCodeKey(doc.reference_code()), id);
-    ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, version, sealed));
-    txn.Audit(Event(actor, "document.file", id,
-                    "reference_code=" + doc.reference_code() + " version=1 size=" +
-                        std::to_string(sealed.size) + " sha256=" + version.sha256()));
-    return OkStatus();
-  }));
+  txn.Put(Keyspace::kDocuments, filing.id, doc.SerializeAsString());
+  txn.Put(Keyspace::kIndexes, keys::FilingOrderKey(filing_seq), filing.id);
+  txn.Put(Keyspace::kIndexes, keys::CategoryOrderKey(doc.category(), filing_seq), filing.id);
+  txn.Put(Keyspace::kIndexes, keys::ReferenceCodeKey(doc.reference_code()), filing.id);
+  ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, filing.version, filing.sealed));
+  txn.Audit(Event(filing.actor, "document.file", filing.id,
+                  "reference_code=" + doc.reference_code() + " version=1 size=" +
+                      std::to_string(filing.sealed.size) + " sha256=" + filing.version.sha256()));
+  return OkStatus();
+}
+
+void Catalog::SubmitFiling(std::shared_ptr<Filing> filing,
+                           std::function<void(StatusOr<v1::FileResponse>)> done) {
+  committer_->Submit([this, filing](audit::Transaction& txn) { return FileTransaction(txn, *filing); },
+                     [filing, done = std::move(done)](const Status& status) {
+                       if (!status.ok()) {
+                         done(status);
+                         return;
+                       }
+                       done(MakeFileResponse(filing->document, filing->version));
+                     });
+}
+
+StatusOr<v1::FileResponse> Catalog::FileDocument(const audit::Actor& actor, const v1::FileMetadata& metadata,
+                                                 ContentWriter& content) {
+  ARCHIVED_ASSIGN_OR_RETURN(Filing prepared, PrepareFiling(actor, metadata, content));
+  auto filing = std::make_shared<Filing>(std::move(prepared));
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) { return FileTransaction(txn, *filing); }));
   content.MarkCommitted();
-  return MakeFileResponse(doc, version);
+  return MakeFileResponse(filing->document, filing->version);
 }
 
 StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::string_view id,
@@ -363,7 +392,9 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
     std::string changes;
     const auto note = [&](std::string_view field, const std::string& before, const std::string& after) {
       if (before != after) {
-        changes += (changes.empty() ? "" : " ") + std::string(field) + ": \"" + before + "\" -> \"" + after + "\"";
+        // Appended piece by piece: GCC 12 at -O3 misreports -Wrestrict on one long operator+.
+        if (!changes.empty()) changes += ' ';
+        changes.append(field).append(": \"").append(before).append("\" -> \"").append(after).append("\"");
       }
     };
     if (patch.has_title()) { note("title", doc.title(), patch.title()); doc.set_title(patch.title()); }

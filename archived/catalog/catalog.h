@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +43,16 @@ struct CatalogOptions {
   Status Validate() const;
 };
 
+// A document ready to be committed: validated metadata and finished, sealed content.
+struct Filing {
+  audit::Actor actor;
+  v1::FileMetadata metadata;  // normalized
+  SealedContent sealed;
+  std::string id;
+  v1::Document document;  // filled in by the commit
+  v1::Version version;    // filled in by the commit
+};
+
 class Catalog {
  public:
   // Opens the catalogue, creating a new archive (format version, file plan, first audit
@@ -58,6 +70,21 @@ class Catalog {
   // Errors: kInvalidArgument naming the bad field; kNotFound for a category not in the plan.
   StatusOr<v1::FileResponse> FileDocument(const audit::Actor& actor, const v1::FileMetadata& metadata,
                                           ContentWriter& content);
+  // FileDocument in two steps, so that a caller can commit without blocking a thread.
+  // PrepareFiling validates and finishes the content; it does no I/O when the content is a
+  // single chunk (which is written by the commit). Errors as FileDocument.
+  StatusOr<Filing> PrepareFiling(const audit::Actor& actor, const v1::FileMetadata& metadata,
+                                 ContentWriter& content);
+  // Commits a prepared filing; `done` runs on the committer's thread once it is durable (or
+  // with why not), and must only hand the result on. The filing's content must be a single
+  // chunk (nothing of it written before the commit), or its writer must outlive `done`.
+  void SubmitFiling(std::shared_ptr<Filing> filing, std::function<void(StatusOr<v1::FileResponse>)> done);
+  // Plaintext bytes per chunk: content up to this size is a single chunk.
+  std::size_t chunk_bytes() const { return options_.content.chunk_bytes; }
+  // Takes a reserved data key without waiting; nullopt when the stock is empty (then use
+  // BeginContent, which refills it).
+  std::optional<std::unique_ptr<ContentWriter>> TryBeginContent();
+
   // Adds the next version of document `id` (filename and mime_type are taken from
   // `metadata`; other fields are ignored). Errors: kNotFound; kInvalidArgument.
   StatusOr<v1::FileResponse> AddVersion(const audit::Actor& actor, std::string_view id,
@@ -92,6 +119,7 @@ class Catalog {
       : options_(options), store_(store), vault_(vault), master_key_(master_key),
         committer_(committer), clock_(clock), keys_(vault, master_key) {}
   Status InitializeOrCheckFormat();
+  Status FileTransaction(audit::Transaction& txn, Filing& filing);
   StatusOr<v1::Document> LoadDocument(std::string_view id) const;
 
   const CatalogOptions options_;

@@ -39,9 +39,10 @@ Status ContentWriter::RecordPending() {
   pending.set_content_id(content_id_);
   const std::int64_t micros = ToUnixMicros(started_);
   pending.mutable_started_time()->set_seconds(micros / 1000000);
-  // Unsynced: the record only has to reach the log before the chunks do, and the log is
-  // ordered, so any chunk that survives a crash has its record too.
-  ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kUploads, content_id_, pending.SerializeAsString(), {.sync = false})
+  // Synced: chunks skip the log and reach synced blob files by a flush, so the record must be
+  // durable first, or a power loss could leave chunks that no record leads the sweeper to.
+  // One fsync per content of more than a megabyte.
+  ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kUploads, content_id_, pending.SerializeAsString(), {.sync = true})
                                .Annotate("record pending upload"));
   pending_recorded_ = true;
   return OkStatus();
@@ -59,8 +60,10 @@ Status ContentWriter::SealAndWrite(std::string_view plaintext, bool last) {
   }
   internal::EncodePayload(plaintext, options_.zstd_level, &payload_);
   ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, chunks_, last, payload_, &sealed_));
+  // Chunks skip the write-ahead log (content would otherwise be written twice: log, then
+  // blob file); Finish flushes them to synced blob files before anything references them.
   ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kChunks, internal::ChunkKey(content_id_, chunks_), sealed_,
-                                       {.sync = false})
+                                       {.sync = false, .write_ahead_log = false})
                                .Annotate("write content chunk"));
   ++chunks_;
   stored_bytes_ += sealed_.size();
@@ -101,6 +104,7 @@ StatusOr<SealedContent> ContentWriter::Finish() {
     out.inline_chunk = std::move(sealed_);
   } else {
     ARCHIVED_RETURN_IF_ERROR(SealAndWrite(buffer_, /*last=*/true));
+    ARCHIVED_RETURN_IF_ERROR(store_->Flush(Keyspace::kChunks).Annotate("make content chunks durable"));
   }
   finished_ = true;
   buffer_.clear();

@@ -17,6 +17,16 @@ StatusOr<ReservedKey> KeyReserve::Take() {
   return key;
 }
 
+std::optional<ReservedKey> KeyReserve::TryTake() {
+  std::lock_guard lock(mu_);
+  if (stock_.empty()) {
+    return std::nullopt;
+  }
+  ReservedKey key = std::move(stock_.front());
+  stock_.pop_front();
+  return key;
+}
+
 Status KeyReserve::Refill() {
   std::deque<ReservedKey> fresh;
   storage::WriteBatch batch;

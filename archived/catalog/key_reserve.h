@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "archived/base/status.h"
@@ -30,6 +31,8 @@ class KeyReserve {
 
   // A key already durable in the vault. Errors: kInternal (random source); storage errors.
   StatusOr<ReservedKey> Take();
+  // A key from the stock, never waiting for a refill; nullopt when the stock is empty.
+  std::optional<ReservedKey> TryTake();
 
  private:
   Status Refill();  // requires mu_

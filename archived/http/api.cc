@@ -14,6 +14,7 @@ namespace archived::http::internal {
 namespace {
 
 using catalog::ContentWriter;
+using catalog::Filing;
 
 std::vector<std::string> Split(std::string_view path) {
   std::vector<std::string> out;
@@ -163,11 +164,29 @@ class UploadJob {
   Status Begin() {
     StatusOr<std::unique_ptr<ContentWriter>> writer = services_.catalog->BeginContent();
     if (!writer.ok()) return writer.status();
-    writer_ = std::move(writer).value();
-    if (boundary_) upload_.emplace(*boundary_, writer_.get(), max_metadata_bytes_);
+    BeginWith(std::move(writer).value());
     return OkStatus();
   }
+  void BeginWith(std::unique_ptr<ContentWriter> writer) {
+    writer_ = std::move(writer);
+    if (boundary_) upload_.emplace(*boundary_, writer_.get(), max_metadata_bytes_);
+  }
+  bool new_document() const { return !document_id_; }
+  // For a new document whose content is one chunk: validates and seals, with no I/O.
+  StatusOr<Filing> Prepare() {
+    if (upload_) {
+      StatusOr<v1::FileMetadata> parsed = upload_->Finish();
+      if (!parsed.ok()) return parsed.status();
+      metadata_ = std::move(parsed).value();
+    }
+    return services_.catalog->PrepareFiling(actor_, metadata_, *writer_);
+  }
   Status Feed(std::string_view data) { return upload_ ? upload_->Feed(data) : writer_->Append(data); }
+  // After a commit of a single-chunk content: nothing is left to delete.
+  void Release() {
+    if (writer_) writer_->MarkCommitted();
+    writer_.reset();
+  }
   // Files what was fed if `received` is OK; either way releases the content.
   StatusOr<v1::FileResponse> Complete(const Status& received) {
     StatusOr<v1::FileResponse> filed = Finish(received);
@@ -202,7 +221,7 @@ net::awaitable<StatusOr<v1::FileResponse>> StreamUpload(Exchange& ex, UploadJob&
   Status status = co_await RunBlocking(ex.pool(), [&] { return job.Begin(); });
   std::unique_ptr<char[]> pieces[2] = {std::unique_ptr<char[]>(new char[piece_bytes]),
                                        std::unique_ptr<char[]>(new char[piece_bytes])};
-  std::optional<Background<Status>> inflight;
+  std::optional<Completion<Status>> inflight;
   const auto executor = co_await net::this_coro::executor;
   for (int current = 0; status.ok(); current ^= 1) {
     StatusOr<std::size_t> n = co_await ex.ReadBody(pieces[current].get(), piece_bytes);
@@ -213,13 +232,29 @@ net::awaitable<StatusOr<v1::FileResponse>> StreamUpload(Exchange& ex, UploadJob&
     if (status.ok()) status = n.status();
     if (!status.ok() || *n == 0) break;
     const std::string_view data(pieces[current].get(), *n);
-    inflight = Background<Status>::Start(ex.pool(), executor, [&job, data] { return job.Feed(data); });
+    inflight = StartBlocking(ex.pool(), executor, [&job, data] { return job.Feed(data); });
   }
   if (inflight) {
     const Status stored = co_await inflight->Wait();  // never leave a task using our buffers
     if (status.ok()) status = stored;
   }
   co_return co_await RunBlocking(ex.pool(), [&] { return job.Complete(status); });
+}
+
+// Files a new single-chunk document on the I/O thread and awaits the group commit.
+net::awaitable<StatusOr<v1::FileResponse>> FileHere(const ApiServices& s, UploadJob& job,
+                                                     std::string_view body) {
+  Status fed = job.Feed(body);
+  StatusOr<Filing> prepared = fed.ok() ? job.Prepare() : StatusOr<Filing>(fed);
+  if (!prepared.ok()) {
+    co_return job.Complete(prepared.status());  // nothing was written: releasing is free
+  }
+  Completion<StatusOr<v1::FileResponse>> committed(co_await net::this_coro::executor);
+  s.catalog->SubmitFiling(std::make_shared<Filing>(std::move(prepared).value()),
+                          [committed](StatusOr<v1::FileResponse> result) { committed.Deliver(std::move(result)); });
+  StatusOr<v1::FileResponse> filed = co_await committed.Wait();
+  job.Release();
+  co_return filed;
 }
 
 // Streams the request body into a new content; files a document, or a version of `document_id`.
@@ -245,16 +280,28 @@ net::awaitable<void> HandleUpload(Exchange& ex, const ApiServices& s, const Targ
                 ex.limits().max_metadata_part_bytes);
   const std::size_t piece_bytes = ex.limits().body_piece_bytes;
   StatusOr<v1::FileResponse> filed = InternalError("upload not filed");
-  if (const auto length = ex.content_length(); length && *length <= piece_bytes) {
-    // A small body: read it whole, then one hop to the pool does everything. Thread hand-offs
-    // cost more than the work for documents of a few kilobytes.
+  const std::optional<std::uint64_t> length = ex.content_length();
+  if (length && *length <= piece_bytes) {
+    // A small body: read it whole first. Thread hand-offs cost more than the work for
+    // documents of a few kilobytes, so they are kept to the fewest.
     StatusOr<std::string> body = co_await ex.ReadWholeBody(piece_bytes);
-    filed = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::FileResponse> {
-      Status status = body.status();
-      if (status.ok()) status = job.Begin();
-      if (status.ok()) status = job.Feed(*body);
-      return job.Complete(status);
-    });
+    std::optional<std::unique_ptr<ContentWriter>> writer;
+    if (body.ok() && job.new_document() && body->size() <= s.catalog->chunk_bytes()) {
+      writer = s.catalog->TryBeginContent();
+    }
+    if (writer) {
+      // One chunk with a key in stock: sealing is CPU work only, done right here, and the
+      // commit's completion comes straight back to this thread. No pool thread is involved.
+      job.BeginWith(std::move(*writer));
+      filed = co_await FileHere(s, job, *body);
+    } else {
+      filed = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::FileResponse> {
+        Status status = body.status();
+        if (status.ok()) status = job.Begin();
+        if (status.ok()) status = job.Feed(*body);
+        return job.Complete(status);
+      });
+    }
   } else {
     filed = co_await StreamUpload(ex, job, piece_bytes);
   }
@@ -356,9 +403,9 @@ net::awaitable<void> HandleContent(Exchange& ex, const ApiServices& s, const Tar
   for (std::uint64_t index = first_chunk; length > 0 && index <= last_chunk; ++index) {
     const std::string& chunk = buffers[(index - first_chunk) % 2];
     std::string* next = &buffers[(index - first_chunk + 1) % 2];
-    std::optional<Background<Status>> prefetch;
+    std::optional<Completion<Status>> prefetch;
     if (index < last_chunk) {
-      prefetch = Background<Status>::Start(ex.pool(), executor, [&reader, index, next] { return (*reader)->ReadChunk(index + 1, next); });
+      prefetch = StartBlocking(ex.pool(), executor, [&reader, index, next] { return (*reader)->ReadChunk(index + 1, next); });
     }
     const std::uint64_t chunk_start = index * chunk_bytes;
     const std::uint64_t from = std::max(range.first, chunk_start) - chunk_start;

@@ -16,6 +16,10 @@ namespace archived::storage {
 struct CommitOptions {
   // Make the batch durable (fsync the write-ahead log) before Commit returns. Default: true.
   bool sync = true;
+  // False: skip the write-ahead log. Such a write is lost in a crash unless a later
+  // Flush of its keyspace completed; it is for bulk content made durable by one Flush instead
+  // of being written twice (log, then table). Default: true.
+  bool write_ahead_log = true;
 };
 
 // A cursor over one keyspace as of its creation (a consistent snapshot). Not thread-safe.
@@ -58,6 +62,10 @@ class Store {
                      const CommitOptions& options) = 0;
 
   virtual std::unique_ptr<Iterator> NewIterator(Keyspace keyspace) const = 0;
+
+  // Writes `keyspace`'s in-memory writes to synced table files and returns once they are
+  // durable, including writes made without the log.
+  virtual Status Flush(Keyspace keyspace) = 0;
 
   // Compacts [begin, end) of `keyspace` down to the bottom level, so that deleted values leave
   // the files. Empty bounds mean the whole keyspace.

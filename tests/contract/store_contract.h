@@ -51,6 +51,14 @@ TYPED_TEST_P(StoreContractTest, PutAndGetIntoReuseTheCallersBuffer) {
   EXPECT_EQ(this->store_->GetInto(Keyspace::kChunks, "missing", &value).code(), StatusCode::kNotFound);
 }
 
+TYPED_TEST_P(StoreContractTest, UnloggedWritesSurviveReopenOnceFlushed) {
+  ASSERT_OK(this->store_->Put(Keyspace::kChunks, "bulk", std::string(100000, 'b'), {.sync = false, .write_ahead_log = false}));
+  EXPECT_EQ(this->store_->Get(Keyspace::kChunks, "bulk")->size(), 100000u);
+  ASSERT_OK(this->store_->Flush(Keyspace::kChunks));
+  this->store_ = TypeParam::Reopen(this->dir_.path(), std::move(this->store_));
+  EXPECT_EQ(this->store_->Get(Keyspace::kChunks, "bulk")->size(), 100000u);
+}
+
 TYPED_TEST_P(StoreContractTest, DeleteRangeIsHalfOpen) {
   WriteBatch batch;
   for (const char* k : {"a", "b", "c", "d"}) {
@@ -169,6 +177,7 @@ TYPED_TEST_P(StoreContractTest, RandomOperationsMatchTheModel) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, GetOfMissingKeyIsNotFound,
                             CommitAppliesPutsAndDeletesTogether, PutAndGetIntoReuseTheCallersBuffer,
+                            UnloggedWritesSurviveReopenOnceFlushed,
                             DeleteRangeIsHalfOpen,
                             IteratorSeeksBothWays, IteratorIsASnapshot,
                             LargeValuesRoundTripAndSurviveReopen, RandomOperationsMatchTheModel);

@@ -64,27 +64,21 @@ auto RunBlocking(net::thread_pool& pool, Fn fn) -> net::awaitable<decltype(fn())
 }
 
 
-// A blocking task started on the pool whose result is awaited later, so that a coroutine
-// can do I/O while the task runs (double buffering of uploads and downloads). The result is
-// posted back to the coroutine's executor, which cancels a timer the coroutine waits on: all
-// of the state is touched on that executor's thread only.
+// A result produced on another thread (a pool task, the committer) and awaited by a
+// coroutine. Deliver posts the result to the coroutine's executor, which cancels a timer the
+// coroutine waits on: the state is touched on that executor's thread only. Copies share
+// state. Deliver is thread-safe; Wait must be called once, on the executor's thread.
 template <typename Result>
-class Background {
+class Completion {
  public:
-  template <typename Fn>
-  static Background Start(net::thread_pool& pool, const net::any_io_executor& executor, Fn fn) {
-    Background task(executor);
-    net::post(pool, [state = task.state_, executor, fn = std::move(fn)]() mutable {
-      Result result = CallCatching(fn);
-      net::post(executor, [state, result = std::move(result)]() mutable {
-        state->result = std::move(result);
-        state->timer.cancel();
-      });
+  explicit Completion(const net::any_io_executor& executor) : state_(std::make_shared<State>(executor)) {}
+  void Deliver(Result result) const {
+    net::post(state_->timer.get_executor(), [state = state_, result = std::move(result)]() mutable {
+      state->result = std::move(result);
+      state->timer.cancel();
     });
-    return task;
   }
-  // Suspends until the task has finished and returns its result. Call once.
-  net::awaitable<Result> Wait() {
+  net::awaitable<Result> Wait() const {
     const auto state = state_;
     while (!state->result) {
       [[maybe_unused]] auto [ec] = co_await state->timer.async_wait(kNoThrow);  // cancelled when done
@@ -98,9 +92,18 @@ class Background {
     net::steady_timer timer;
     std::optional<Result> result;
   };
-  explicit Background(const net::any_io_executor& executor) : state_(std::make_shared<State>(executor)) {}
   std::shared_ptr<State> state_;
 };
+
+// Starts `fn` on the pool; its result is awaited later with Wait(), so that the coroutine can
+// do I/O meanwhile (double buffering of uploads and downloads).
+template <typename Fn>
+auto StartBlocking(net::thread_pool& pool, const net::any_io_executor& executor, Fn fn)
+    -> Completion<decltype(fn())> {
+  Completion<decltype(fn())> completion(executor);
+  net::post(pool, [completion, fn = std::move(fn)]() mutable { completion.Deliver(CallCatching(fn)); });
+  return completion;
+}
 
 class Exchange {
  public:

@@ -101,6 +101,8 @@ class MemoryStore final : public Store {
     return OkStatus();
   }
 
+  Status Flush(Keyspace) override { return OkStatus(); }
+
   Status Close() override {
     std::lock_guard lock(mu_);
     closed_ = true;

@@ -102,6 +102,7 @@ class RocksStore final : public Store {
     }
     rocksdb::WriteOptions write_options;
     write_options.sync = options.sync;
+    write_options.disableWAL = !options.write_ahead_log;
     const rocksdb::Status s = db_->Write(write_options, &rocks_batch);
     if (!s.ok()) {
       // After a failed write (and above all a failed fsync) the kernel may have dropped dirty
@@ -114,6 +115,12 @@ class RocksStore final : public Store {
   std::unique_ptr<Iterator> NewIterator(Keyspace keyspace) const override {
     return std::make_unique<RocksIterator>(
         std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), Handle(keyspace))));
+  }
+
+  Status Flush(Keyspace keyspace) override {
+    rocksdb::FlushOptions options;
+    options.wait = true;
+    return FromRocks("flush", db_->Flush(options, Handle(keyspace)));
   }
 
   Status CompactRange(Keyspace keyspace, std::string_view begin, std::string_view end) override {
