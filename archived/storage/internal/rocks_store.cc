@@ -43,15 +43,19 @@ class RocksIterator final : public Iterator {
 class RocksStore final : public Store {
  public:
   RocksStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-             std::array<rocksdb::ColumnFamilyHandle*, kKeyspaceCount> by_keyspace)
-      : db_(std::move(db)), handles_(std::move(handles)), by_keyspace_(by_keyspace) {}
+             std::array<rocksdb::ColumnFamilyHandle*, kKeyspaceCount> by_keyspace,
+             const std::vector<Keyspace>& self_authenticating)
+      : db_(std::move(db)), handles_(std::move(handles)), by_keyspace_(by_keyspace) {
+    for (const Keyspace k : self_authenticating) {
+      skip_checksum_[static_cast<int>(k)] = true;
+    }
+  }
 
   ~RocksStore() override { IgnoreError(Close()); }
 
   StatusOr<std::string> Get(Keyspace keyspace, std::string_view key) const override {
     std::string value;
-    const rocksdb::Status s =
-        db_->Get(rocksdb::ReadOptions(), Handle(keyspace), rocksdb::Slice(key), &value);
+    const rocksdb::Status s = db_->Get(ReadOptionsFor(keyspace), Handle(keyspace), rocksdb::Slice(key), &value);
     if (s.IsNotFound()) {
       return NotFoundError("key not found");
     }
@@ -60,7 +64,7 @@ class RocksStore final : public Store {
   }
 
   Status GetInto(Keyspace keyspace, std::string_view key, std::string* value) const override {
-    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(keyspace), rocksdb::Slice(key), value);
+    const rocksdb::Status s = db_->Get(ReadOptionsFor(keyspace), Handle(keyspace), rocksdb::Slice(key), value);
     if (s.IsNotFound()) {
       return NotFoundError("key not found");
     }
@@ -152,6 +156,11 @@ class RocksStore final : public Store {
   }
 
  private:
+  rocksdb::ReadOptions ReadOptionsFor(Keyspace keyspace) const {
+    rocksdb::ReadOptions options;
+    options.verify_checksums = !skip_checksum_[static_cast<int>(keyspace)];
+    return options;
+  }
   rocksdb::ColumnFamilyHandle* Handle(Keyspace keyspace) const {
     rocksdb::ColumnFamilyHandle* handle = by_keyspace_[static_cast<int>(keyspace)];
     ARCHIVED_CHECK(handle != nullptr);  // the keyspace was not opened for this store
@@ -161,6 +170,7 @@ class RocksStore final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::array<rocksdb::ColumnFamilyHandle*, kKeyspaceCount> by_keyspace_;
+  std::array<bool, kKeyspaceCount> skip_checksum_{};
   std::atomic<bool> write_failed_{false};
   std::mutex close_mu_;
   bool closed_ = false;
@@ -258,7 +268,8 @@ StatusOr<std::unique_ptr<Store>> OpenRocksStore(const RocksStoreOptions& options
       }
     }
   }
-  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(db), std::move(handles), by_keyspace));
+  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(db), std::move(handles), by_keyspace,
+                                                                 options.self_authenticating_keyspaces));
 }
 
 }  // namespace archived::storage
