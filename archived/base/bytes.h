@@ -15,6 +15,8 @@ void AppendBigEndian64(std::string& out, std::uint64_t value);
 std::optional<std::uint32_t> ReadBigEndian32(std::string_view in);
 std::optional<std::uint64_t> ReadBigEndian64(std::string_view in);
 
+// The value of one hex digit (either case), or -1.
+int HexDigitValue(char c);
 // Lowercase hex.
 std::string HexEncode(std::string_view bytes);
 // nullopt unless `hex` is an even number of hex digits.

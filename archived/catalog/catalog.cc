@@ -136,6 +136,17 @@ Status PutVersion(audit::Transaction& txn, const v1::Version& version, const Sea
   return OkStatus();
 }
 
+// A document as this transaction sees it. Errors: kNotFound naming the id; kDataLoss.
+StatusOr<v1::Document> ReadDocument(const audit::Transaction& txn, std::string_view id) {
+  StatusOr<std::string> bytes = txn.Get(Keyspace::kDocuments, id);
+  if (!bytes.ok()) {
+    return bytes.status().code() == StatusCode::kNotFound
+               ? NotFoundError("document \"" + std::string(id) + "\" not found")
+               : bytes.status();
+  }
+  return Parse<v1::Document>(*bytes, "document");
+}
+
 v1::FileResponse MakeFileResponse(const v1::Document& doc, const v1::Version& version) {
   v1::FileResponse out;
   out.set_id(doc.id());
@@ -334,13 +345,7 @@ StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::s
   v1::Document doc;
   v1::Version version;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
-    StatusOr<std::string> bytes = txn.Get(Keyspace::kDocuments, id);
-    if (!bytes.ok()) {
-      return bytes.status().code() == StatusCode::kNotFound
-                 ? NotFoundError("document \"" + std::string(id) + "\" not found")
-                 : bytes.status();
-    }
-    ARCHIVED_ASSIGN_OR_RETURN(doc, Parse<v1::Document>(*bytes, "document"));
+    ARCHIVED_ASSIGN_OR_RETURN(doc, ReadDocument(txn, id));
     const std::uint32_t number = doc.latest_version() + 1;
     if (m.filename().empty()) {
       // A new version without a name keeps the name of the one before it.
@@ -382,13 +387,7 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
   }
   v1::Document doc;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
-    StatusOr<std::string> bytes = txn.Get(Keyspace::kDocuments, id);
-    if (!bytes.ok()) {
-      return bytes.status().code() == StatusCode::kNotFound
-                 ? NotFoundError("document \"" + std::string(id) + "\" not found")
-                 : bytes.status();
-    }
-    ARCHIVED_ASSIGN_OR_RETURN(doc, Parse<v1::Document>(*bytes, "document"));
+    ARCHIVED_ASSIGN_OR_RETURN(doc, ReadDocument(txn, id));
     std::string changes;
     const auto note = [&](std::string_view field, const std::string& before, const std::string& after) {
       if (before != after) {

@@ -2,15 +2,10 @@
 
 #include <charconv>
 
+#include "archived/base/bytes.h"
+
 namespace archived::http {
 namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -38,7 +33,7 @@ StatusOr<std::string> UrlDecode(std::string_view text) {
       if (i + 2 >= text.size()) {
         return InvalidArgumentError("bad percent escape in the request target");
       }
-      const int hi = HexDigit(text[i + 1]), lo = HexDigit(text[i + 2]);
+      const int hi = HexDigitValue(text[i + 1]), lo = HexDigitValue(text[i + 2]);
       if (hi < 0 || lo < 0) {
         return InvalidArgumentError("bad percent escape in the request target");
       }

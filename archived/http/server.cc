@@ -169,30 +169,23 @@ net::awaitable<bool> Exchange::BeginStream(bhttp::response<bhttp::buffer_body>& 
 }
 
 net::awaitable<bool> Exchange::StreamPiece(std::string_view piece) {
-  streaming_->body().data = const_cast<char*>(piece.data());
-  streaming_->body().size = piece.size();
-  streaming_->body().more = true;
-  stream_.expires_after(limits_.idle_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, kNoThrow);
-  if (ec == bhttp::error::need_buffer) {
-    ec = {};
+  const bool written = co_await WriteBody(piece, /*more=*/true);
+  if (written) {
+    response_bytes_ += piece.size();
   }
-  if (ec) {
-    force_close_ = true;
-    co_return false;
-  }
-  response_bytes_ += piece.size();
-  co_return true;
+  co_return written;
 }
 
-net::awaitable<bool> Exchange::EndStream() {
-  streaming_->body().data = nullptr;
-  streaming_->body().size = 0;
-  streaming_->body().more = false;
+net::awaitable<bool> Exchange::EndStream() { co_return co_await WriteBody({}, /*more=*/false); }
+
+net::awaitable<bool> Exchange::WriteBody(std::string_view data, bool more) {
+  streaming_->body().data = data.empty() ? nullptr : const_cast<char*>(data.data());
+  streaming_->body().size = data.size();
+  streaming_->body().more = more;
   stream_.expires_after(limits_.idle_timeout);
   auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, kNoThrow);
   if (ec == bhttp::error::need_buffer) {
-    ec = {};
+    ec = {};  // the serializer wants the next piece: this one is written
   }
   if (ec) {
     force_close_ = true;

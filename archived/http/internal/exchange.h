@@ -150,6 +150,8 @@ class Exchange {
 
  private:
   void Decorate(bhttp::fields& fields);
+  // Hands `data` to the streaming serializer (`more`: further pieces follow).
+  net::awaitable<bool> WriteBody(std::string_view data, bool more);
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
   RequestParser& parser_;
