@@ -18,8 +18,9 @@ StatusOr<ReservedKey> KeyReserve::Take() {
 }
 
 std::optional<ReservedKey> KeyReserve::TryTake() {
-  std::lock_guard lock(mu_);
-  if (stock_.empty()) {
+  // try_to_lock: a refill holds the lock through a vault fsync, and this caller must not wait.
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() || stock_.empty()) {
     return std::nullopt;
   }
   ReservedKey key = std::move(stock_.front());

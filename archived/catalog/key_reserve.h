@@ -31,7 +31,8 @@ class KeyReserve {
 
   // A key already durable in the vault. Errors: kInternal (random source); storage errors.
   StatusOr<ReservedKey> Take();
-  // A key from the stock, never waiting for a refill; nullopt when the stock is empty.
+  // A key from the stock, never waiting (not even for a refill under way); nullopt when
+  // none can be had at once.
   std::optional<ReservedKey> TryTake();
 
  private:
