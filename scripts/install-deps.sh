@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev libxapian-dev libarchive-dev libssl-dev libzstd-dev
   libprotobuf-dev protobuf-compiler libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl procps
+  curl procps strace eatmydata
 )
 # Tools for the benchmarks only (scripts/bench/); installed with --bench.
 bench_packages=(nginx-light hyperfine wrk)
