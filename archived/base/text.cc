@@ -44,6 +44,12 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+std::string_view TrimSpacesAndTabs(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
 bool HasControlCharacters(std::string_view text, bool allow_tab) {
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);

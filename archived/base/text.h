@@ -7,6 +7,8 @@ namespace archived {
 
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view text);
+// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view TrimSpacesAndTabs(std::string_view text);
 // True if `text` contains a C0 control character or DEL (tab excepted when allow_tab).
 bool HasControlCharacters(std::string_view text, bool allow_tab = false);
 

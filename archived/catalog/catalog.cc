@@ -121,9 +121,8 @@ void FillVersion(v1::Version& version, std::string_view id, std::uint32_t number
 // Writes a version and everything that points at it: the content owner index, the full-text
 // outbox entry, the wrapped key, and the end of its pending-upload record.
 Status PutVersion(audit::Transaction& txn, const v1::Version& version, const SealedContent& sealed) {
-  const std::string ref = keys::VersionRef(version.document_id(), version.version());
-  txn.Put(Keyspace::kVersions, keys::VersionKey(version.document_id(), version.version()),
-          version.SerializeAsString());
+  const std::string ref = keys::VersionKey(version.document_id(), version.version());
+  txn.Put(Keyspace::kVersions, ref, version.SerializeAsString());
   txn.Put(Keyspace::kIndexes, keys::ContentOwnerKey(sealed.content_id), ref);
   if (!sealed.inline_chunk.empty()) {
     txn.Put(Keyspace::kChunks, keys::ChunkKey(sealed.content_id, 0), sealed.inline_chunk);

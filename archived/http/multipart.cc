@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "archived/base/status_macros.h"
+#include "archived/base/text.h"
 #include "archived/http/query.h"
 
 namespace archived::http {
@@ -13,12 +14,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Splits `value` on ';' outside quotes and returns the parameter `name` (unquoted), if any.
@@ -32,10 +27,10 @@ std::optional<std::string> Parameter(std::string_view value, std::string_view na
       else if (value[end] == '\\' && quoted) ++end;
       ++end;
     }
-    const std::string_view item = Trim(value.substr(i, end - i));
+    const std::string_view item = TrimSpacesAndTabs(value.substr(i, end - i));
     const std::size_t eq = item.find('=');
-    if (eq != std::string_view::npos && Lower(Trim(item.substr(0, eq))) == name) {
-      std::string_view v = Trim(item.substr(eq + 1));
+    if (eq != std::string_view::npos && Lower(TrimSpacesAndTabs(item.substr(0, eq))) == name) {
+      std::string_view v = TrimSpacesAndTabs(item.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
         std::string out;
         for (std::size_t k = 1; k + 1 < v.size(); ++k) {
@@ -167,8 +162,8 @@ Status MultipartParser::ParseHeaders(std::string_view block) {
     if (colon == std::string_view::npos) {
       return InvalidArgumentError("multipart body: malformed part header");
     }
-    const std::string name = Lower(Trim(line.substr(0, colon)));
-    const std::string_view value = Trim(line.substr(colon + 1));
+    const std::string name = Lower(TrimSpacesAndTabs(line.substr(0, colon)));
+    const std::string_view value = TrimSpacesAndTabs(line.substr(colon + 1));
     if (name == "content-disposition") {
       if (Lower(value.substr(0, value.find(';'))) != "form-data") {
         return InvalidArgumentError("multipart body: part is not form-data");
@@ -204,7 +199,7 @@ Status MultipartParser::Finish() const {
 }
 
 StatusOr<std::string> MultipartBoundary(std::string_view content_type) {
-  const std::string type = Lower(Trim(content_type.substr(0, content_type.find(';'))));
+  const std::string type = Lower(TrimSpacesAndTabs(content_type.substr(0, content_type.find(';'))));
   if (type != "multipart/form-data") {
     return InvalidArgumentError("Content-Type: expected multipart/form-data");
   }

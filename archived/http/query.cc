@@ -3,15 +3,10 @@
 #include <charconv>
 
 #include "archived/base/bytes.h"
+#include "archived/base/text.h"
 
 namespace archived::http {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<std::uint64_t> ParseUint(std::string_view s) {
   if (s.empty()) return std::nullopt;
@@ -110,13 +105,13 @@ StatusOr<Target> ParseTarget(std::string_view target) {
 }
 
 RangeResult ParseRange(std::string_view header, std::uint64_t size, ByteRange* range) {
-  header = Trim(header);
+  header = TrimSpacesAndTabs(header);
   if (!header.starts_with("bytes=")) return RangeResult::kNone;
-  const std::string_view spec = Trim(header.substr(6));
+  const std::string_view spec = TrimSpacesAndTabs(header.substr(6));
   if (spec.find(',') != std::string_view::npos) return RangeResult::kNone;
   const std::size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return RangeResult::kNone;
-  const std::string_view a = Trim(spec.substr(0, dash)), b = Trim(spec.substr(dash + 1));
+  const std::string_view a = TrimSpacesAndTabs(spec.substr(0, dash)), b = TrimSpacesAndTabs(spec.substr(dash + 1));
   if (a.empty()) {  // suffix: the last N bytes
     const auto n = ParseUint(b);
     if (!n) return RangeResult::kNone;
@@ -140,11 +135,11 @@ RangeResult ParseRange(std::string_view header, std::uint64_t size, ByteRange* r
 }
 
 bool IfNoneMatchMatches(std::string_view header, std::string_view etag) {
-  header = Trim(header);
+  header = TrimSpacesAndTabs(header);
   if (header == "*") return true;
   while (!header.empty()) {
     const std::size_t comma = header.find(',');
-    std::string_view tag = Trim(header.substr(0, comma));
+    std::string_view tag = TrimSpacesAndTabs(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     if (tag.starts_with("W/")) tag.remove_prefix(2);  // weak comparison, as If-None-Match uses
     if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {

@@ -69,8 +69,4 @@ std::string IndexQueueKey(std::uint64_t seq) {
   return key;
 }
 
-std::string VersionRef(std::string_view document_id, std::uint32_t version) {
-  return VersionKey(document_id, version);
-}
-
 }  // namespace archived::catalog::internal

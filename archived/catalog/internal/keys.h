@@ -22,10 +22,8 @@ std::string FilingOrderKey(std::uint64_t filing_seq);                        // 
 std::string CategoryOrderKey(std::string_view category, std::uint64_t filing_seq);  // "c" …
 std::string CategoryOrderPrefix(std::string_view category);
 std::string ReferenceCodeKey(std::string_view reference_code);               // "r" …
-std::string ContentOwnerKey(std::string_view content_id);                    // "k" …
+// "k" …; its value, like an index-queue entry's, is the version's VersionKey.
+std::string ContentOwnerKey(std::string_view content_id);
 std::string IndexQueueKey(std::uint64_t seq);
-
-// "<document id>\0<be32 version>": the value of ContentOwnerKey and index-queue entries.
-std::string VersionRef(std::string_view document_id, std::uint32_t version);
 
 }  // namespace archived::catalog::internal
