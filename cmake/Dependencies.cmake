@@ -7,6 +7,11 @@ find_package(zstd REQUIRED CONFIG)
 find_package(Protobuf REQUIRED)
 find_package(tomlplusplus REQUIRED CONFIG)
 find_package(LibArchive REQUIRED)
+find_package(xapian REQUIRED CONFIG)
+add_library(Xapian::xapian INTERFACE IMPORTED)
+set_target_properties(Xapian::xapian PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${XAPIAN_INCLUDE_DIR}"
+  INTERFACE_LINK_LIBRARIES "${XAPIAN_LIBRARIES}")
 if(ARCHIVED_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -1,6 +1,7 @@
 // Text validation helpers shared by every module that accepts user strings. Pure; thread-safe.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace archived {
@@ -11,5 +12,8 @@ bool IsValidUtf8(std::string_view text);
 std::string_view TrimSpacesAndTabs(std::string_view text);
 // True if `text` contains a C0 control character or DEL (tab excepted when allow_tab).
 bool HasControlCharacters(std::string_view text, bool allow_tab = false);
+// `text` with ASCII letters lowered (or raised); other bytes, UTF-8 included, unchanged.
+std::string AsciiLower(std::string_view text);
+std::string AsciiUpper(std::string_view text);
 
 }  // namespace archived

@@ -1,0 +1,512 @@
+#include "indexer/index/search_index.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <mutex>
+#include <regex>
+#include <sstream>
+
+#include "archived/base/check.h"
+#include "archived/base/text.h"
+
+namespace archived::index {
+namespace {
+
+// Term prefixes and value slots: indexer/index/FORMAT.md.
+constexpr std::string_view kIdPrefix = "Q";
+constexpr std::string_view kRefPrefix = "XR";
+constexpr std::string_view kCategoryPrefix = "XC";
+constexpr std::string_view kTypePrefix = "XY";
+constexpr std::string_view kTagPrefix = "K";
+constexpr std::string_view kTitlePrefix = "S";
+constexpr std::string_view kAuthorPrefix = "A";
+constexpr Xapian::valueno kDateSlot = 0;      // YYYYMMDD
+constexpr Xapian::valueno kCategorySlot = 1;  // the category code
+constexpr Xapian::valueno kYearSlot = 2;      // YYYY
+constexpr Xapian::valueno kTypeSlot = 3;      // the type name
+
+constexpr std::string_view kHighWaterKey = "archived.high_water";
+constexpr std::string_view kFormatKey = "archived.index_format";
+constexpr std::string_view kFormat = "1";
+
+constexpr std::string_view kTypeNames[] = {"text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "eml", "other"};
+
+// The one translation of Xapian's exceptions into Status.
+Status FromXapian(const Xapian::Error& e) {
+  const std::string what = e.get_type() + std::string(": ") + e.get_msg();
+  // Xapian::Error is not polymorphic: its type travels as a name.
+  const std::string_view type = e.get_type();
+  if (type == "QueryParserError") return InvalidArgumentError("q: " + e.get_msg());
+  if (type == "DatabaseLockError") {
+    return UnavailableError("the search index is locked by another process (" + what + ")");
+  }
+  if (type == "DatabaseCorruptError") return DataLossError("search index: " + what);
+  if (type == "DatabaseModifiedError") return AbortedError("search index: " + what);
+  if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
+    return UnavailableError("search index: " + what);
+  }
+  return InternalError("search index: " + what);
+}
+
+std::string Term(std::string_view prefix, std::string_view value) {
+  std::string out(prefix);
+  out.append(value);
+  return out;
+}
+
+// UTF-8 safe prefix of at most `bytes`.
+std::string_view Utf8Prefix(std::string_view text, std::size_t bytes) {
+  if (text.size() <= bytes) return text;
+  while (bytes > 0 && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) --bytes;
+  return text.substr(0, bytes);
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "YYYY", "YYYY-MM" or "YYYY-MM-DD" as the first (or last) YYYYMMDD day it covers.
+StatusOr<std::string> DateBound(std::string_view text, bool upper) {
+  const auto bad = [&] {
+    return InvalidArgumentError("date \"" + std::string(text) + "\": expected YYYY, YYYY-MM or YYYY-MM-DD");
+  };
+  if (text.size() != 4 && text.size() != 7 && text.size() != 10) return bad();
+  if (!AllDigits(text.substr(0, 4))) return bad();
+  std::string out(text.substr(0, 4));
+  if (text.size() == 4) return out + (upper ? "1231" : "0101");
+  if (text[4] != '-' || !AllDigits(text.substr(5, 2))) return bad();
+  const int month = (text[5] - '0') * 10 + (text[6] - '0');
+  if (month < 1 || month > 12) return bad();
+  out.append(text.substr(5, 2));
+  if (text.size() == 7) return out + (upper ? "31" : "01");
+  if (text[7] != '-' || !AllDigits(text.substr(8, 2))) return bad();
+  const int day = (text[8] - '0') * 10 + (text[9] - '0');
+  if (day < 1 || day > 31) return bad();
+  return out.append(text.substr(8, 2));
+}
+
+// "A..B", "A..", "..B" or a single date, as a value-range query on the date slot.
+StatusOr<Xapian::Query> DateRangeQuery(std::string_view from, std::string_view to) {
+  std::string lo, hi;
+  if (!from.empty()) {
+    StatusOr<std::string> b = DateBound(from, false);
+    if (!b.ok()) return b.status();
+    lo = std::move(*b);
+  }
+  if (!to.empty()) {
+    StatusOr<std::string> b = DateBound(to, true);
+    if (!b.ok()) return b.status();
+    hi = std::move(*b);
+  }
+  if (!lo.empty() && !hi.empty()) {
+    if (lo > hi) return InvalidArgumentError("date range " + std::string(from) + ".." + std::string(to) + " ends before it starts");
+    return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, kDateSlot, lo, hi);
+  }
+  if (!lo.empty()) return Xapian::Query(Xapian::Query::OP_VALUE_GE, kDateSlot, lo);
+  if (!hi.empty()) return Xapian::Query(Xapian::Query::OP_VALUE_LE, kDateSlot, hi);
+  return Xapian::Query::MatchAll;
+}
+
+// Field processors for the boolean fields: normalise the value, and turn "date:…" into a range.
+class TermField : public Xapian::FieldProcessor {
+ public:
+  enum class Case { kUpper, kLower, kAsIs };
+  TermField(std::string_view prefix, Case c) : prefix_(prefix), case_(c) {}
+  Xapian::Query operator()(const std::string& value) override {
+    const std::string v = case_ == Case::kUpper ? AsciiUpper(value) : case_ == Case::kLower ? AsciiLower(value) : value;
+    return Xapian::Query(Term(prefix_, v));
+  }
+
+ private:
+  std::string prefix_;
+  Case case_;
+};
+
+class DateField : public Xapian::FieldProcessor {
+ public:
+  Xapian::Query operator()(const std::string& value) override {
+    const std::size_t dots = value.find("..");
+    StatusOr<Xapian::Query> q = dots == std::string::npos
+                                    ? DateRangeQuery(value, value)
+                                    : DateRangeQuery(std::string_view(value).substr(0, dots),
+                                                     std::string_view(value).substr(dots + 2));
+    if (!q.ok()) throw Xapian::QueryParserError(q.status().message());
+    return *q;
+  }
+};
+
+constexpr std::string_view kFields[] = {"title", "author", "category", "ref", "tag", "type", "id", "date"};
+
+// What Xapian's parser forgives but a clerk should hear about: unknown fields and unbalanced
+// parentheses. Also turns bare reference codes and document ids into exact-term fields.
+StatusOr<std::string> Preprocess(std::string_view q) {
+  static const std::regex kRefCode("[A-Za-z0-9]+-[0-9]{4}-(Y|D30|D10|y|d30|d10)-[A-Za-z0-9.]+-[0-9]{4,}");
+  static const std::regex kId("[0-9a-f]{24}");
+  std::string out;
+  int depth = 0;
+  bool quoted = false;
+  std::size_t i = 0;
+  while (i < q.size()) {
+    const char c = q[i];
+    if (c == '"') {
+      quoted = !quoted;
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (quoted || c == ' ' || c == '\t') {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (c == '(' || c == ')') {
+      depth += c == '(' ? 1 : -1;
+      if (depth < 0) return InvalidArgumentError("q: unbalanced ')' at position " + std::to_string(i + 1));
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < q.size() && q[end] != ' ' && q[end] != '\t' && q[end] != '(' && q[end] != ')' && q[end] != '"') ++end;
+    const std::string_view token = q.substr(i, end - i);
+    const std::size_t colon = token.find(':');
+    if (colon != std::string_view::npos && colon > 0) {
+      const std::string_view field = token.substr(token[0] == '+' || token[0] == '-' ? 1 : 0, colon - (token[0] == '+' || token[0] == '-' ? 1 : 0));
+      const bool word = std::all_of(field.begin(), field.end(), [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) || ch == '_'; });
+      if (word && !field.empty() && std::find(std::begin(kFields), std::end(kFields), AsciiLower(field)) == std::end(kFields)) {
+        return InvalidArgumentError("q: unknown field \"" + std::string(field) +
+                                    ":\" (fields: title, author, category, ref, tag, type, id, date)");
+      }
+    }
+    const std::string t(token);
+    if (std::regex_match(t, kRefCode)) {
+      out += "ref:" + t;
+    } else if (std::regex_match(t, kId)) {
+      out += "id:" + t;
+    } else {
+      out += t;
+    }
+    i = end;
+  }
+  if (depth != 0) return InvalidArgumentError("q: unbalanced '(': " + std::to_string(depth) + " not closed");
+  return out;
+}
+
+// Xapian marks each CJK character of a match on its own; one mark per run reads better.
+std::string MergeMarks(std::string snippet) {
+  static constexpr std::string_view kJoint = "</mark><mark>";
+  for (std::size_t at = snippet.find(kJoint); at != std::string::npos; at = snippet.find(kJoint, at)) {
+    snippet.erase(at, kJoint.size());
+  }
+  return snippet;
+}
+
+std::uint64_t NextUid() {
+  static std::atomic<std::uint64_t> next{1};
+  return next++;
+}
+
+void AddFacet(const Xapian::ValueCountMatchSpy& spy, std::size_t max_values,
+              google::protobuf::RepeatedPtrField<v1::FacetCount>* out) {
+  for (auto it = spy.top_values_begin(static_cast<Xapian::termcount>(max_values)); it != spy.values_end(); ++it) {
+    v1::FacetCount* f = out->Add();
+    f->set_value(*it);
+    f->set_count(it.get_termfreq());
+  }
+}
+
+}  // namespace
+
+struct SearchIndex::Impl {
+  SearchIndexOptions options;
+  std::uint64_t uid = NextUid();
+  Xapian::WritableDatabase writer;
+  Xapian::TermGenerator terms;
+  Xapian::Stem stemmer{"en"};
+  std::atomic<std::uint64_t> generation{0};
+  std::atomic<std::uint64_t> high_water{0};
+  std::atomic<std::uint64_t> documents{0};
+
+  // One reader per thread per index, reopened when the generation moves.
+  struct Reader {
+    std::uint64_t uid = 0;
+    std::uint64_t generation = 0;
+    std::unique_ptr<Xapian::Database> db;
+  };
+  Xapian::Database& ReaderForThisThread() const {
+    thread_local std::vector<Reader> readers;
+    auto it = std::find_if(readers.begin(), readers.end(), [&](const Reader& r) { return r.uid == uid; });
+    if (it == readers.end()) {
+      // Drop readers of indexes long closed: their uids never come back.
+      if (readers.size() > 8) readers.erase(readers.begin());
+      readers.push_back(Reader{.uid = uid, .generation = generation.load(),
+                               .db = std::make_unique<Xapian::Database>(options.path)});
+      return *readers.back().db;
+    }
+    const std::uint64_t now = generation.load();
+    if (it->generation != now) {
+      it->db->reopen();
+      it->generation = now;
+    }
+    return *it->db;
+  }
+  void ForceReopen() const {
+    Xapian::Database& db = ReaderForThisThread();
+    db.reopen();
+  }
+
+  StatusOr<Xapian::Query> ParseQuery(const SearchRequest& r, const Xapian::Database& db) const;
+  StatusOr<v1::SearchResponse> SearchOnce(const SearchRequest& r) const;
+};
+
+SearchIndex::SearchIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SearchIndex::~SearchIndex() = default;
+
+StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(const SearchIndexOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  try {
+    impl->writer = Xapian::WritableDatabase(options.path, Xapian::DB_CREATE_OR_OPEN);
+    const std::string format = impl->writer.get_metadata(std::string(kFormatKey));
+    if (format.empty() && impl->writer.get_doccount() == 0) {
+      impl->writer.set_metadata(std::string(kFormatKey), std::string(kFormat));
+      impl->writer.commit();
+    } else if (format != kFormat) {
+      return FailedPreconditionError("search index at " + options.path + " has format \"" + format +
+                                     "\", this build writes " + std::string(kFormat) + "; rebuild it");
+    }
+    const std::string hw = impl->writer.get_metadata(std::string(kHighWaterKey));
+    std::uint64_t high_water = 0;
+    std::from_chars(hw.data(), hw.data() + hw.size(), high_water);
+    impl->high_water = high_water;
+    impl->documents = impl->writer.get_doccount();
+    impl->terms.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    impl->terms.set_stemmer(impl->stemmer);
+    impl->terms.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e);
+  }
+  return std::unique_ptr<SearchIndex>(new SearchIndex(std::move(impl)));
+}
+
+Status SearchIndex::Replace(const IndexedDocument& d) {
+  const v1::SearchHit& hit = d.hit;
+  ARCHIVED_CHECK(!hit.id().empty());
+  try {
+    Xapian::Document doc;
+    Xapian::TermGenerator& tg = impl_->terms;
+    tg.set_document(doc);
+    tg.index_text(hit.title(), 1, std::string(kTitlePrefix));
+    tg.index_text(hit.author(), 1, std::string(kAuthorPrefix));
+    // Unprefixed free text: what a plain word finds. The title counts double.
+    tg.index_text(hit.title(), 2);
+    for (const std::string* part : {&hit.author(), &hit.reference_code(), &hit.filename()}) {
+      tg.increase_termpos();
+      tg.index_text(*part);
+    }
+    for (const std::string& tag : d.tags) {
+      tg.increase_termpos();
+      tg.index_text(tag);
+      doc.add_boolean_term(Term(kTagPrefix, tag));
+    }
+    tg.increase_termpos();
+    tg.index_text(d.text);
+
+    doc.add_boolean_term(Term(kIdPrefix, hit.id()));
+    if (!hit.reference_code().empty()) doc.add_boolean_term(Term(kRefPrefix, AsciiUpper(hit.reference_code())));
+    // Every ancestor of the category too, so that "category:BGS" finds "BGS/HR".
+    const std::string category = AsciiUpper(hit.category());
+    for (std::size_t slash = category.find('/'); slash != std::string::npos; slash = category.find('/', slash + 1)) {
+      doc.add_boolean_term(Term(kCategoryPrefix, category.substr(0, slash)));
+    }
+    doc.add_boolean_term(Term(kCategoryPrefix, category));
+    doc.add_boolean_term(Term(kTypePrefix, hit.type()));
+    const std::string& date = hit.date();  // YYYY-MM-DD
+    if (date.size() == 10) {
+      doc.add_value(kDateSlot, date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2));
+      doc.add_value(kYearSlot, date.substr(0, 4));
+    }
+    doc.add_value(kCategorySlot, category);
+    doc.add_value(kTypeSlot, hit.type());
+
+    v1::IndexedFields fields;
+    *fields.mutable_hit() = hit;
+    fields.set_text_sample(std::string(Utf8Prefix(d.text, impl_->options.text_sample_bytes)));
+    doc.set_data(fields.SerializeAsString());
+    impl_->writer.replace_document(Term(kIdPrefix, hit.id()), doc);
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e);
+  }
+  return OkStatus();
+}
+
+Status SearchIndex::Remove(std::string_view id) {
+  try {
+    impl_->writer.delete_document(Term(kIdPrefix, id));
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e);
+  }
+  return OkStatus();
+}
+
+Status SearchIndex::Commit(std::uint64_t high_water) {
+  try {
+    impl_->writer.set_metadata(std::string(kHighWaterKey), std::to_string(high_water));
+    impl_->writer.commit();
+    impl_->documents = impl_->writer.get_doccount();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e);
+  }
+  impl_->high_water = high_water;
+  impl_->generation++;
+  return OkStatus();
+}
+
+std::uint64_t SearchIndex::high_water() const { return impl_->high_water.load(); }
+std::uint64_t SearchIndex::document_count() const { return impl_->documents.load(); }
+
+StatusOr<std::vector<std::string>> SearchIndex::Ids() const {
+  std::vector<std::string> out;
+  try {
+    Xapian::Database& db = impl_->ReaderForThisThread();
+    db.reopen();
+    const std::string prefix(kIdPrefix);
+    for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
+      out.push_back((*it).substr(prefix.size()));
+    }
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e);
+  }
+  return out;
+}
+
+StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, const Xapian::Database& db) const {
+  std::vector<Xapian::Query> filters;
+  if (!r.category.empty()) filters.emplace_back(Term(kCategoryPrefix, AsciiUpper(r.category)));
+  if (!r.type.empty()) {
+    if (std::find(std::begin(kTypeNames), std::end(kTypeNames), r.type) == std::end(kTypeNames)) {
+      return InvalidArgumentError("type: one of text, html, pdf, docx, xlsx, pptx, odt, ods, eml, other");
+    }
+    filters.emplace_back(Term(kTypePrefix, r.type));
+  }
+  if (!r.from.empty() || !r.to.empty()) {
+    StatusOr<Xapian::Query> range = DateRangeQuery(r.from, r.to);
+    if (!range.ok()) return range.status().Annotate(r.from.empty() ? "to" : "from");
+    filters.push_back(std::move(*range));
+  }
+  if (!r.access.all_categories) {
+    std::vector<Xapian::Query> allowed;
+    for (const std::string& c : r.access.categories) allowed.emplace_back(Term(kCategoryPrefix, AsciiUpper(c)));
+    filters.push_back(allowed.empty() ? Xapian::Query::MatchNothing
+                                      : Xapian::Query(Xapian::Query::OP_OR, allowed.begin(), allowed.end()));
+  }
+
+  Xapian::Query main = Xapian::Query::MatchAll;
+  const bool blank = std::all_of(r.query.begin(), r.query.end(), [](char c) { return c == ' ' || c == '\t'; });
+  if (!blank) {
+    StatusOr<std::string> text = Preprocess(r.query);
+    if (!text.ok()) return text.status();
+    Xapian::QueryParser qp;
+    qp.set_database(db);
+    qp.set_stemmer(stemmer);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(Xapian::Query::OP_AND);
+    qp.set_max_expansion(static_cast<Xapian::termcount>(options.max_wildcard_terms),
+                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    qp.add_prefix("title", std::string(kTitlePrefix));
+    qp.add_prefix("author", std::string(kAuthorPrefix));
+    // The parser owns these (release()).
+    qp.add_boolean_prefix("category", (new TermField(kCategoryPrefix, TermField::Case::kUpper))->release());
+    qp.add_boolean_prefix("ref", (new TermField(kRefPrefix, TermField::Case::kUpper))->release());
+    qp.add_boolean_prefix("tag", (new TermField(kTagPrefix, TermField::Case::kAsIs))->release());
+    qp.add_boolean_prefix("type", (new TermField(kTypePrefix, TermField::Case::kLower))->release());
+    qp.add_boolean_prefix("id", (new TermField(kIdPrefix, TermField::Case::kLower))->release());
+    qp.add_boolean_prefix("date", (new DateField)->release());
+    const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
+                           Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
+    main = qp.parse_query(*text, flags);
+  }
+  if (filters.empty()) return main;
+  return Xapian::Query(Xapian::Query::OP_FILTER, main,
+                       Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
+}
+
+StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& r) const {
+  Xapian::Database& db = ReaderForThisThread();
+  StatusOr<Xapian::Query> query = ParseQuery(r, db);
+  if (!query.ok()) return query.status();
+  Xapian::Enquire enquire(db);
+  enquire.set_query(*query);
+  if (r.sort_by_date) enquire.set_sort_by_value_then_relevance(kDateSlot, true);
+  Xapian::ValueCountMatchSpy by_category(kCategorySlot), by_year(kYearSlot), by_type(kTypeSlot);
+  enquire.add_matchspy(&by_category);
+  enquire.add_matchspy(&by_year);
+  enquire.add_matchspy(&by_type);
+  const auto check_at_least = static_cast<Xapian::doccount>(std::max(options.facet_sample, r.offset + r.limit));
+  const Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(r.offset),
+                                             static_cast<Xapian::doccount>(r.limit), check_at_least);
+  v1::SearchResponse out;
+  out.set_estimated_total(mset.get_matches_estimated());
+  out.set_offset(static_cast<std::uint32_t>(r.offset));
+  out.set_limit(static_cast<std::uint32_t>(r.limit));
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    v1::IndexedFields fields;
+    if (!fields.ParseFromString(it.get_document().get_data())) {
+      return DataLossError("search index: malformed stored fields of document " + std::to_string(*it));
+    }
+    v1::SearchHit* hit = out.add_hits();
+    *hit = std::move(*fields.mutable_hit());
+    hit->set_score(static_cast<std::uint32_t>(it.get_percent()));
+    hit->set_snippet(MergeMarks(mset.snippet(fields.text_sample(), options.snippet_bytes, stemmer,
+                                             Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE |
+                                                 Xapian::MSet::SNIPPET_CJK_NGRAM,
+                                             "<mark>", "</mark>", "…")));
+  }
+  AddFacet(by_category, options.max_facet_values, out.mutable_facets()->mutable_category());
+  AddFacet(by_year, options.max_facet_values, out.mutable_facets()->mutable_year());
+  AddFacet(by_type, options.max_facet_values, out.mutable_facets()->mutable_type());
+  return out;
+}
+
+StatusOr<v1::SearchResponse> SearchIndex::Search(const SearchRequest& r) const {
+  if (r.query.size() > impl_->options.max_query_bytes) {
+    return InvalidArgumentError("q: longer than " + std::to_string(impl_->options.max_query_bytes) + " bytes");
+  }
+  if (r.limit == 0 || r.limit > impl_->options.max_limit) {
+    return InvalidArgumentError("limit: from 1 to " + std::to_string(impl_->options.max_limit));
+  }
+  if (r.offset > impl_->options.max_offset) {
+    return InvalidArgumentError("offset: at most " + std::to_string(impl_->options.max_offset));
+  }
+  // A commit can retire the revision a reader is on; reopen and try again.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return impl_->SearchOnce(r);
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      if (attempt == 2) return FromXapian(e);
+      try {
+        impl_->ForceReopen();
+      } catch (const Xapian::Error& again) {
+        return FromXapian(again);
+      }
+    } catch (const Xapian::Error& e) {
+      return FromXapian(e);
+    }
+  }
+}
+
+Status SearchIndex::Check(const std::string& path) {
+  std::ostringstream report;
+  try {
+    const std::size_t errors = Xapian::Database::check(path, Xapian::DBCHECK_SHORT_TREE, &report);
+    if (errors > 0) return DataLossError("search index: " + std::to_string(errors) + " errors: " + report.str());
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e);
+  }
+  return OkStatus();
+}
+
+}  // namespace archived::index

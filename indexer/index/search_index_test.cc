@@ -1,0 +1,190 @@
+// SearchIndex over a real Xapian database in a temp dir: Chinese (CJK n-grams) and English
+// (stemming) words, phrases, boolean operators, prefixes, every field, date ranges, facets,
+// snippets, access filters, malformed queries, and the committed high-water mark.
+#include "indexer/index/search_index.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace archived::index {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+std::string Sample() {
+  std::ifstream in(std::string(ARCHIVED_TEST_DATA_DIR) + "/samples/office-director-duties.zh.txt");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+IndexedDocument Doc(std::string id, std::string title, std::string category, std::string date,
+                    std::string text, std::string type = "text") {
+  IndexedDocument d;
+  d.hit.set_id(std::move(id));
+  d.hit.set_title(std::move(title));
+  d.hit.set_category(std::move(category));
+  d.hit.set_date(std::move(date));
+  d.hit.set_type(std::move(type));
+  d.hit.set_version(1);
+  d.text = std::move(text);
+  return d;
+}
+
+class SearchIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.path = (dir_.path() / "index").string();
+    ASSERT_OK_AND_ASSIGN(index_, SearchIndex::Open(options_));
+    IndexedDocument duties = Doc("000000000000000000000001", "办公室主任的职责", "BGS/WS", "2026-03-15", Sample());
+    duties.hit.set_reference_code("Z001-2026-D10-BGS.WS-0001");
+    duties.hit.set_author("李明");
+    duties.tags = {"职责", "duties"};
+    ASSERT_OK(index_->Replace(duties));
+    IndexedDocument minutes = Doc("000000000000000000000002", "Meeting minutes: budget review", "BGS/CW",
+                                  "2025-11-02", "The committee reviewed the budgets and approved the plan. "
+                                  "Records officer notes 销毁 schedule.", "html");
+    minutes.hit.set_reference_code("Z001-2025-D30-BGS.CW-0007");
+    minutes.hit.set_author("Wang Fang");
+    minutes.tags = {"budget"};
+    ASSERT_OK(index_->Replace(minutes));
+    ASSERT_OK(index_->Replace(Doc("000000000000000000000003", "Staff training plan", "BGS/HR", "2024-01-20",
+                                  "Training for new staff; appraisal of the director.")));
+    ASSERT_OK(index_->Commit(42));
+  }
+
+  std::vector<std::string> Ids(SearchRequest r) {
+    StatusOr<v1::SearchResponse> res = index_->Search(r);
+    EXPECT_OK(res);
+    std::vector<std::string> ids;
+    if (res.ok()) {
+      for (const auto& h : res->hits()) ids.push_back(h.id().substr(23));
+    }
+    return ids;
+  }
+  std::vector<std::string> Ids(std::string q) { return Ids(SearchRequest{.query = std::move(q)}); }
+  Status Error(std::string q) { return index_->Search(SearchRequest{.query = std::move(q)}).status(); }
+
+  testing::TempDir dir_;
+  SearchIndexOptions options_;
+  std::unique_ptr<SearchIndex> index_;
+};
+
+TEST_F(SearchIndexTest, ChineseWordsFindTheSample) {
+  for (const char* q : {"文件管理", "销毁", "催办", "办公室主任"}) {
+    EXPECT_THAT(Ids(q), ::testing::Contains("1")) << q;
+  }
+  EXPECT_THAT(Ids("催办"), ElementsAre("1"));
+  EXPECT_THAT(Ids("销毁"), UnorderedElementsAre("1", "2"));
+}
+
+TEST_F(SearchIndexTest, EnglishStemmingPhrasesAndBooleans) {
+  EXPECT_THAT(Ids("budget"), ElementsAre("2"));  // "budgets" in the text, stemmed
+  EXPECT_THAT(Ids("\"approved the plan\""), ElementsAre("2"));
+  EXPECT_THAT(Ids("\"the plan approved\""), ElementsAre());
+  EXPECT_THAT(Ids("plan OR 催办"), UnorderedElementsAre("1", "2", "3"));
+  EXPECT_THAT(Ids("plan NOT budget"), ElementsAre("3"));
+  EXPECT_THAT(Ids("plan AND 销毁"), ElementsAre("2"));
+  EXPECT_THAT(Ids("train*"), ElementsAre("3"));
+  EXPECT_THAT(Ids("销毁 committee"), ElementsAre("2"));  // mixed Chinese and English: both needed
+}
+
+TEST_F(SearchIndexTest, FieldPrefixes) {
+  EXPECT_THAT(Ids("title:职责"), ElementsAre("1"));
+  EXPECT_THAT(Ids("title:plan"), ElementsAre("3"));
+  EXPECT_THAT(Ids("author:李明"), ElementsAre("1"));
+  EXPECT_THAT(Ids("author:wang"), ElementsAre("2"));
+  EXPECT_THAT(Ids("category:BGS"), UnorderedElementsAre("1", "2", "3"));
+  EXPECT_THAT(Ids("category:bgs/hr"), ElementsAre("3"));
+  EXPECT_THAT(Ids("ref:Z001-2025-D30-BGS.CW-0007"), ElementsAre("2"));
+  EXPECT_THAT(Ids("Z001-2026-D10-BGS.WS-0001"), ElementsAre("1"));  // a bare reference code
+  EXPECT_THAT(Ids("000000000000000000000003"), ElementsAre("3"));   // a bare id
+  EXPECT_THAT(Ids("tag:budget"), ElementsAre("2"));
+  EXPECT_THAT(Ids("type:html"), ElementsAre("2"));
+  EXPECT_THAT(Ids("plan category:BGS/HR"), ElementsAre("3"));
+}
+
+TEST_F(SearchIndexTest, DateRangesInTheQueryAndAsParameters) {
+  EXPECT_THAT(Ids("date:2025..2026"), UnorderedElementsAre("1", "2"));
+  EXPECT_THAT(Ids("date:2025-11"), ElementsAre("2"));
+  EXPECT_THAT(Ids("date:..2024-12-31"), ElementsAre("3"));
+  EXPECT_THAT(Ids(SearchRequest{.from = "2025-01-01"}), UnorderedElementsAre("1", "2"));
+  EXPECT_THAT(Ids(SearchRequest{.query = "plan", .to = "2024"}), ElementsAre("3"));
+  EXPECT_THAT(Ids(SearchRequest{.sort_by_date = true}), ElementsAre("1", "2", "3"));
+}
+
+TEST_F(SearchIndexTest, FacetsCountTheMatches) {
+  ASSERT_OK_AND_ASSIGN(v1::SearchResponse r, index_->Search(SearchRequest{.query = "plan OR 催办"}));
+  EXPECT_EQ(r.estimated_total(), 3u);
+  std::map<std::string, unsigned> years, types;
+  for (const auto& f : r.facets().year()) years[f.value()] = f.count();
+  for (const auto& f : r.facets().type()) types[f.value()] = f.count();
+  EXPECT_EQ(years, (std::map<std::string, unsigned>{{"2024", 1}, {"2025", 1}, {"2026", 1}}));
+  EXPECT_EQ(types, (std::map<std::string, unsigned>{{"html", 1}, {"text", 2}}));
+  EXPECT_EQ(r.facets().category_size(), 3);
+}
+
+TEST_F(SearchIndexTest, SnippetsMarkTheMatchAndEscapeHtml) {
+  ASSERT_OK_AND_ASSIGN(v1::SearchResponse r, index_->Search(SearchRequest{.query = "催办"}));
+  ASSERT_EQ(r.hits_size(), 1);
+  EXPECT_NE(r.hits(0).snippet().find("<mark>催办</mark>"), std::string::npos) << r.hits(0).snippet();
+  EXPECT_EQ(r.hits(0).reference_code(), "Z001-2026-D10-BGS.WS-0001");
+  EXPECT_GT(r.hits(0).score(), 0u);
+}
+
+TEST_F(SearchIndexTest, AccessFilterIsInsideTheQuery) {
+  SearchRequest r{.query = "plan OR 催办"};
+  r.access.all_categories = false;
+  r.access.categories = {"BGS/HR"};
+  ASSERT_OK_AND_ASSIGN(v1::SearchResponse res, index_->Search(r));
+  ASSERT_EQ(res.hits_size(), 1);
+  EXPECT_EQ(res.estimated_total(), 1u);  // counts and facets see only what may be seen
+  EXPECT_EQ(res.facets().category_size(), 1);
+  r.access.categories.clear();
+  EXPECT_THAT(Ids(r), ElementsAre());
+}
+
+TEST_F(SearchIndexTest, MalformedQueriesAreInvalidArgumentsThatSayWhat) {
+  for (const char* q : {"(plan", "plan)", "colour:red", "a AND", "date:2024-13", "date:2026..2024", "date:soon"}) {
+    const Status s = Error(q);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << q << " " << s.ToString();
+    EXPECT_THAT(s.message(), ::testing::HasSubstr("q")) << q;
+  }
+  EXPECT_EQ(index_->Search(SearchRequest{.query = "x", .limit = 0}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(index_->Search(SearchRequest{.type = "exe"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(index_->Search(SearchRequest{.query = std::string(2000, 'a')}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SearchIndexTest, ReplaceRemoveAndTheHighWaterSurviveReopen) {
+  EXPECT_EQ(index_->high_water(), 42u);
+  ASSERT_OK(index_->Replace(Doc("000000000000000000000003", "Staff training plan", "BGS/HR", "2024-01-20",
+                                "Now about fire drills.")));
+  ASSERT_OK(index_->Remove("000000000000000000000002"));
+  EXPECT_THAT(Ids("budget"), ElementsAre("2"));  // not visible before the commit
+  ASSERT_OK(index_->Commit(43));
+  EXPECT_THAT(Ids("budget"), ElementsAre());
+  EXPECT_THAT(Ids("drill"), ElementsAre("3"));
+  EXPECT_THAT(Ids("appraisal"), ElementsAre());
+  index_.reset();
+  ASSERT_OK_AND_ASSIGN(index_, SearchIndex::Open(options_));
+  EXPECT_EQ(index_->high_water(), 43u);
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> ids, index_->Ids());
+  EXPECT_THAT(ids, ElementsAre("000000000000000000000001", "000000000000000000000003"));
+  EXPECT_OK(SearchIndex::Check(options_.path));
+}
+
+TEST_F(SearchIndexTest, ASecondWriterIsRefused) {
+  const StatusOr<std::unique_ptr<SearchIndex>> second = SearchIndex::Open(options_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace archived::index
