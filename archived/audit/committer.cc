@@ -14,6 +14,15 @@ namespace {
 
 std::string CounterKey(std::string_view name) { return "counter/" + std::string(name); }
 
+StatusOr<std::uint64_t> ParseCounter(const StatusOr<std::string>& value, std::string_view name) {
+  if (!value.ok()) {
+    return value.status().code() == StatusCode::kNotFound ? StatusOr<std::uint64_t>(0) : value.status();
+  }
+  const std::optional<std::uint64_t> parsed = ReadBigEndian64(*value);
+  if (!parsed || value->size() != 8) return DataLossError("counter \"" + std::string(name) + "\" is malformed");
+  return *parsed;
+}
+
 void SetTimestamp(google::protobuf::Timestamp* out, Timestamp t) {
   const std::int64_t micros = ToUnixMicros(t);
   out->set_seconds(micros / 1000000);
@@ -21,6 +30,10 @@ void SetTimestamp(google::protobuf::Timestamp* out, Timestamp t) {
 }
 
 }  // namespace
+
+StatusOr<std::uint64_t> ReadCounter(const storage::Store& store, std::string_view name) {
+  return ParseCounter(store.Get(storage::Keyspace::kMeta, CounterKey(name)), name);
+}
 
 StatusOr<std::string> Transaction::Get(storage::Keyspace keyspace, std::string_view key) const {
   const auto probe = std::make_pair(static_cast<int>(keyspace), std::string(key));
@@ -52,17 +65,7 @@ void Transaction::DeleteRange(storage::Keyspace keyspace, std::string_view begin
 
 StatusOr<std::uint64_t> Transaction::NextCounter(std::string_view name) {
   const std::string key = CounterKey(name);
-  std::uint64_t value = 0;
-  StatusOr<std::string> current = Get(storage::Keyspace::kMeta, key);
-  if (current.ok()) {
-    const std::optional<std::uint64_t> parsed = ReadBigEndian64(*current);
-    if (!parsed || current->size() != 8) {
-      return DataLossError("counter \"" + std::string(name) + "\" is malformed");
-    }
-    value = *parsed;
-  } else if (current.status().code() != StatusCode::kNotFound) {
-    return current.status();
-  }
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t value, ParseCounter(Get(storage::Keyspace::kMeta, key), name));
   std::string next;
   AppendBigEndian64(next, value + 1);
   Put(storage::Keyspace::kMeta, key, next);

@@ -114,4 +114,8 @@ class Committer {
   std::unique_ptr<State> state_;
 };
 
+// The committed value of the counter `name` that Transaction::NextCounter moves; 0 before
+// its first use. Errors: kDataLoss for a malformed counter; storage errors.
+StatusOr<std::uint64_t> ReadCounter(const storage::Store& store, std::string_view name);
+
 }  // namespace archived::audit

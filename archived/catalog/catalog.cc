@@ -118,6 +118,16 @@ void FillVersion(v1::Version& version, std::string_view id, std::uint32_t number
   ref->set_seal_format(crypto::kChunkSealFormat);
 }
 
+// Queues document `id` for the full-text index, in the transaction that changed it.
+Status EnqueueForIndex(audit::Transaction& txn, std::string_view id) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t seq, txn.NextCounter(kIndexQueueCounter));
+  v1::IndexQueueEntry entry;
+  entry.set_document_id(std::string(id));
+  entry.set_queued_unix_micros(ToUnixMicros(txn.now()));
+  txn.Put(Keyspace::kIndexQueue, keys::IndexQueueKey(seq), entry.SerializeAsString());
+  return OkStatus();
+}
+
 // Writes a version and everything that points at it: the content owner index, the full-text
 // outbox entry, the wrapped key, and the end of its pending-upload record.
 Status PutVersion(audit::Transaction& txn, const v1::Version& version, const SealedContent& sealed) {
@@ -130,9 +140,7 @@ Status PutVersion(audit::Transaction& txn, const v1::Version& version, const Sea
   if (sealed.pending_recorded) {
     txn.Delete(Keyspace::kUploads, sealed.content_id);
   }
-  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t queue_seq, txn.NextCounter(kIndexQueueCounter));
-  txn.Put(Keyspace::kIndexQueue, keys::IndexQueueKey(queue_seq), ref);
-  return OkStatus();
+  return EnqueueForIndex(txn, version.document_id());
 }
 
 // A document as this transaction sees it. Errors: kNotFound naming the id; kDataLoss.
@@ -423,7 +431,7 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
     SetTimestamp(doc.mutable_modified_time(), txn.now());
     txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
     txn.Audit(Event(actor, "document.update", std::string(id), changes));
-    return OkStatus();
+    return EnqueueForIndex(txn, id);
   }));
   return doc;
 }
@@ -518,6 +526,54 @@ StatusOr<v1::DocumentList> Catalog::ListDocuments(std::string_view category, std
   }
   ARCHIVED_RETURN_IF_ERROR(it->status());
   return out;
+}
+
+StatusOr<std::vector<Catalog::IndexQueueItem>> Catalog::ReadIndexQueue(std::uint64_t after_seq,
+                                                                       std::size_t max) const {
+  std::vector<IndexQueueItem> out;
+  auto it = store_->NewIterator(Keyspace::kIndexQueue);
+  for (it->Seek(keys::IndexQueueKey(after_seq + 1)); it->Valid() && out.size() < max; it->Next()) {
+    const std::optional<std::uint64_t> seq = ReadBigEndian64(it->key());
+    if (!seq || it->key().size() != 8) return DataLossError("index queue key is malformed");
+    ARCHIVED_ASSIGN_OR_RETURN(v1::IndexQueueEntry entry,
+                              Parse<v1::IndexQueueEntry>(std::string(it->value()), "index queue"));
+    out.push_back(IndexQueueItem{.seq = *seq, .entry = std::move(entry)});
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+Status Catalog::TrimIndexQueue(std::uint64_t through_seq) {
+  storage::WriteBatch batch;
+  batch.DeleteRange(Keyspace::kIndexQueue, keys::IndexQueueKey(0), keys::IndexQueueKey(through_seq + 1));
+  return store_->Commit(batch, storage::CommitOptions{.sync = false});
+}
+
+StatusOr<std::uint64_t> Catalog::IndexQueueHead() const {
+  return audit::ReadCounter(*store_, kIndexQueueCounter);
+}
+
+Status Catalog::ForEachDocument(const std::function<Status(const v1::Document&)>& fn) const {
+  auto it = store_->NewIterator(Keyspace::kIndexes);
+  for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, store_->Get(Keyspace::kDocuments, it->value()));
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, Parse<v1::Document>(bytes, "document"));
+    ARCHIVED_RETURN_IF_ERROR(fn(doc));
+  }
+  return it->status();
+}
+
+Status Catalog::RecordExtraction(std::string_view id, std::uint32_t version, std::string_view outcome) {
+  return committer_->Run([&](audit::Transaction& txn) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(v1::Document doc, ReadDocument(txn, id));
+    if (doc.latest_version() != version || doc.extraction() == outcome) return OkStatus();
+    doc.set_extraction(std::string(outcome));
+    txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
+    txn.Audit(Event({.name = "system"}, "document.extraction", std::string(id),
+                    "version " + std::to_string(version) + ": " +
+                        (outcome.empty() ? std::string("text extracted") : std::string(outcome))));
+    return OkStatus();
+  });
 }
 
 StatusOr<v1::CategoryList> Catalog::ListCategories() const {

@@ -109,6 +109,25 @@ class Catalog {
                                            std::string_view cursor) const;
   StatusOr<v1::CategoryList> ListCategories() const;
 
+  // The full-text outbox: entries after `after_seq`, oldest first, at most `max`.
+  // Errors: kDataLoss for a malformed entry; storage errors.
+  struct IndexQueueItem {
+    std::uint64_t seq = 0;
+    v1::IndexQueueEntry entry;
+  };
+  StatusOr<std::vector<IndexQueueItem>> ReadIndexQueue(std::uint64_t after_seq, std::size_t max) const;
+  // Deletes the entries up to and including `through_seq`, which the index now holds. Not
+  // synced: after a crash a replayed entry is skipped by the index's high-water mark.
+  Status TrimIndexQueue(std::uint64_t through_seq);
+  // The last outbox sequence handed out; 0 when none. Errors: storage errors.
+  StatusOr<std::uint64_t> IndexQueueHead() const;
+  // Calls `fn` for every document in filing order; stops at and returns fn's first error.
+  Status ForEachDocument(const std::function<Status(const v1::Document&)>& fn) const;
+  // Records how text extraction of `version` of document `id` went: "" when fine, else
+  // "failed — <reason>". Writes (with an audit event) only when that changes and `version`
+  // is still the latest. Errors: kNotFound; storage errors.
+  Status RecordExtraction(std::string_view id, std::uint32_t version, std::string_view outcome);
+
   // Removes chunks and keys of uploads that never committed. Called by Open.
   // Returns how many uploads were swept.
   StatusOr<std::size_t> SweepOrphans();

@@ -22,7 +22,7 @@ std::string FilingOrderKey(std::uint64_t filing_seq);                        // 
 std::string CategoryOrderKey(std::string_view category, std::uint64_t filing_seq);  // "c" …
 std::string CategoryOrderPrefix(std::string_view category);
 std::string ReferenceCodeKey(std::string_view reference_code);               // "r" …
-// "k" …; its value, like an index-queue entry's, is the version's VersionKey.
+// "k" …; its value is the version's VersionKey.
 std::string ContentOwnerKey(std::string_view content_id);
 std::string IndexQueueKey(std::uint64_t seq);
 

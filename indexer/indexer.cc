@@ -1,0 +1,314 @@
+#include "indexer/indexer.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <unordered_set>
+
+#include "archived/base/log.h"
+#include "archived/base/status_macros.h"
+
+namespace archived::indexer {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kFailed = "failed — ";
+
+// The day of a document for search: its own date, else the UTC day it was filed.
+std::string SearchDate(const v1::Document& doc) {
+  if (!doc.date().empty()) return doc.date();
+  return FormatRfc3339(FromUnixMicros(doc.filed_time().seconds() * 1000000)).substr(0, 10);
+}
+
+Status RemoveDirectory(const fs::path& path) {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (ec) return UnavailableError("cannot remove " + path.string() + ": " + ec.message());
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Indexer>> Indexer::Open(const IndexerOptions& options, catalog::Catalog* catalog,
+                                                 const Clock& clock) {
+  if (options.index.path.empty()) return InvalidArgumentError("index path: required");
+  if (options.batch_entries == 0) return InvalidArgumentError("batch_entries: at least 1");
+  auto indexer = std::unique_ptr<Indexer>(new Indexer(options, catalog, clock));
+  // What an interrupted rebuild left behind.
+  ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(options.index.path + ".rebuild"));
+  ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(options.index.path + ".old"));
+  ARCHIVED_RETURN_IF_ERROR(indexer->OpenIndex());
+  // Entries the index already holds whose trim a crash lost.
+  if (const std::uint64_t high_water = indexer->index_->high_water(); high_water > 0) {
+    ARCHIVED_RETURN_IF_ERROR(catalog->TrimIndexQueue(high_water));
+  }
+  return indexer;
+}
+
+Indexer::~Indexer() { Stop(); }
+
+Status Indexer::OpenIndex() {
+  StatusOr<std::unique_ptr<index::SearchIndex>> opened = index::SearchIndex::Open(options_.index);
+  if (!opened.ok() && (opened.status().code() == StatusCode::kDataLoss ||
+                       opened.status().code() == StatusCode::kFailedPrecondition)) {
+    // The index is derived: a damaged or outdated one is replaced, and NeedsRebuild sees that.
+    LogLine("search index unusable (" + opened.status().message() + "); it will be rebuilt");
+    ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(options_.index.path));
+    opened = index::SearchIndex::Open(options_.index);
+  }
+  if (!opened.ok()) return opened.status();
+  std::unique_lock lock(index_mutex_);
+  index_ = std::move(*opened);
+  return OkStatus();
+}
+
+StatusOr<bool> Indexer::NeedsRebuild() const {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t head, catalog_->IndexQueueHead());
+  const std::uint64_t high_water = index_->high_water();
+  if (high_water == head) return false;
+  if (high_water > head) return true;  // an index of some other state of the archive
+  // Entries after the high-water mark must all still be queued; trimmed ones went to an
+  // index that is gone.
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<catalog::Catalog::IndexQueueItem> next,
+                            catalog_->ReadIndexQueue(high_water, 1));
+  return next.empty() || next.front().seq != high_water + 1;
+}
+
+void Indexer::Start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Indexer::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Indexer::Loop() {
+  StatusOr<bool> rebuild = NeedsRebuild();
+  if (rebuild.ok() && *rebuild) {
+    LogLine("search index is behind the catalogue; rebuilding it");
+    const Status s = Rebuild([](std::size_t, std::size_t) {});
+    LogLine(s.ok() ? "search index rebuilt" : "search index rebuild failed: " + s.ToString());
+  } else if (!rebuild.ok()) {
+    LogLine("search index: " + rebuild.status().ToString());
+  }
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    StatusOr<std::size_t> handled = RunBatch();
+    if (!handled.ok()) LogLine("indexer: " + handled.status().ToString());
+    lock.lock();
+    if (handled.ok() && *handled > 0) continue;
+    wake_.wait_for(lock, handled.ok() ? options_.poll_interval : std::chrono::seconds(1),
+                   [this] { return stopping_; });
+  }
+}
+
+StatusOr<std::size_t> Indexer::RunBatch() {
+  const std::uint64_t high_water = index_->high_water();
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<catalog::Catalog::IndexQueueItem> items,
+                            catalog_->ReadIndexQueue(high_water, options_.batch_entries));
+  if (items.empty()) return 0;
+  // A document changed twice in the batch is indexed once, in its latest state.
+  std::vector<std::string> ids;
+  std::unordered_set<std::string> seen;
+  std::int64_t oldest_micros = items.front().entry.queued_unix_micros();
+  for (const auto& item : items) {
+    oldest_micros = std::min(oldest_micros, item.entry.queued_unix_micros());
+    if (seen.insert(item.entry.document_id()).second) ids.push_back(item.entry.document_id());
+  }
+  for (const std::string& id : ids) {
+    if (Status s = IndexById(id); !s.ok()) {
+      // The index keeps its older state of this document; `index check` shows it.
+      ++errors_;
+      LogLine("indexer: document " + id + ": " + s.ToString());
+    }
+  }
+  {
+    std::shared_lock lock(index_mutex_);
+    ARCHIVED_RETURN_IF_ERROR(index_->Commit(items.back().seq));
+  }
+  ++batches_;
+  lag_micros_ = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ToUnixMicros(clock_.Now()) - oldest_micros));
+  ARCHIVED_RETURN_IF_ERROR(catalog_->TrimIndexQueue(items.back().seq));
+  return items.size();
+}
+
+Status Indexer::IndexById(const std::string& id) {
+  StatusOr<v1::Document> doc = catalog_->GetDocument(id);
+  std::shared_lock lock(index_mutex_);
+  if (!doc.ok() && doc.status().code() == StatusCode::kNotFound) {
+    ++removed_;
+    return index_->Remove(id);
+  }
+  if (!doc.ok()) return doc.status();
+  return IndexDocument(*index_, *doc);
+}
+
+Status Indexer::IndexDocument(index::SearchIndex& index, const v1::Document& doc) {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Version version, catalog_->GetVersion(doc.id(), 0));
+  index::IndexedDocument d;
+  v1::SearchHit& hit = d.hit;
+  hit.set_id(doc.id());
+  hit.set_reference_code(doc.reference_code());
+  hit.set_title(doc.title());
+  hit.set_date(SearchDate(doc));
+  hit.set_category(doc.category());
+  hit.set_author(doc.author());
+  hit.set_version(version.version());
+  hit.set_filename(version.filename());
+  d.tags.assign(doc.tags().begin(), doc.tags().end());
+
+  std::string outcome;
+  extract::ContentType type = extract::ContentType::kOther;
+  StatusOr<std::unique_ptr<catalog::ContentReader>> reader = catalog_->OpenContent(version);
+  std::string content, chunk;
+  Status read = reader.status();
+  if (read.ok()) {
+    read = (*reader)->ReadChunk(0, &content);
+    type = extract::DetectContentType(version.mime_type(), version.filename(),
+                                      std::string_view(content).substr(0, 4096));
+    // Only what extraction will look at is read and decrypted.
+    for (std::uint64_t i = 1; read.ok() && type != extract::ContentType::kOther &&
+                              i < (*reader)->chunk_count() && content.size() < options_.extract.max_input_bytes;
+         ++i) {
+      read = (*reader)->ReadChunk(i, &chunk);
+      content += chunk;
+    }
+  }
+  if (!read.ok()) {
+    outcome = std::string(kFailed) + "content unreadable: " + read.message();
+  } else {
+    const bool complete = content.size() >= version.size();
+    StatusOr<extract::Extracted> extracted = extract::ExtractText(content, complete, type, options_.extract);
+    if (extracted.ok()) {
+      d.text = std::move(extracted->text);
+    } else {
+      outcome = std::string(kFailed) + extracted.status().message();
+    }
+  }
+  hit.set_type(std::string(extract::ContentTypeName(type)));
+  if (!outcome.empty()) ++failures_;
+  if (outcome != doc.extraction()) {
+    ARCHIVED_RETURN_IF_ERROR(catalog_->RecordExtraction(doc.id(), version.version(), outcome));
+  }
+  ++indexed_;
+  return index.Replace(d);
+}
+
+Status Indexer::CatchUp() {
+  ARCHIVED_ASSIGN_OR_RETURN(const bool rebuild, NeedsRebuild());
+  if (rebuild) return Rebuild([](std::size_t, std::size_t) {});
+  for (;;) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::size_t handled, RunBatch());
+    if (handled == 0) return OkStatus();
+  }
+}
+
+Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& progress) {
+  rebuilding_ = true;
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag = false; }
+  } done{rebuilding_};
+  // Changes after `head` are in the queue and are replayed onto the new index afterwards.
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t head, catalog_->IndexQueueHead());
+  std::size_t total = 0;
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document&) {
+    ++total;
+    return OkStatus();
+  }));
+  const std::string path = options_.index.path;
+  ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(path + ".rebuild"));
+  index::SearchIndexOptions fresh_options = options_.index;
+  fresh_options.path = path + ".rebuild";
+  {
+    ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<index::SearchIndex> fresh, index::SearchIndex::Open(fresh_options));
+    std::size_t count = 0;
+    progress(0, total);
+    ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
+      if (Status s = IndexDocument(*fresh, doc); !s.ok()) {
+        ++errors_;
+        LogLine("index rebuild: document " + doc.id() + ": " + s.ToString());
+      }
+      if (++count % 1000 == 0) {
+        ARCHIVED_RETURN_IF_ERROR(fresh->Commit(0));  // bounds the writer's memory
+        progress(count, total);
+      }
+      return OkStatus();
+    }));
+    ARCHIVED_RETURN_IF_ERROR(fresh->Commit(head));
+    progress(count, total);
+  }
+  {
+    // Searches wait for the swap, not for the rebuild.
+    std::unique_lock lock(index_mutex_);
+    index_.reset();
+    std::error_code ec;
+    fs::rename(path, path + ".old", ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return UnavailableError("cannot move the old index aside: " + ec.message());
+    }
+    fs::rename(path + ".rebuild", path, ec);
+    if (ec) return UnavailableError("cannot move the new index into place: " + ec.message());
+  }
+  ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(path + ".old"));
+  ARCHIVED_RETURN_IF_ERROR(OpenIndex());
+  return catalog_->TrimIndexQueue(head);
+}
+
+StatusOr<Indexer::Difference> Indexer::Check() const {
+  Difference out;
+  std::vector<std::string> live;
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) {
+    live.push_back(doc.id());
+    return OkStatus();
+  }));
+  std::sort(live.begin(), live.end());
+  std::shared_lock lock(index_mutex_);
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<std::string> indexed, index_->Ids());
+  std::set_difference(live.begin(), live.end(), indexed.begin(), indexed.end(), std::back_inserter(out.missing));
+  std::set_difference(indexed.begin(), indexed.end(), live.begin(), live.end(), std::back_inserter(out.extra));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t head, catalog_->IndexQueueHead());
+  out.pending = head > index_->high_water() ? head - index_->high_water() : 0;
+  return out;
+}
+
+StatusOr<std::uint64_t> Indexer::Pending() const {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t head, catalog_->IndexQueueHead());
+  std::shared_lock lock(index_mutex_);
+  const std::uint64_t high_water = index_ ? index_->high_water() : 0;
+  return head > high_water ? head - high_water : 0;
+}
+
+IndexerStats Indexer::stats() const {
+  IndexerStats s;
+  s.documents_indexed = indexed_;
+  s.documents_removed = removed_;
+  s.extraction_failures = failures_;
+  s.errors = errors_;
+  s.batches = batches_;
+  s.last_lag_seconds = static_cast<double>(lag_micros_.load()) / 1e6;
+  s.rebuilding = rebuilding_;
+  std::shared_lock lock(index_mutex_);
+  if (index_) {
+    s.high_water = index_->high_water();
+    s.documents_in_index = index_->document_count();
+  }
+  return s;
+}
+
+StatusOr<v1::SearchResponse> Indexer::Search(const index::SearchRequest& request) const {
+  std::shared_lock lock(index_mutex_);
+  if (!index_) return UnavailableError("the search index is being replaced; try again");
+  return index_->Search(request);
+}
+
+}  // namespace archived::indexer
