@@ -57,6 +57,7 @@ int RunGet(const Context& context, const Args& args);
 int RunInfo(const Context& context, const Args& args);
 int RunVersions(const Context& context, const Args& args);
 int RunLs(const Context& context, const Args& args);
+int RunSearch(const Context& context, const Args& args);
 
 }  // namespace archived::client
 

@@ -18,6 +18,9 @@ constexpr const char* kUsage =
     "  info ID                                         metadata and versions\n"
     "  versions ID                                     every version\n"
     "  ls [--category C] [--limit N] [--all]          documents, newest first\n"
+    "  search QUERY… [--category C] [--type T] [--from DATE] [--to DATE]\n"
+    "            [--sort relevance|date] [--limit N] [--offset N]\n"
+    "                                                  full-text search (docs/search.md)\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE, then the\n"
@@ -32,7 +35,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> argv_vec(argv + 1, argv + argc);
   const std::vector<std::string> value_flags = {"server", "token", "token-file", "config", "title", "category",
                                                 "tags", "author", "date", "jobs", "version", "output", "limit",
-                                                "cursor"};
+                                                "cursor", "type", "from", "to", "sort", "offset"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
   if (!args.ok()) {
@@ -47,7 +50,7 @@ int main(int argc, char** argv) {
   args->positional.erase(args->positional.begin());
   const std::map<std::string, std::function<int(const Context&, const Args&)>> commands = {
       {"put", RunPut}, {"version", RunVersion}, {"get", RunGet},
-      {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}};
+      {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}, {"search", RunSearch}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);

@@ -97,7 +97,7 @@ Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
 
 Status ReadTables(const toml::table& root, DaemonConfig* config) {
   for (const auto& [key, node] : root) {
-    static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "file_plan"};
+    static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "file_plan"};
     if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
       return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
     }
@@ -136,6 +136,16 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(limits.Read("max_page_size", &config->catalog.max_page_size));
   ARCHIVED_RETURN_IF_ERROR(limits.CheckNoUnknownKeys());
   l.idle_timeout = std::chrono::seconds(idle_seconds);
+
+  TableReader search(Section(root, "search"), "search");
+  indexer::IndexerOptions& ix = config->indexer;
+  ARCHIVED_RETURN_IF_ERROR(search.Read("max_input_bytes", &ix.extract.max_input_bytes));
+  ARCHIVED_RETURN_IF_ERROR(search.Read("max_text_bytes", &ix.extract.max_text_bytes));
+  ARCHIVED_RETURN_IF_ERROR(search.Read("text_sample_bytes", &ix.index.text_sample_bytes));
+  ARCHIVED_RETURN_IF_ERROR(search.Read("facet_sample", &ix.index.facet_sample));
+  ARCHIVED_RETURN_IF_ERROR(search.Read("max_limit", &ix.index.max_limit));
+  ARCHIVED_RETURN_IF_ERROR(search.Read("batch_entries", &ix.batch_entries));
+  ARCHIVED_RETURN_IF_ERROR(search.CheckNoUnknownKeys());
   return ReadFilePlan(root, config);
 }
 
@@ -188,6 +198,10 @@ Status ValidateConfig(const DaemonConfig& config) {
   }
   if (config.http.blocking_threads < 1 || config.http.blocking_threads > 256) {
     return InvalidArgumentError("server.blocking_threads must be between 1 and 256");
+  }
+  if (config.indexer.batch_entries < 1 || config.indexer.index.max_limit < 1 ||
+      config.indexer.extract.max_input_bytes < 1 || config.indexer.extract.max_text_bytes < 1) {
+    return InvalidArgumentError("search: batch_entries, max_limit, max_input_bytes and max_text_bytes must be at least 1");
   }
   if (config.http.limits.idle_timeout.count() < 1) {
     return InvalidArgumentError("limits.idle_timeout_seconds must be at least 1");

@@ -12,6 +12,7 @@
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
 #include "archived/http/server.h"
+#include "indexer/indexer.h"
 
 namespace archived::daemon {
 
@@ -23,6 +24,7 @@ struct DaemonConfig {
   bool allow_plain_http_off_loopback = false;
   catalog::CatalogOptions catalog;
   http::HttpServerOptions http;
+  indexer::IndexerOptions indexer;  // index.path is set to DATA_DIR/index at start
 };
 
 // Reads a TOML file over the defaults. Unknown keys are errors, so typos do not pass silently.

@@ -2,6 +2,7 @@
 // open stores, committer, catalogue, authenticator -> serve HTTP -> stop on SIGTERM/SIGINT.
 #include <malloc.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -26,16 +27,21 @@ constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage =
     "usage: archived [--data-dir DIR] [--listen HOST:PORT] [--config FILE]\n"
     "       archived verify-audit [--data-dir DIR]\n"
+    "       archived index rebuild|check [--data-dir DIR] [--config FILE]\n"
     "\n"
     "  --data-dir DIR      where the archive lives (default ./archive-data)\n"
     "  --listen HOST:PORT  address to serve (default 127.0.0.1:8750; port 0 picks one)\n"
     "  --config FILE       TOML configuration (see docs/configuration.md)\n"
     "\n"
+    "verify-audit checks the audit chain; index rebuild rebuilds the search index from the\n"
+    "catalogue; index check compares the index with the catalogue (run both with the daemon\n"
+    "stopped).\n"
+    "\n"
     "The first start creates DIR, its master key (DIR/master.key) and an admin API token\n"
     "(DIR/admin.token). Keep a copy of master.key somewhere safe: without it nothing can be read.\n";
 
 struct Flags {
-  std::string command;  // "" (serve) or "verify-audit"
+  std::string command;  // "" (serve), "verify-audit", "index rebuild" or "index check"
   std::optional<std::string> data_dir, listen, config;
 };
 
@@ -62,6 +68,11 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.config));
     } else if (arg == "verify-audit" && flags.command.empty() && i == 1) {
       flags.command = arg;
+    } else if (arg == "index" && flags.command.empty() && i == 1) {
+      if (i + 1 >= argc || (std::string(argv[i + 1]) != "rebuild" && std::string(argv[i + 1]) != "check")) {
+        return InvalidArgumentError("index: say \"index rebuild\" or \"index check\"");
+      }
+      flags.command = "index " + std::string(argv[++i]);
     } else {
       return InvalidArgumentError("unknown argument \"" + arg + "\"");
     }
@@ -94,6 +105,77 @@ StatusOr<Stores> OpenStores(const DaemonConfig& config) {
   return stores;
 }
 
+// The archive's modules, opened in dependency order (destroyed in reverse).
+struct Archive {
+  crypto::SecretKey master_key;
+  Stores stores;
+  std::unique_ptr<audit::Committer> committer;
+  std::unique_ptr<catalog::Catalog> catalog;
+  std::unique_ptr<indexer::Indexer> indexer;
+};
+
+StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
+  ARCHIVED_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir));
+  bool key_created = false;
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey master_key,
+                            LoadOrCreateMasterKey(config.data_dir / "master.key", &key_created));
+  if (key_created) {
+    LogLine("created master key " + (config.data_dir / "master.key").string() + " (back it up)");
+  }
+  auto archive = std::make_unique<Archive>(Archive{.master_key = std::move(master_key)});
+  ARCHIVED_ASSIGN_OR_RETURN(archive->stores, OpenStores(config));
+  ARCHIVED_ASSIGN_OR_RETURN(archive->committer,
+                            audit::Committer::Open({}, archive->stores.main.get(), SystemClock::Get()));
+  ARCHIVED_ASSIGN_OR_RETURN(archive->catalog,
+                            catalog::Catalog::Open(config.catalog, archive->stores.main.get(),
+                                                   archive->stores.vault.get(), &archive->master_key,
+                                                   archive->committer.get(), SystemClock::Get()));
+  indexer::IndexerOptions index_options = config.indexer;
+  index_options.index.path = (config.data_dir / "index").string();
+  ARCHIVED_ASSIGN_OR_RETURN(archive->indexer,
+                            indexer::Indexer::Open(index_options, archive->catalog.get(), SystemClock::Get()));
+  return archive;
+}
+
+Status CloseArchive(Archive& archive) {
+  archive.indexer->Stop();
+  archive.committer->Stop();
+  archive.indexer.reset();
+  archive.catalog.reset();
+  archive.committer.reset();
+  ARCHIVED_RETURN_IF_ERROR(archive.stores.vault->Close());
+  return archive.stores.main->Close();
+}
+
+// Offline: rebuilds the search index, or compares it with the catalogue (exit 3 if they differ).
+StatusOr<int> IndexCommand(const DaemonConfig& config, const std::string& command) {
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, OpenArchive(config));
+  int exit_code = 0;
+  if (command == "index rebuild") {
+    const bool tty = ::isatty(STDERR_FILENO) != 0;
+    ARCHIVED_RETURN_IF_ERROR(archive->indexer->Rebuild([&](std::size_t done, std::size_t total) {
+      std::fprintf(stderr, tty ? "\rindexing: %zu of %zu documents" : "indexing: %zu of %zu documents\n", done, total);
+    }));
+    if (tty) std::fputc('\n', stderr);
+    std::printf("search index rebuilt: %llu documents\n",
+                static_cast<unsigned long long>(archive->indexer->stats().documents_in_index));
+  } else {
+    ARCHIVED_ASSIGN_OR_RETURN(const indexer::Indexer::Difference diff, archive->indexer->Check());
+    for (const std::string& id : diff.missing) std::printf("missing from the index: %s\n", id.c_str());
+    for (const std::string& id : diff.extra) std::printf("in the index but not the catalogue: %s\n", id.c_str());
+    if (diff.pending > 0) {
+      std::printf("%llu queued changes not yet indexed (the daemon indexes them when it runs)\n",
+                  static_cast<unsigned long long>(diff.pending));
+    }
+    const bool same = diff.missing.empty() && diff.extra.empty();
+    std::printf("search index: %s (%llu documents)\n", same ? "ok, same documents as the catalogue" : "DIFFERS",
+                static_cast<unsigned long long>(archive->indexer->stats().documents_in_index));
+    exit_code = same ? 0 : 3;
+  }
+  ARCHIVED_RETURN_IF_ERROR(CloseArchive(*archive));
+  return exit_code;
+}
+
 // Offline check of the audit chain: exits 0 when it verifies.
 StatusOr<int> VerifyAudit(const DaemonConfig& config) {
   ARCHIVED_ASSIGN_OR_RETURN(Stores stores, OpenStores(config));
@@ -105,18 +187,10 @@ StatusOr<int> VerifyAudit(const DaemonConfig& config) {
 }
 
 StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
-  ARCHIVED_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir));
-  bool key_created = false;
-  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey master_key,
-                            LoadOrCreateMasterKey(config.data_dir / "master.key", &key_created));
-  if (key_created) {
-    LogLine("created master key " + (config.data_dir / "master.key").string() + " (back it up)");
-  }
-  ARCHIVED_ASSIGN_OR_RETURN(Stores stores, OpenStores(config));
-  ARCHIVED_ASSIGN_OR_RETURN(auto committer, audit::Committer::Open({}, stores.main.get(), SystemClock::Get()));
-  ARCHIVED_ASSIGN_OR_RETURN(auto catalog, catalog::Catalog::Open(config.catalog, stores.main.get(), stores.vault.get(),
-                                                                 &master_key, committer.get(), SystemClock::Get()));
-  auth::Authenticator authenticator(stores.main.get(), committer.get());
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, OpenArchive(config));
+  Stores& stores = archive->stores;
+  audit::Committer* committer = archive->committer.get();
+  auth::Authenticator authenticator(stores.main.get(), committer);
   ARCHIVED_RETURN_IF_ERROR(authenticator.Load());
   const std::filesystem::path token_path = config.data_dir / "admin.token";
   ARCHIVED_ASSIGN_OR_RETURN(const bool token_created, authenticator.EnsureAdminToken([&](std::string_view token) {
@@ -125,10 +199,12 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   if (token_created) {
     LogLine("created admin token in " + token_path.string());
   }
-  ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = catalog.get(),
+  archive->indexer->Start();
+  ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = archive->catalog.get(),
                                                                                .authenticator = &authenticator,
-                                                                               .committer = committer.get(),
+                                                                               .committer = committer,
                                                                                .store = stores.main.get(),
+                                                                               .indexer = archive->indexer.get(),
                                                                                .version = kVersion}));
   const std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
                                                                             : config.listen_host;
@@ -142,12 +218,8 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   sigwait(&signals, &signal_number);
   LogLine(std::string("received ") + ::strsignal(signal_number) + "; finishing in-flight requests");
   server->Stop();
-  committer->Stop();
   server.reset();
-  catalog.reset();
-  committer.reset();
-  ARCHIVED_RETURN_IF_ERROR(stores.vault->Close());
-  ARCHIVED_RETURN_IF_ERROR(stores.main->Close());
+  ARCHIVED_RETURN_IF_ERROR(CloseArchive(*archive));
   LogLine("stopped cleanly");
   return 0;
 }
@@ -187,8 +259,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "archived: %s\n%s", config.status().message().c_str(), daemon::kUsage);
     return 1;
   }
-  StatusOr<int> exit_code = flags->command == "verify-audit" ? daemon::VerifyAudit(*config)
-                                                             : daemon::Serve(*config, signals);
+  StatusOr<int> exit_code = flags->command == "verify-audit"      ? daemon::VerifyAudit(*config)
+                            : flags->command.starts_with("index ") ? daemon::IndexCommand(*config, flags->command)
+                                                                   : daemon::Serve(*config, signals);
   if (!exit_code.ok()) {
     std::fprintf(stderr, "archived: %s\n", exit_code.status().message().c_str());
     return exit_code.status().code() == StatusCode::kInvalidArgument ? 1 : 2;

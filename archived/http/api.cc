@@ -490,6 +490,32 @@ net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const au
   co_await ex.SendJson(200, *updated);
 }
 
+net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Target& target) {
+  if (Status st = CheckParameters(target, {"q", "category", "from", "to", "type", "sort", "limit", "offset"}); !st.ok()) {
+    co_return co_await ex.SendError(st);
+  }
+  index::SearchRequest request{.query = target.Get("q").value_or(""),
+                               .category = target.Get("category").value_or(""),
+                               .type = target.Get("type").value_or(""),
+                               .from = target.Get("from").value_or(""),
+                               .to = target.Get("to").value_or("")};
+  const std::string sort = target.Get("sort").value_or("relevance");
+  if (sort != "relevance" && sort != "date") {
+    co_return co_await ex.SendError(InvalidArgumentError("sort: \"relevance\" or \"date\""));
+  }
+  request.sort_by_date = sort == "date";
+  for (const auto& [name, field] : {std::pair{"limit", &request.limit}, std::pair{"offset", &request.offset}}) {
+    if (const auto text = target.Get(name)) {
+      StatusOr<std::uint64_t> parsed = ParseNumber(name, *text);
+      if (!parsed.ok()) co_return co_await ex.SendError(parsed.status());
+      *field = static_cast<std::size_t>(std::min<std::uint64_t>(*parsed, 1u << 30));
+    }
+  }
+  StatusOr<v1::SearchResponse> result = co_await RunBlocking(ex.pool(), [&] { return s.indexer->Search(request); });
+  if (!result.ok()) co_return co_await ex.SendError(result.status());
+  co_await ex.SendJson(200, *result);
+}
+
 net::awaitable<void> HandleHealth(Exchange& ex, const ApiServices& s) {
   v1::Health health;
   const bool healthy = s.committer->healthy();
@@ -512,6 +538,20 @@ net::awaitable<void> HandleMetrics(Exchange& ex, const ApiServices& s) {
          stats.failed_transactions);
   metric("archived_audit_events", "gauge", "Events in the audit chain.", s.committer->head().seq);
   metric("archived_writes_healthy", "gauge", "1 while writes are accepted.", s.committer->healthy() ? 1 : 0);
+  const indexer::IndexerStats index = s.indexer->stats();
+  const StatusOr<std::uint64_t> pending = s.indexer->Pending();
+  metric("archived_index_pending_entries", "gauge", "Index-queue entries not yet searchable.",
+         pending.ok() ? *pending : 0);
+  text += "# HELP archived_index_lag_seconds Commit to searchable, oldest entry of the last index batch.\n"
+          "# TYPE archived_index_lag_seconds gauge\narchived_index_lag_seconds " +
+          std::to_string(index.last_lag_seconds) + "\n";
+  metric("archived_index_documents", "gauge", "Documents in the search index.", index.documents_in_index);
+  metric("archived_index_documents_indexed_total", "counter", "Documents (re)indexed since start.",
+         index.documents_indexed);
+  metric("archived_index_extraction_failures_total", "counter", "Documents whose text could not be extracted.",
+         index.extraction_failures);
+  metric("archived_index_errors_total", "counter", "Documents the indexer could not read.", index.errors);
+  metric("archived_index_rebuilding", "gauge", "1 while the index is being rebuilt.", index.rebuilding ? 1 : 0);
   co_await ex.SendText(200, "text/plain; version=0.0.4", std::move(text));
 }
 
@@ -554,6 +594,9 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     StatusOr<v1::CategoryList> list = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListCategories(); });
     if (!list.ok()) co_return co_await ex.SendError(list.status());
     co_return co_await ex.SendJson(200, *list);
+  } else if (n == 3 && parts[2] == "search") {
+    if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    co_return co_await HandleSearch(ex, s, target);
   } else if (n == 4 && parts[2] == "audit" && parts[3] == "verify") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     StatusOr<v1::AuditVerification> result = co_await RunBlocking(ex.pool(), [&] { return audit::VerifyChain(*s.store); });

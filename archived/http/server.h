@@ -15,6 +15,7 @@
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
 #include "archived/storage/store.h"
+#include "indexer/indexer.h"
 
 namespace archived::http {
 
@@ -42,6 +43,7 @@ struct ApiServices {
   auth::Authenticator* authenticator = nullptr;
   audit::Committer* committer = nullptr;
   const storage::Store* store = nullptr;
+  indexer::Indexer* indexer = nullptr;
   std::string version;  // the daemon's version, for /healthz
 };
 

@@ -40,6 +40,7 @@ int RunInfo(const Context& context, const Args& args) {
               d.author().c_str(), d.date().c_str(), tags.c_str(),
               google::protobuf::util::TimeUtil::ToString(d.filed_time()).c_str(), d.filed_by().c_str(),
               google::protobuf::util::TimeUtil::ToString(d.modified_time()).c_str(), d.latest_version());
+  if (!d.extraction().empty()) std::printf("extraction:      %s\n\n", d.extraction().c_str());
   PrintVersions(detail->versions());
   return 0;
 }

@@ -195,13 +195,73 @@ StatusOr<std::string> Preprocess(std::string_view q) {
   return out;
 }
 
-// Xapian marks each CJK character of a match on its own; one mark per run reads better.
-std::string MergeMarks(std::string snippet) {
+// The code point of the UTF-8 character at text[i] and its length; {0, 1} when malformed.
+std::pair<char32_t, std::size_t> DecodeAt(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  const std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+  if (n == 0 || i + n > text.size()) return {0, 1};
+  if (n == 1) return {c, 1};
+  char32_t cp = c & (0x7F >> n);
+  for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+  return {cp, n};
+}
+
+bool IsCjk(char32_t cp) {
+  return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+         (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);
+}
+
+// CJK characters the query asks for on their own (a run of one), which may be marked alone.
+std::vector<std::string> SingleCjkWords(std::string_view query) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < query.size()) {
+    auto [cp, n] = DecodeAt(query, i);
+    if (!IsCjk(cp)) {
+      i += n;
+      continue;
+    }
+    const std::size_t start = i;
+    std::size_t run = 0;
+    while (i < query.size()) {
+      auto [next, m] = DecodeAt(query, i);
+      if (!IsCjk(next)) break;
+      i += m;
+      ++run;
+    }
+    if (run == 1) out.emplace_back(query.substr(start, i - start));
+  }
+  return out;
+}
+
+// Xapian marks each CJK n-gram of a match on its own, and every lone occurrence of a
+// character of a longer query word too. One mark per run, and no lone characters the query
+// did not ask for, read better.
+std::string TidyMarks(std::string snippet, const std::vector<std::string>& singles) {
   static constexpr std::string_view kJoint = "</mark><mark>";
   for (std::size_t at = snippet.find(kJoint); at != std::string::npos; at = snippet.find(kJoint, at)) {
     snippet.erase(at, kJoint.size());
   }
-  return snippet;
+  static constexpr std::string_view kOpen = "<mark>", kClose = "</mark>";
+  std::string out;
+  std::size_t i = 0;
+  for (std::size_t at = snippet.find(kOpen); at != std::string::npos; at = snippet.find(kOpen, i)) {
+    const std::size_t close = snippet.find(kClose, at);
+    if (close == std::string::npos) break;
+    const std::string_view inner = std::string_view(snippet).substr(at + kOpen.size(), close - at - kOpen.size());
+    const auto [cp, n] = DecodeAt(inner, 0);
+    const bool lone = !inner.empty() && n == inner.size() && IsCjk(cp) &&
+                      std::find(singles.begin(), singles.end(), inner) == singles.end();
+    out.append(snippet, i, at - i);
+    if (lone) {
+      out.append(inner);
+    } else {
+      out.append(snippet, at, close + kClose.size() - at);
+    }
+    i = close + kClose.size();
+  }
+  out.append(snippet, i);
+  return out;
 }
 
 std::uint64_t NextUid() {
@@ -448,6 +508,7 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
   const auto check_at_least = static_cast<Xapian::doccount>(std::max(options.facet_sample, r.offset + r.limit));
   const Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(r.offset),
                                              static_cast<Xapian::doccount>(r.limit), check_at_least);
+  const std::vector<std::string> singles = SingleCjkWords(r.query);
   v1::SearchResponse out;
   out.set_estimated_total(mset.get_matches_estimated());
   out.set_offset(static_cast<std::uint32_t>(r.offset));
@@ -460,10 +521,11 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
     v1::SearchHit* hit = out.add_hits();
     *hit = std::move(*fields.mutable_hit());
     hit->set_score(static_cast<std::uint32_t>(it.get_percent()));
-    hit->set_snippet(MergeMarks(mset.snippet(fields.text_sample(), options.snippet_bytes, stemmer,
+    hit->set_snippet(TidyMarks(mset.snippet(fields.text_sample(), options.snippet_bytes, stemmer,
                                              Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE |
                                                  Xapian::MSet::SNIPPET_CJK_NGRAM,
-                                             "<mark>", "</mark>", "…")));
+                                             "<mark>", "</mark>", "…"),
+                               singles));
   }
   AddFacet(by_category, options.max_facet_values, out.mutable_facets()->mutable_category());
   AddFacet(by_year, options.max_facet_values, out.mutable_facets()->mutable_year());

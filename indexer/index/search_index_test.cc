@@ -135,6 +135,11 @@ TEST_F(SearchIndexTest, SnippetsMarkTheMatchAndEscapeHtml) {
   ASSERT_OK_AND_ASSIGN(v1::SearchResponse r, index_->Search(SearchRequest{.query = "催办"}));
   ASSERT_EQ(r.hits_size(), 1);
   EXPECT_NE(r.hits(0).snippet().find("<mark>催办</mark>"), std::string::npos) << r.hits(0).snippet();
+  // "办" alone (in 主办, 会办 …) is not what was asked for, so it is not marked.
+  EXPECT_EQ(r.hits(0).snippet().find("<mark>办</mark>"), std::string::npos) << r.hits(0).snippet();
+  ASSERT_OK_AND_ASSIGN(v1::SearchResponse single, index_->Search(SearchRequest{.query = "办"}));
+  ASSERT_GE(single.hits_size(), 1);
+  EXPECT_NE(single.hits(0).snippet().find("<mark>办</mark>"), std::string::npos) << single.hits(0).snippet();
   EXPECT_EQ(r.hits(0).reference_code(), "Z001-2026-D10-BGS.WS-0001");
   EXPECT_GT(r.hits(0).score(), 0u);
 }
