@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "archived/base/bytes.h"
 #include "archived/crypto/crypto.h"
@@ -50,6 +51,22 @@ class DaemonTest : public ::testing::Test {
     return RunCommand(args, {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", daemon_->token()}});
   }
   std::string Api(const std::string& path) { return daemon_->url() + "/api/v1" + path; }
+  // Polls the metrics until every queued change is searchable (and no rebuild runs).
+  void WaitIndexed() {
+    for (int i = 0; i < 1200; ++i) {
+      const CommandResult m = Curl({daemon_->url() + "/metrics"}, false);
+      if (m.out.find("archived_index_pending_entries 0\n") != std::string::npos &&
+          m.out.find("archived_index_rebuilding 0\n") != std::string::npos) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "the search index did not catch up in 60 s\n" << daemon_->Log();
+  }
+  // `archived index check` on the stopped daemon's data directory.
+  CommandResult IndexCheck() {
+    return RunCommand({ArchivedBinaryPath().string(), "index", "check", "--data-dir", (dir_.path() / "data").string()});
+  }
 
   std::filesystem::path WriteFile(const std::string& name, const std::string& content) {
     const auto path = dir_.path() / "files" / name;
