@@ -7,6 +7,8 @@ find_package(zstd REQUIRED CONFIG)
 find_package(Protobuf REQUIRED)
 find_package(tomlplusplus REQUIRED CONFIG)
 find_package(LibArchive REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)
 find_package(xapian REQUIRED CONFIG)
 add_library(Xapian::xapian INTERFACE IMPORTED)
 set_target_properties(Xapian::xapian PROPERTIES

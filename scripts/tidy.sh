@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 status=0
 fail() { echo "tidy: $*"; status=1; }
 
-sources=$(git ls-files 'archived/*.h' 'archived/*.cc' 'client/*.h' 'client/*.cc' 'tests/*.h' 'tests/*.cc' 2>/dev/null ||
-          find archived client tests -name '*.h' -o -name '*.cc')
+sources=$(git ls-files 'archived/*.h' 'archived/*.cc' 'indexer/*.h' 'indexer/*.cc' 'client/*.h' 'client/*.cc' \
+          'tests/*.h' 'tests/*.cc' 2>/dev/null || find archived indexer client tests -name '*.h' -o -name '*.cc')
 
 # 1. Each third-party library is reached through one adapter.
 check_only_in() {  # pattern, allowed path regex, library name
@@ -20,7 +20,9 @@ check_only_in '#include <openssl/' '^archived/crypto/internal/' OpenSSL
 check_only_in '#include <zstd.h>' '^archived/catalog/internal/codec' zstd
 check_only_in '#include <toml\+\+/' '^archived/daemon/config.cc' toml++
 check_only_in '#include <xapian' '^indexer/' Xapian
-check_only_in '#include <archive(_entry)?\.h>' '^archived/backup/' libarchive
+# libarchive: the office-zip reader of the extraction helper, and backups (issue #5).
+check_only_in '#include <archive(_entry)?\.h>' '^(archived/backup/|indexer/extract/office\.cc|tests/)' libarchive
+check_only_in '#include <poppler/' '^indexer/extract/pdf\.cc' poppler
 check_only_in '#include <boost/' '^(archived/http/|client/|tests/bench/)' Boost
 
 # 2. No swallowed exceptions, no `using namespace` in headers, no std::cout in the daemon.

@@ -132,6 +132,16 @@ StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
                                                    archive->committer.get(), SystemClock::Get()));
   indexer::IndexerOptions index_options = config.indexer;
   index_options.index.path = (config.data_dir / "index").string();
+  if (index_options.extract.helper.empty()) {
+    // Built and installed beside the daemon.
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    index_options.extract.helper = (self.parent_path() / "archived-extract").string();
+  }
+  if (::access(index_options.extract.helper.c_str(), X_OK) != 0) {
+    LogLine("warning: the extraction helper " + index_options.extract.helper +
+            " is missing; PDF and office files will be filed but not searchable by their text");
+  }
   ARCHIVED_ASSIGN_OR_RETURN(archive->indexer,
                             indexer::Indexer::Open(index_options, archive->catalog.get(), SystemClock::Get()));
   return archive;

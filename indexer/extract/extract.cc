@@ -4,7 +4,9 @@
 #include <cctype>
 
 #include "archived/base/text.h"
+#include "indexer/extract/formats.h"
 #include "indexer/extract/markup.h"
+#include "indexer/extract/sandbox.h"
 #include "indexer/extract/text_decode.h"
 
 namespace archived::extract {
@@ -101,12 +103,25 @@ StatusOr<Extracted> ExtractText(std::string_view content, bool complete, Content
     }
     case ContentType::kOther:
       return out;
-    default:
+    case ContentType::kEml: {
+      // Our own parser over bounded input: safe in process.
+      StatusOr<std::string> text = EmailToText(content.substr(0, limits.max_input_bytes), limits);
+      if (!text.ok()) return text.status();
+      out.text = std::move(*text);
+      break;
+    }
+    default: {
+      // A truncated container cannot be read, so a longer one is not extracted at all.
       if (!complete || content.size() > limits.max_input_bytes) {
         return ResourceExhaustedError("a " + std::string(ContentTypeName(type)) + " file over " +
                                       std::to_string(limits.max_input_bytes >> 20) + " MiB is not extracted");
       }
-      return UnimplementedError("no extractor for " + std::string(ContentTypeName(type)) + " yet");
+      StatusOr<std::string> text = !limits.helper.empty() ? RunHelper(limits.helper, type, content, limits)
+                                   : type == ContentType::kPdf ? PdfToText(content, limits)
+                                                               : OfficeToText(content, type, limits);
+      if (!text.ok()) return text.status();
+      out.text = std::move(*text);
+    }
   }
   if (out.text.size() > limits.max_text_bytes) {
     std::size_t cut = limits.max_text_bytes;

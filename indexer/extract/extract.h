@@ -33,6 +33,9 @@ struct ExtractLimits {
   // Entries and inflated bytes of a zip container (DOCX, ODT …). Default: 10,000 and 256 MiB.
   std::size_t max_zip_entries = 10000;
   std::size_t max_inflated_bytes = 256 << 20;
+  // The `archived-extract` helper that PDF and office files are extracted in (sandbox.h). The
+  // daemon always sets it; empty extracts in this process (tests). Default: empty.
+  std::string helper;
 };
 
 struct Extracted {

@@ -8,11 +8,15 @@
 #include <thread>
 
 #include "tests/integration/harness.h"
+#include "tests/testing/fixtures.h"
 
 namespace archived::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::MakeDocx;
+using testing::MakePdf;
+using testing::MakeZip;
 
 std::string Sample(const std::string& name) { return std::string(ARCHIVED_TEST_DATA_DIR) + "/samples/" + name; }
 
@@ -88,6 +92,32 @@ TEST_F(SearchTest, EditsAndNewVersionsReachTheIndex) {
   EXPECT_EQ(JsonField(Search("q=oranges"), "estimated_total"), "1");
   EXPECT_EQ(JsonField(Search("q=title:收获"), "estimated_total"), "1");
   EXPECT_EQ(JsonField(Search("q=tag:farm"), "estimated_total"), "1");
+}
+
+TEST_F(SearchTest, PdfDocxAndEmailAreSearchableAndAZipBombFailsAlone) {
+  WriteFile("report.pdf", MakePdf({"Quarterly procurement report", "approved by the director"}));
+  WriteFile("minutes.docx", MakeDocx({"会议纪要：档案数字化", "next steps"}));
+  WriteFile("notice.eml", "Subject: =?UTF-8?B?6YCa55+l?= holiday\r\nFrom: office@example.cn\r\n\r\n"
+                          "The office closes on Friday.\r\n");
+  WriteFile("bomb.docx", MakeZip({{"word/document.xml", std::string(300 << 20, '\0')}}));
+  const auto path = [&](const char* name) { return (dir_.path() / "files" / name).string(); };
+  const CommandResult put = Ctl({"--json", "put", path("report.pdf"), path("minutes.docx"), path("notice.eml"),
+                                 path("bomb.docx")});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  WaitIndexed();
+  EXPECT_EQ(JsonField(Search("q=procurement director"), "estimated_total"), "1");
+  EXPECT_EQ(JsonField(Search("q=档案数字化"), "estimated_total"), "1");
+  EXPECT_EQ(JsonField(Search("q=通知 Friday"), "estimated_total"), "1");
+  const std::string types = Search("q=type:pdf OR type:docx OR type:eml");
+  EXPECT_EQ(JsonField(types, "estimated_total"), "4") << types;
+  // The bomb is filed, findable by its name, and marked; the daemon serves on.
+  const std::string bomb = Search("q=bomb");
+  ASSERT_EQ(JsonField(bomb, "estimated_total"), "1") << bomb;
+  const std::string detail = Curl({Api("/documents/" + JsonField(bomb, "id"))}).out;
+  EXPECT_THAT(detail, HasSubstr("\"extraction\":\"failed — the zip inflates beyond 256 MiB (a zip bomb?)\""));
+  EXPECT_EQ(CurlStatus({daemon_->url() + "/healthz"}, false), 200);
+  const CommandResult info = Ctl({"info", JsonField(bomb, "id")});
+  EXPECT_THAT(info.out, HasSubstr("extraction:      failed — the zip inflates"));
 }
 
 TEST_F(SearchTest, KillDuringIndexingThenCatchUpAndIndexCheckAgrees) {
