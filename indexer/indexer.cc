@@ -1,6 +1,7 @@
 #include "indexer/indexer.h"
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <unordered_set>
 
@@ -13,11 +14,65 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kFailed = "failed — ";
+constexpr std::size_t kRebuildFlushDocuments = 500;
 
 // The day of a document for search: its own date, else the UTC day it was filed.
 std::string SearchDate(const v1::Document& doc) {
   if (!doc.date().empty()) return doc.date();
   return FormatRfc3339(FromUnixMicros(doc.filed_time().seconds() * 1000000)).substr(0, 10);
+}
+
+// Runs work(item) for every item `produce` pushes, on one thread per shard of `index`, the
+// items of one shard in order on its thread; returns produce's status once all are done.
+template <typename Item>
+Status ForEachByShard(const index::SearchIndex& index, const std::function<std::string_view(const Item&)>& id_of,
+                      const std::function<Status(const std::function<void(Item)>&)>& produce,
+                      const std::function<void(std::size_t shard, Item&)>& work) {
+  const std::size_t shards = index.shard_count();
+  if (shards == 1) {
+    return produce([&](Item item) { work(0, item); });
+  }
+  struct Lane {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<Item> items;
+    bool closed = false;
+  };
+  constexpr std::size_t kLaneDepth = 32;
+  std::vector<Lane> lanes(shards);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < shards; ++i) {
+    threads.emplace_back([&, i] {
+      Lane& lane = lanes[i];
+      for (;;) {
+        std::unique_lock lock(lane.mutex);
+        lane.changed.wait(lock, [&] { return !lane.items.empty() || lane.closed; });
+        if (lane.items.empty()) return;
+        Item item = std::move(lane.items.front());
+        lane.items.pop_front();
+        lock.unlock();
+        lane.changed.notify_all();
+        work(i, item);
+      }
+    });
+  }
+  const Status produced = produce([&](Item item) {
+    Lane& lane = lanes[index.ShardOf(id_of(item))];
+    std::unique_lock lock(lane.mutex);
+    lane.changed.wait(lock, [&] { return lane.items.size() < kLaneDepth; });
+    lane.items.push_back(std::move(item));
+    lock.unlock();
+    lane.changed.notify_all();
+  });
+  for (Lane& lane : lanes) {
+    {
+      std::lock_guard lock(lane.mutex);
+      lane.closed = true;
+    }
+    lane.changed.notify_all();
+  }
+  for (std::thread& t : threads) t.join();
+  return produced;
 }
 
 Status RemoveDirectory(const fs::path& path) {
@@ -124,12 +179,21 @@ StatusOr<std::size_t> Indexer::RunBatch() {
     oldest_micros = std::min(oldest_micros, item.entry.queued_unix_micros());
     if (seen.insert(item.entry.document_id()).second) ids.push_back(item.entry.document_id());
   }
-  for (const std::string& id : ids) {
-    if (Status s = IndexById(id); !s.ok()) {
-      // The index keeps its older state of this document; `index check` shows it.
-      ++errors_;
-      LogLine("indexer: document " + id + ": " + s.ToString());
-    }
+  {
+    std::shared_lock lock(index_mutex_);
+    ARCHIVED_RETURN_IF_ERROR(ForEachByShard<std::string>(
+        *index_, [](const std::string& id) { return std::string_view(id); },
+        [&](const std::function<void(std::string)>& push) {
+          for (const std::string& id : ids) push(id);
+          return OkStatus();
+        },
+        [&](std::size_t, std::string& id) {
+          if (Status s = IndexById(id); !s.ok()) {
+            // The index keeps its older state of this document; `index check` shows it.
+            ++errors_;
+            LogLine("indexer: document " + id + ": " + s.ToString());
+          }
+        }));
   }
   {
     std::shared_lock lock(index_mutex_);
@@ -141,9 +205,9 @@ StatusOr<std::size_t> Indexer::RunBatch() {
   return items.size();
 }
 
+// Called with index_mutex_ held (shared).
 Status Indexer::IndexById(const std::string& id) {
   StatusOr<v1::Document> doc = catalog_->GetDocument(id);
-  std::shared_lock lock(index_mutex_);
   if (!doc.ok() && doc.status().code() == StatusCode::kNotFound) {
     ++removed_;
     return index_->Remove(id);
@@ -231,21 +295,33 @@ Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& pro
   fresh_options.path = path + ".rebuild";
   {
     ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<index::SearchIndex> fresh, index::SearchIndex::Open(fresh_options));
-    std::size_t count = 0;
+    std::atomic<std::size_t> done_count{0};
+    std::vector<std::size_t> per_shard(fresh->shard_count(), 0);
     progress(0, total);
-    ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
-      if (Status s = IndexDocument(*fresh, doc); !s.ok()) {
-        ++errors_;
-        LogLine("index rebuild: document " + doc.id() + ": " + s.ToString());
-      }
-      if (++count % 1000 == 0) {
-        ARCHIVED_RETURN_IF_ERROR(fresh->Commit(0));  // bounds the writer's memory
-        progress(count, total);
-      }
-      return OkStatus();
-    }));
+    ARCHIVED_RETURN_IF_ERROR(ForEachByShard<v1::Document>(
+        *fresh, [](const v1::Document& doc) { return std::string_view(doc.id()); },
+        [&](const std::function<void(v1::Document)>& push) {
+          std::size_t pushed = 0;
+          return catalog_->ForEachDocument([&](const v1::Document& doc) {
+            push(doc);
+            if (++pushed % 1000 == 0) progress(done_count.load(), total);
+            return OkStatus();
+          });
+        },
+        [&](std::size_t shard, v1::Document& doc) {
+          if (Status s = IndexDocument(*fresh, doc); !s.ok()) {
+            ++errors_;
+            LogLine("index rebuild: document " + doc.id() + ": " + s.ToString());
+          }
+          ++done_count;
+          // Committing a shard every few hundred documents bounds the writer's memory, and
+          // is faster than Xapian's default of one flush per 10,000.
+          if (++per_shard[shard] % kRebuildFlushDocuments == 0) {
+            if (Status s = fresh->FlushShard(shard); !s.ok()) LogLine("index rebuild: " + s.ToString());
+          }
+        }));
     ARCHIVED_RETURN_IF_ERROR(fresh->Commit(head));
-    progress(count, total);
+    progress(done_count.load(), total);
   }
   {
     // Searches wait for the swap, not for the rebuild.

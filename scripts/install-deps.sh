@@ -8,11 +8,12 @@ packages=(
   libboost1.81-dev libboost-program-options1.81-dev
   librocksdb-dev libxapian-dev libarchive-dev libssl-dev libzstd-dev libpoppler-cpp-dev
   libprotobuf-dev protobuf-compiler libtomlplusplus-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   curl procps strace eatmydata
 )
 # Tools for the benchmarks only (scripts/bench/); installed with --bench.
-bench_packages=(nginx-light hyperfine wrk)
+bench_packages=(nginx-light hyperfine wrk
+  python3.11-doc debian-handbook debian-reference-en debian-reference-zh-cn manpages-zh fortunes-zh groff)
 
 want=("${packages[@]}")
 if [[ "${1:-}" == "--bench" ]]; then

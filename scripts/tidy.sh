@@ -19,7 +19,7 @@ check_only_in '#include <rocksdb/' '^archived/storage/internal/' RocksDB
 check_only_in '#include <openssl/' '^archived/crypto/internal/' OpenSSL
 check_only_in '#include <zstd.h>' '^archived/catalog/internal/codec' zstd
 check_only_in '#include <toml\+\+/' '^archived/daemon/config.cc' toml++
-check_only_in '#include <xapian' '^indexer/' Xapian
+check_only_in '#include <xapian' '^(indexer/|tests/bench/search_bench.cc)' Xapian
 # libarchive: the office-zip reader of the extraction helper, and backups (issue #5).
 check_only_in '#include <archive(_entry)?\.h>' '^(archived/backup/|indexer/extract/office\.cc|tests/)' libarchive
 check_only_in '#include <poppler/' '^indexer/extract/pdf\.cc' poppler

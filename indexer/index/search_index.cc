@@ -7,9 +7,12 @@
 #include <charconv>
 #include <mutex>
 #include <regex>
+#include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "archived/base/check.h"
+#include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 
 namespace archived::index {
@@ -30,7 +33,7 @@ constexpr Xapian::valueno kTypeSlot = 3;      // the type name
 
 constexpr std::string_view kHighWaterKey = "archived.high_water";
 constexpr std::string_view kFormatKey = "archived.index_format";
-constexpr std::string_view kFormat = "1";
+constexpr std::string_view kFormat = "2";
 
 constexpr std::string_view kTypeNames[] = {"text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "eml", "other"};
 
@@ -278,19 +281,56 @@ void AddFacet(const Xapian::ValueCountMatchSpy& spy, std::size_t max_values,
   }
 }
 
+
+// The English stemmer, except that CJK n-grams get no stemmed twin: QueryParser never asks
+// for one, so it would only double the index's CJK terms.
+class IndexStem : public Xapian::StemImplementation {
+ public:
+  std::string operator()(const std::string& word) override {
+    if (!word.empty() && IsCjk(DecodeAt(word, 0).first)) return std::string();
+    return english_(word);
+  }
+  std::string get_description() const override { return "archived: english, CJK unstemmed"; }
+
+ private:
+  Xapian::Stem english_{"en"};
+};
+
+// Snowball stemmers keep state: one per thread.
+const Xapian::Stem& ThreadStemmer() {
+  thread_local const Xapian::Stem stemmer(new IndexStem);
+  return stemmer;
+}
+
+// Which shard holds a document: FNV-1a of its id, stable across builds.
+std::size_t ShardFor(std::string_view id, std::size_t shards) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return static_cast<std::size_t>(h % shards);
+}
+
+constexpr std::string_view kShardsKey = "archived.shards";
+
 }  // namespace
 
 struct SearchIndex::Impl {
+  // One writable shard: a Xapian database of its own, written by one thread at a time.
+  struct Shard {
+    std::string path;
+    std::mutex mutex;
+    Xapian::WritableDatabase writer;
+    Xapian::TermGenerator terms;
+  };
+
   SearchIndexOptions options;
   std::uint64_t uid = NextUid();
-  Xapian::WritableDatabase writer;
-  Xapian::TermGenerator terms;
-  Xapian::Stem stemmer{"en"};
+  std::vector<std::unique_ptr<Shard>> shards;
   std::atomic<std::uint64_t> generation{0};
   std::atomic<std::uint64_t> high_water{0};
   std::atomic<std::uint64_t> documents{0};
 
-  // One reader per thread per index, reopened when the generation moves.
+  // One reader per thread per index (all shards as one database), reopened when the
+  // generation moves.
   struct Reader {
     std::uint64_t uid = 0;
     std::uint64_t generation = 0;
@@ -302,8 +342,9 @@ struct SearchIndex::Impl {
     if (it == readers.end()) {
       // Drop readers of indexes long closed: their uids never come back.
       if (readers.size() > 8) readers.erase(readers.begin());
-      readers.push_back(Reader{.uid = uid, .generation = generation.load(),
-                               .db = std::make_unique<Xapian::Database>(options.path)});
+      auto db = std::make_unique<Xapian::Database>();
+      for (const auto& shard : shards) db->add_database(Xapian::Database(shard->path));
+      readers.push_back(Reader{.uid = uid, .generation = generation.load(), .db = std::move(db)});
       return *readers.back().db;
     }
     const std::uint64_t now = generation.load();
@@ -317,6 +358,7 @@ struct SearchIndex::Impl {
     Xapian::Database& db = ReaderForThisThread();
     db.reopen();
   }
+  Shard& ShardOf(std::string_view id) const { return *shards[ShardFor(id, shards.size())]; }
 
   StatusOr<Xapian::Query> ParseQuery(const SearchRequest& r, const Xapian::Database& db) const;
   StatusOr<v1::SearchResponse> SearchOnce(const SearchRequest& r) const;
@@ -326,38 +368,62 @@ SearchIndex::SearchIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SearchIndex::~SearchIndex() = default;
 
 StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(const SearchIndexOptions& options) {
+  if (options.shards < 1 || options.shards > 64) return InvalidArgumentError("search index shards: from 1 to 64");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return UnavailableError("cannot create " + options.path + ": " + ec.message());
+  if (std::filesystem::exists(std::filesystem::path(options.path) / "iamglass")) {
+    return FailedPreconditionError("search index at " + options.path + " has an older layout; rebuild it");
+  }
+  std::uint64_t high_water = UINT64_MAX;
   try {
-    impl->writer = Xapian::WritableDatabase(options.path, Xapian::DB_CREATE_OR_OPEN);
-    const std::string format = impl->writer.get_metadata(std::string(kFormatKey));
-    if (format.empty() && impl->writer.get_doccount() == 0) {
-      impl->writer.set_metadata(std::string(kFormatKey), std::string(kFormat));
-      impl->writer.commit();
-    } else if (format != kFormat) {
-      return FailedPreconditionError("search index at " + options.path + " has format \"" + format +
-                                     "\", this build writes " + std::string(kFormat) + "; rebuild it");
+    for (std::size_t i = 0; i < options.shards; ++i) {
+      auto shard = std::make_unique<Impl::Shard>();
+      shard->path = (std::filesystem::path(options.path) / ("shard-" + std::to_string(i))).string();
+      shard->writer = Xapian::WritableDatabase(shard->path, Xapian::DB_CREATE_OR_OPEN);
+      const std::string format = shard->writer.get_metadata(std::string(kFormatKey));
+      const std::string count = std::to_string(options.shards);
+      if (format.empty() && shard->writer.get_doccount() == 0) {
+        shard->writer.set_metadata(std::string(kFormatKey), std::string(kFormat));
+        shard->writer.set_metadata(std::string(kShardsKey), count);
+        shard->writer.commit();
+      } else if (format != kFormat || shard->writer.get_metadata(std::string(kShardsKey)) != count) {
+        return FailedPreconditionError("search index at " + options.path + " has format \"" + format + "\" in " +
+                                       shard->writer.get_metadata(std::string(kShardsKey)) +
+                                       " shards; this build writes format " + std::string(kFormat) + " in " + count +
+                                       "; rebuild it");
+      }
+      const std::string hw = shard->writer.get_metadata(std::string(kHighWaterKey));
+      std::uint64_t shard_high_water = 0;
+      std::from_chars(hw.data(), hw.data() + hw.size(), shard_high_water);
+      // A crash between shard commits leaves some behind: replay from the lowest.
+      high_water = std::min(high_water, shard_high_water);
+      impl->documents += shard->writer.get_doccount();
+      shard->terms.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+      shard->terms.set_stemmer(Xapian::Stem(new IndexStem));
+      shard->terms.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      impl->shards.push_back(std::move(shard));
     }
-    const std::string hw = impl->writer.get_metadata(std::string(kHighWaterKey));
-    std::uint64_t high_water = 0;
-    std::from_chars(hw.data(), hw.data() + hw.size(), high_water);
-    impl->high_water = high_water;
-    impl->documents = impl->writer.get_doccount();
-    impl->terms.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-    impl->terms.set_stemmer(impl->stemmer);
-    impl->terms.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
   } catch (const Xapian::Error& e) {
     return FromXapian(e);
   }
+  impl->high_water = high_water;
   return std::unique_ptr<SearchIndex>(new SearchIndex(std::move(impl)));
 }
+
+std::size_t SearchIndex::ShardOf(std::string_view id) const { return ShardFor(id, impl_->shards.size()); }
+std::size_t SearchIndex::shard_count() const { return impl_->shards.size(); }
 
 Status SearchIndex::Replace(const IndexedDocument& d) {
   const v1::SearchHit& hit = d.hit;
   ARCHIVED_CHECK(!hit.id().empty());
+  Impl::Shard& shard = impl_->ShardOf(hit.id());
+  std::lock_guard lock(shard.mutex);
   try {
     Xapian::Document doc;
-    Xapian::TermGenerator& tg = impl_->terms;
+    Xapian::TermGenerator& tg = shard.terms;
     tg.set_document(doc);
     tg.index_text(hit.title(), 1, std::string(kTitlePrefix));
     tg.index_text(hit.author(), 1, std::string(kAuthorPrefix));
@@ -396,7 +462,7 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
     *fields.mutable_hit() = hit;
     fields.set_text_sample(std::string(Utf8Prefix(d.text, impl_->options.text_sample_bytes)));
     doc.set_data(fields.SerializeAsString());
-    impl_->writer.replace_document(Term(kIdPrefix, hit.id()), doc);
+    shard.writer.replace_document(Term(kIdPrefix, hit.id()), doc);
   } catch (const Xapian::Error& e) {
     return FromXapian(e);
   }
@@ -404,8 +470,10 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
 }
 
 Status SearchIndex::Remove(std::string_view id) {
+  Impl::Shard& shard = impl_->ShardOf(id);
+  std::lock_guard lock(shard.mutex);
   try {
-    impl_->writer.delete_document(Term(kIdPrefix, id));
+    shard.writer.delete_document(Term(kIdPrefix, id));
   } catch (const Xapian::Error& e) {
     return FromXapian(e);
   }
@@ -413,15 +481,47 @@ Status SearchIndex::Remove(std::string_view id) {
 }
 
 Status SearchIndex::Commit(std::uint64_t high_water) {
+  // The shards commit side by side: each commit ends in its own fsyncs.
+  std::vector<Status> results(impl_->shards.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < impl_->shards.size(); ++i) {
+    const auto commit = [this, i, high_water, &results] {
+      Impl::Shard& shard = *impl_->shards[i];
+      std::lock_guard lock(shard.mutex);
+      try {
+        shard.writer.set_metadata(std::string(kHighWaterKey), std::to_string(high_water));
+        shard.writer.commit();
+      } catch (const Xapian::Error& e) {
+        results[i] = FromXapian(e);
+      }
+    };
+    if (i + 1 == impl_->shards.size()) {
+      commit();
+    } else {
+      threads.emplace_back(commit);
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& s : results) {
+    if (!s.ok()) return s;
+  }
+  std::uint64_t documents = 0;
+  for (const auto& shard : impl_->shards) documents += shard->writer.get_doccount();
+  impl_->documents = documents;
+  impl_->high_water = high_water;
+  impl_->generation++;
+  return OkStatus();
+}
+
+Status SearchIndex::FlushShard(std::size_t shard_index) {
+  ARCHIVED_CHECK(shard_index < impl_->shards.size());
+  Impl::Shard& shard = *impl_->shards[shard_index];
+  std::lock_guard lock(shard.mutex);
   try {
-    impl_->writer.set_metadata(std::string(kHighWaterKey), std::to_string(high_water));
-    impl_->writer.commit();
-    impl_->documents = impl_->writer.get_doccount();
+    shard.writer.commit();
   } catch (const Xapian::Error& e) {
     return FromXapian(e);
   }
-  impl_->high_water = high_water;
-  impl_->generation++;
   return OkStatus();
 }
 
@@ -471,7 +571,7 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
     if (!text.ok()) return text.status();
     Xapian::QueryParser qp;
     qp.set_database(db);
-    qp.set_stemmer(stemmer);
+    qp.set_stemmer(ThreadStemmer());
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
     qp.set_default_op(Xapian::Query::OP_AND);
     qp.set_max_expansion(static_cast<Xapian::termcount>(options.max_wildcard_terms),
@@ -521,7 +621,7 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
     v1::SearchHit* hit = out.add_hits();
     *hit = std::move(*fields.mutable_hit());
     hit->set_score(static_cast<std::uint32_t>(it.get_percent()));
-    hit->set_snippet(TidyMarks(mset.snippet(fields.text_sample(), options.snippet_bytes, stemmer,
+    hit->set_snippet(TidyMarks(mset.snippet(fields.text_sample(), options.snippet_bytes, ThreadStemmer(),
                                              Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE |
                                                  Xapian::MSet::SNIPPET_CJK_NGRAM,
                                              "<mark>", "</mark>", "…"),
@@ -561,13 +661,21 @@ StatusOr<v1::SearchResponse> SearchIndex::Search(const SearchRequest& r) const {
 }
 
 Status SearchIndex::Check(const std::string& path) {
-  std::ostringstream report;
-  try {
-    const std::size_t errors = Xapian::Database::check(path, Xapian::DBCHECK_SHORT_TREE, &report);
-    if (errors > 0) return DataLossError("search index: " + std::to_string(errors) + " errors: " + report.str());
-  } catch (const Xapian::Error& e) {
-    return FromXapian(e);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+    if (!entry.is_directory() || !entry.path().filename().string().starts_with("shard-")) continue;
+    std::ostringstream report;
+    try {
+      const std::size_t errors = Xapian::Database::check(entry.path().string(), Xapian::DBCHECK_SHORT_TREE, &report);
+      if (errors > 0) {
+        return DataLossError("search index " + entry.path().string() + ": " + std::to_string(errors) +
+                             " errors: " + report.str());
+      }
+    } catch (const Xapian::Error& e) {
+      return FromXapian(e);
+    }
   }
+  if (ec) return UnavailableError("cannot read " + path + ": " + ec.message());
   return OkStatus();
 }
 

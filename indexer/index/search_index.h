@@ -1,6 +1,6 @@
-// SearchIndex: the full-text index over Xapian (the only Xapian user). One thread writes
-// (Replace, Remove, Commit); any thread searches, each through its own Xapian::Database that
-// is reopened after a commit. The index is derived from the catalogue and can be rebuilt;
+// SearchIndex: the full-text index over Xapian (the only Xapian user), spread over shards
+// that are written side by side and searched as one. Any thread searches, each through its
+// own Xapian::Database that is reopened after a commit. The index is derived from the catalogue and can be rebuilt;
 // its high-water mark (the last index-queue entry it holds) is committed with its changes.
 // Layout: indexer/index/FORMAT.md.
 #pragma once
@@ -20,6 +20,9 @@ namespace archived::index {
 
 struct SearchIndexOptions {
   std::string path;  // a directory; created if missing
+  // Xapian databases the documents are spread over (by a hash of the id), written side by
+  // side and searched as one. Changing it needs a rebuild. Default: 2.
+  std::size_t shards = 2;
   // Bytes of a document's text stored for snippets. Default: 64 KiB.
   std::size_t text_sample_bytes = 64 << 10;
   // Length of a snippet in bytes of text. Default: 240.
@@ -68,11 +71,18 @@ class SearchIndex {
   SearchIndex(const SearchIndex&) = delete;
   SearchIndex& operator=(const SearchIndex&) = delete;
 
-  // Writer side: one thread at a time. Changes are seen by searches after Commit.
+  // Writer side. Replace and Remove may run on several threads at once (one per shard is
+  // the fast way: see ShardOf); Commit must not overlap them. Changes are seen by searches
+  // after Commit.
   Status Replace(const IndexedDocument& document);
   Status Remove(std::string_view id);
+  std::size_t ShardOf(std::string_view id) const;
+  std::size_t shard_count() const;
   // Makes every change so far durable and visible, together with `high_water`.
   Status Commit(std::uint64_t high_water);
+  // Commits shard `shard`'s changes so far, its high-water mark unchanged: bounds a long
+  // rebuild's memory. May run while other shards are written.
+  Status FlushShard(std::size_t shard);
   std::uint64_t high_water() const;
   // Every document id in the index, sorted. Errors: kDataLoss.
   StatusOr<std::vector<std::string>> Ids() const;

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Search benchmark (not in CI). Every figure is measured against a peer in the same run and
+# reported as a ratio (results in docs/benchmarks.md).
+#
+# Corpus: real documents from Debian packages (installed by install-deps.sh --bench), at
+# least 20,000, filed through the HTTP API:
+#   - HTML: the Python 3.11 manual (python3.11-doc), the Debian Administrator's Handbook in
+#     every language it ships, Chinese included (debian-handbook), the Debian Reference in
+#     English and Simplified Chinese (debian-reference-en, debian-reference-zh-cn);
+#   - text: man page sources in English and Simplified Chinese (manpages-zh), Debian
+#     changelogs, READMEs and copyright files from /usr/share/doc, licences;
+#   - Chinese verse, one document per poem (fortunes-zh: 唐诗三百首, 宋词一百首 …);
+#   - PDF: the PDFs that packages ship (the Debian Reference in English and Chinese …) and
+#     man pages typeset to PDF with groff.
+# Measurements:
+#   1. Indexing: `archived index rebuild` (decrypt, extract, index: the whole pipeline) in MB
+#      of extracted text per second, against a plain single-threaded Xapian program
+#      (TermGenerator with positions, CJK n-grams, English stemming) indexing the same
+#      extracted text. Target: >= 2x.
+#   2. Queries: 1,000+ queries of one to three words from the corpus vocabulary (30%
+#      Chinese), over HTTP by 8 clients; peer: SQLite FTS5 (unicode61, BM25, top 20) on the
+#      same text, with both cores. Targets: p50 <= 2 ms, p99 <= 10 ms, >= 3x the peer's rate.
+# Usage: scripts/bench/search.sh [DOCUMENTS] (default 22000). Output lands in bench-out/search.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+documents=${1:-22000}
+scripts/install-deps.sh --bench >/dev/null
+build=$(scripts/build.sh --release | tail -n 1)
+tool="$build/tests/bench/search_bench"
+out=$PWD/bench-out/search
+rm -rf "$out" && mkdir -p "$out/corpus"
+
+cleanup() {
+  [[ -n "${daemon_pid:-}" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+
+# ---- the corpus -------------------------------------------------------------------------
+n=0
+add() {  # add FILE EXT: copy (or decompress) into the corpus under a numbered name
+  n=$((n + 1))
+  local dest
+  dest=$(printf '%s/corpus/%06d.%s' "$out" "$n" "$2")
+  if [[ "$1" == *.gz ]]; then zcat -- "$1" >"$dest" 2>/dev/null || rm -f "$dest"; else cp -- "$1" "$dest"; fi
+}
+while IFS= read -r f; do add "$f" html; done < <(find /usr/share/doc/python3.11/html /usr/share/doc/debian-handbook \
+  /usr/share/debian-reference -name '*.html' -size +1k 2>/dev/null | sort)
+echo "corpus: $n HTML pages"
+while IFS= read -r f; do add "$f" pdf; done < <(find /usr/share/doc /usr/share/debian-reference -name '*.pdf' 2>/dev/null | sort)
+pdfs=0
+while IFS= read -r f; do
+  n=$((n + 1)); pdfs=$((pdfs + 1))
+  zcat -- "$f" 2>/dev/null | groff -man -Tpdf -Kutf8 2>/dev/null >"$(printf '%s/corpus/%06d.pdf' "$out" "$n")" || true
+done < <(find /usr/share/man/man1 -name '*.1.gz' | sort | head -n 300)
+echo "corpus: $n with PDFs ($pdfs man pages typeset by groff)"
+# Chinese verse: one poem per document.
+for f in /usr/share/games/fortunes/*.u8; do
+  awk -v dir="$out/corpus" -v start="$n" -v base="$(basename "$f" .u8)" '
+    /^%$/ { if (text != "") { i++; file = sprintf("%s/%06d.txt", dir, start + i); printf "%s", text > file; close(file) } text = ""; next }
+    { text = text $0 "\n" }
+    END { if (text != "") { i++; file = sprintf("%s/%06d.txt", dir, start + i); printf "%s", text > file } print i > "/dev/stderr" }' \
+    "$f" 2>"$out/poems"
+  n=$((n + $(cat "$out/poems")))
+done
+echo "corpus: $n with Chinese verse"
+while IFS= read -r f; do
+  [[ $n -ge $documents ]] && break
+  add "$f" txt
+done < <( (find /usr/share/man/zh_CN -name '*.gz'; find /usr/share/doc -name 'changelog.Debian.gz' -o -name 'README*' \
+  -o -name 'copyright' -o -name '*.txt' -o -name '*.md'; find /usr/share/common-licenses -type f; \
+  find /usr/share/man/man1 /usr/share/man/man3 /usr/share/man/man5 /usr/share/man/man8 /usr/share/man/man7 -name '*.gz') \
+  2>/dev/null | grep -v -e '\.html$' -e '\.pdf$')
+find "$out/corpus" -type f -empty -delete
+find "$out/corpus" -type f | sort >"$out/list"
+echo "corpus: $(wc -l <"$out/list") documents, $(du -sb "$out/corpus" | cut -f1) bytes"
+
+# ---- filing -----------------------------------------------------------------------------
+"$build/archived/daemon/archived" --data-dir "$out/data" --listen 127.0.0.1:0 >"$out/daemon.out" 2>"$out/daemon.log" &
+daemon_pid=$!
+for _ in $(seq 100); do grep -q listening "$out/daemon.out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/daemon.out")
+token=$(cat "$out/data/admin.token")
+"$tool" file "$url" "$token" 8 "$out/list"
+for _ in $(seq 3600); do
+  curl -s "$url/metrics" | grep -q '^archived_index_pending_entries 0$' && break
+  sleep 0.5
+done
+curl -s "$url/metrics" | grep -E '^archived_index_(documents|extraction_failures_total|lag_seconds) '
+
+# ---- 2. queries -------------------------------------------------------------------------
+"$tool" extract "$out/list" "$out/text" "$build/archived/daemon/archived-extract"
+"$tool" queries "$out/text" 2000 "$out/queries"
+"$tool" sqlite-build "$out/text" "$out/fts5.db"
+"$tool" http-query "$url" "$token" "$out/queries" 8 >/dev/null  # warm the page cache
+ours_q=$("$tool" http-query "$url" "$token" "$out/queries" 8)
+peer_q=$("$tool" sqlite-query "$out/fts5.db" "$out/queries" 2)
+echo "$ours_q"
+echo "$peer_q"
+kill "$daemon_pid" && wait "$daemon_pid" || true
+daemon_pid=""
+
+# ---- 1. indexing ------------------------------------------------------------------------
+rebuild=$( { /usr/bin/time -f 'rebuild_seconds=%e' "$build/archived/daemon/archived" index rebuild --data-dir "$out/data" >"$out/rebuild.out"; } 2>&1 | tail -n 1)
+cat "$out/rebuild.out"
+peer_x=$("$tool" xapian "$out/text" "$out/xapian-baseline")
+echo "$peer_x"
+peer_x1000=$("$tool" xapian "$out/text" "$out/xapian-baseline-1000" 1000)
+echo "$peer_x1000"
+
+field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+text_bytes=$(field text_bytes "$peer_x")
+rebuild_s=$(field rebuild_seconds "$rebuild")
+ours_mb=$(awk -v b="$text_bytes" -v s="$rebuild_s" 'BEGIN {printf "%.2f", b / 1e6 / s}')
+echo
+echo "indexing: archived rebuild $ours_mb MB/s of text ($rebuild_s s); plain Xapian $(field mb_per_second "$peer_x") MB/s;" \
+  "ratio $(awk -v a="$ours_mb" -v b="$(field mb_per_second "$peer_x")" 'BEGIN {printf "%.2f", a / b}')x" \
+  "(vs the same peer committing every 1,000 documents: $(awk -v a="$ours_mb" -v b="$(field mb_per_second "$peer_x1000")" 'BEGIN {printf "%.2f", a / b}')x)"
+echo "queries: archived $(field per_second "$ours_q")/s p50 $(field p50_ms "$ours_q") ms p99 $(field p99_ms "$ours_q") ms;" \
+  "SQLite FTS5 $(field per_second "$peer_q")/s p50 $(field p50_ms "$peer_q") ms p99 $(field p99_ms "$peer_q") ms;" \
+  "ratio $(awk -v a="$(field per_second "$ours_q")" -v b="$(field per_second "$peer_q")" 'BEGIN {printf "%.2f", a / b}')x"

@@ -1,0 +1,377 @@
+// search_bench: the tools of scripts/bench/search.sh, each a peer or a load in one run:
+//   search_bench file URL TOKEN CLIENTS LIST          files every path in LIST over HTTP
+//   search_bench extract LIST OUTDIR                  the text archived extracts, one .txt each
+//   search_bench xapian TEXTDIR DBDIR [COMMIT_EVERY]  peer: plain single-threaded Xapian indexing
+//   search_bench queries TEXTDIR COUNT OUT            1–3 word queries from the corpus vocabulary
+//   search_bench sqlite-build TEXTDIR DB              peer: SQLite FTS5 (unicode61) over the text
+//   search_bench sqlite-query DB QUERIES THREADS      peer: BM25 top 20 for every query
+//   search_bench http-query URL TOKEN QUERIES CLIENTS GET /api/v1/search for every query
+// Each prints one line of "key=value" results.
+#include <sqlite3.h>
+#include <xapian.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "indexer/extract/extract.h"
+
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<fs::path> TextFiles(const std::string& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+double Seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+struct Latencies {
+  std::mutex mutex;
+  std::vector<double> ms;
+  void Add(const std::vector<double>& more) {
+    std::lock_guard lock(mutex);
+    ms.insert(ms.end(), more.begin(), more.end());
+  }
+  std::string Summary(double seconds) {
+    std::sort(ms.begin(), ms.end());
+    const auto at = [&](double q) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))]; };
+    char line[256];
+    std::snprintf(line, sizeof line, "queries=%zu seconds=%.3f per_second=%.0f p50_ms=%.3f p99_ms=%.3f", ms.size(), seconds,
+                  ms.size() / seconds, at(0.50), at(0.99));
+    return line;
+  }
+};
+
+// An HTTP/1.1 keep-alive client on one connection.
+class Connection {
+ public:
+  Connection(const std::string& url) {
+    const std::string hostport = url.substr(url.find("//") + 2);
+    host_ = hostport;
+    stream_.connect(net::ip::tcp::resolver(ioc_).resolve(hostport.substr(0, hostport.find(':')),
+                                                          hostport.substr(hostport.find(':') + 1)));
+  }
+  bhttp::response<bhttp::string_body> Send(bhttp::request<bhttp::string_body>& req) {
+    req.set(bhttp::field::host, host_);
+    req.keep_alive(true);
+    req.prepare_payload();
+    bhttp::write(stream_, req);
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream_, buffer_, res);
+    return res;
+  }
+
+ private:
+  net::io_context ioc_;
+  beast::tcp_stream stream_{ioc_};
+  beast::flat_buffer buffer_;
+  std::string host_;
+};
+
+int File(const std::string& url, const std::string& token, int clients, const std::string& list) {
+  const std::vector<std::string> paths = ReadLines(list);
+  std::atomic<std::size_t> next{0}, failed{0}, bytes{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      Connection conn(url);
+      for (std::size_t i = next++; i < paths.size(); i = next++) {
+        const fs::path path(paths[i]);
+        bhttp::request<bhttp::string_body> req{bhttp::verb::post,
+                                               "/api/v1/documents?filename=" + UrlEncode(path.filename().string()), 11};
+        req.set(bhttp::field::authorization, "Bearer " + token);
+        req.set(bhttp::field::content_type, "application/octet-stream");
+        req.body() = ReadFile(path);
+        bytes += req.body().size();
+        const auto res = conn.Send(req);
+        if (res.result_int() != 201 && failed++ < 3) {
+          std::fprintf(stderr, "%s: HTTP %d %s\n", paths[i].c_str(), res.result_int(), res.body().c_str());
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = Seconds(start);
+  std::printf("file documents=%zu bytes=%zu seconds=%.3f per_second=%.0f failed=%zu\n", paths.size(), bytes.load(),
+              seconds, paths.size() / seconds, failed.load());
+  return failed == 0 ? 0 : 1;
+}
+
+int Extract(const std::string& list, const std::string& out_dir, const std::string& helper) {
+  const std::vector<std::string> paths = ReadLines(list);
+  fs::create_directories(out_dir);
+  archived::extract::ExtractLimits limits;
+  limits.helper = helper;
+  std::size_t text_bytes = 0, failed = 0;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string content = ReadFile(paths[i]);
+    const auto type = archived::extract::DetectContentType("application/octet-stream", paths[i], content.substr(0, 4096));
+    auto text = archived::extract::ExtractText(content, true, type, limits);
+    if (!text.ok()) {
+      ++failed;
+      continue;
+    }
+    char name[32];
+    std::snprintf(name, sizeof name, "/%06zu.txt", i);
+    std::ofstream(out_dir + name, std::ios::binary) << text->text;
+    text_bytes += text->text.size();
+  }
+  std::printf("extract documents=%zu text_bytes=%zu failed=%zu\n", paths.size(), text_bytes, failed);
+  return 0;
+}
+
+int XapianBaseline(const std::string& text_dir, const std::string& db_dir, std::size_t commit_every) {
+  const std::vector<fs::path> files = TextFiles(text_dir);
+  std::vector<std::string> texts;
+  std::size_t bytes = 0;
+  for (const auto& f : files) {
+    texts.push_back(ReadFile(f));
+    bytes += texts.back().size();
+  }
+  const auto start = Clock::now();
+  Xapian::WritableDatabase db(db_dir, Xapian::DB_CREATE_OR_OVERWRITE);
+  Xapian::TermGenerator tg;
+  tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+  tg.set_stemmer(Xapian::Stem("en"));
+  tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    Xapian::Document doc;
+    tg.set_document(doc);
+    tg.index_text(texts[i]);
+    doc.add_boolean_term("Q" + std::to_string(i));
+    db.replace_document("Q" + std::to_string(i), doc);
+    if (commit_every > 0 && (i + 1) % commit_every == 0) db.commit();
+  }
+  db.commit();
+  const double seconds = Seconds(start);
+  std::printf("xapian documents=%zu text_bytes=%zu seconds=%.3f mb_per_second=%.2f commit_every=%zu\n", texts.size(), bytes,
+              seconds, bytes / 1e6 / seconds, commit_every);
+  return 0;
+}
+
+bool IsCjkLead(const std::string& s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0xE3 || c > 0xE9 || i + 2 >= s.size()) return false;  // U+3000–U+9FFF
+  const char32_t cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6) |
+                      (static_cast<unsigned char>(s[i + 2]) & 0x3F);
+  return cp >= 0x4E00 && cp <= 0x9FFF;
+}
+
+int Queries(const std::string& text_dir, std::size_t count, const std::string& out) {
+  // Document frequency of English words (3–12 letters) and of Chinese two-character words.
+  std::unordered_map<std::string, std::size_t> english, chinese;
+  std::size_t docs = 0;
+  for (const auto& f : TextFiles(text_dir)) {
+    const std::string text = ReadFile(f);
+    ++docs;
+    std::set<std::string> seen_en, seen_zh;
+    std::string word;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+      const char c = i < text.size() ? text[i] : ' ';
+      if (std::isalpha(static_cast<unsigned char>(c))) {
+        word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        continue;
+      }
+      if (word.size() >= 3 && word.size() <= 12) seen_en.insert(word);
+      word.clear();
+      if (i + 5 < text.size() && IsCjkLead(text, i) && IsCjkLead(text, i + 3)) seen_zh.insert(text.substr(i, 6));
+    }
+    for (const auto& w : seen_en) ++english[w];
+    for (const auto& w : seen_zh) ++chinese[w];
+  }
+  // Words that are neither everywhere nor nearly nowhere.
+  const auto pick = [&](const std::unordered_map<std::string, std::size_t>& df) {
+    std::vector<std::string> out_words;
+    for (const auto& [w, n] : df) {
+      if (n >= 3 && n <= docs / 10) out_words.push_back(w);
+    }
+    std::sort(out_words.begin(), out_words.end());
+    return out_words;
+  };
+  const std::vector<std::string> en = pick(english), zh = pick(chinese);
+  std::mt19937 rng(20261124);
+  std::ofstream o(out);
+  for (std::size_t q = 0; q < count; ++q) {
+    const std::size_t words = 1 + rng() % 3;
+    const bool chinese_query = !zh.empty() && rng() % 10 < 3;  // 30% Chinese
+    std::string line;
+    for (std::size_t w = 0; w < words; ++w) {
+      const auto& pool = chinese_query ? zh : en;
+      line += (line.empty() ? "" : " ") + pool[rng() % pool.size()];
+    }
+    o << line << "\n";
+  }
+  std::printf("queries count=%zu english_words=%zu chinese_words=%zu documents=%zu\n", count, en.size(), zh.size(), docs);
+  return 0;
+}
+
+void Check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    std::fprintf(stderr, "sqlite %s: %s\n", what, sqlite3_errmsg(db));
+    std::exit(2);
+  }
+}
+
+int SqliteBuild(const std::string& text_dir, const std::string& path) {
+  fs::remove(path);
+  sqlite3* db = nullptr;
+  Check(sqlite3_open(path.c_str(), &db), db, "open");
+  Check(sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE VIRTUAL TABLE docs USING fts5(body, tokenize='unicode61');",
+                     nullptr, nullptr, nullptr), db, "create");
+  std::size_t bytes = 0, n = 0;
+  const auto start = Clock::now();
+  Check(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), db, "begin");
+  sqlite3_stmt* insert = nullptr;
+  Check(sqlite3_prepare_v2(db, "INSERT INTO docs(rowid, body) VALUES (?1, ?2)", -1, &insert, nullptr), db, "prepare");
+  for (const auto& f : TextFiles(text_dir)) {
+    const std::string text = ReadFile(f);
+    bytes += text.size();
+    sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>(++n));
+    sqlite3_bind_text(insert, 2, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+    Check(sqlite3_step(insert), db, "insert");
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
+  std::printf("sqlite-build documents=%zu text_bytes=%zu seconds=%.3f mb_per_second=%.2f\n", n, bytes, Seconds(start),
+              bytes / 1e6 / Seconds(start));
+  sqlite3_close(db);
+  return 0;
+}
+
+int SqliteQuery(const std::string& path, const std::string& query_file, int threads) {
+  const std::vector<std::string> queries = ReadLines(query_file);
+  Latencies latencies;
+  std::atomic<std::size_t> next{0}, hits{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      sqlite3* db = nullptr;
+      Check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr), db, "open");
+      sqlite3_stmt* stmt = nullptr;
+      Check(sqlite3_prepare_v2(db, "SELECT rowid, bm25(docs) AS r FROM docs WHERE docs MATCH ?1 ORDER BY r LIMIT 20", -1,
+                               &stmt, nullptr), db, "prepare");
+      std::vector<double> mine;
+      for (std::size_t i = next++; i < queries.size(); i = next++) {
+        std::string match;
+        std::istringstream words(queries[i]);
+        for (std::string w; words >> w;) match += (match.empty() ? "\"" : " \"") + w + "\"";
+        const auto t0 = Clock::now();
+        sqlite3_bind_text(stmt, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(stmt) == SQLITE_ROW) ++hits;
+        sqlite3_reset(stmt);
+        mine.push_back(Seconds(t0) * 1000);
+      }
+      latencies.Add(mine);
+      sqlite3_finalize(stmt);
+      sqlite3_close(db);
+    });
+  }
+  for (auto& t : pool) t.join();
+  std::printf("sqlite-query %s hits=%zu threads=%d\n", latencies.Summary(Seconds(start)).c_str(), hits.load(), threads);
+  return 0;
+}
+
+int HttpQuery(const std::string& url, const std::string& token, const std::string& query_file, int clients) {
+  const std::vector<std::string> queries = ReadLines(query_file);
+  Latencies latencies;
+  std::atomic<std::size_t> next{0}, failed{0}, empty{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int c = 0; c < clients; ++c) {
+    pool.emplace_back([&] {
+      Connection conn(url);
+      std::vector<double> mine;
+      for (std::size_t i = next++; i < queries.size(); i = next++) {
+        bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/api/v1/search?q=" + UrlEncode(queries[i]), 11};
+        req.set(bhttp::field::authorization, "Bearer " + token);
+        const auto t0 = Clock::now();
+        const auto res = conn.Send(req);
+        mine.push_back(Seconds(t0) * 1000);
+        if (res.result_int() != 200 && failed++ < 3) {
+          std::fprintf(stderr, "%s: HTTP %d %s\n", queries[i].c_str(), res.result_int(), res.body().c_str());
+        }
+        if (res.body().find("\"hits\"") == std::string::npos) ++empty;
+      }
+      latencies.Add(mine);
+    });
+  }
+  for (auto& t : pool) t.join();
+  std::printf("http-query %s clients=%d no_hits=%zu failed=%zu\n", latencies.Summary(Seconds(start)).c_str(), clients,
+              empty.load(), failed.load());
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> a(argv + 1, argv + argc);
+  const std::string mode = a.empty() ? "" : a[0];
+  if (mode == "file" && a.size() == 5) return File(a[1], a[2], std::stoi(a[3]), a[4]);
+  if (mode == "extract" && a.size() == 4) return Extract(a[1], a[2], a[3]);
+  if (mode == "xapian" && (a.size() == 3 || a.size() == 4)) return XapianBaseline(a[1], a[2], a.size() == 4 ? std::stoul(a[3]) : 0);
+  if (mode == "queries" && a.size() == 4) return Queries(a[1], std::stoul(a[2]), a[3]);
+  if (mode == "sqlite-build" && a.size() == 3) return SqliteBuild(a[1], a[2]);
+  if (mode == "sqlite-query" && a.size() == 4) return SqliteQuery(a[1], a[2], std::stoi(a[3]));
+  if (mode == "http-query" && a.size() == 5) return HttpQuery(a[1], a[2], a[3], std::stoi(a[4]));
+  std::fprintf(stderr, "usage: see the comment at the top of tests/bench/search_bench.cc\n");
+  return 2;
+}
