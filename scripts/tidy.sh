@@ -17,7 +17,7 @@ check_only_in() {  # pattern, allowed path regex, library name
 }
 check_only_in '#include <rocksdb/' '^archived/storage/internal/' RocksDB
 check_only_in '#include <openssl/' '^archived/crypto/internal/' OpenSSL
-check_only_in '#include <zstd.h>' '^archived/catalog/internal/codec' zstd
+check_only_in '#include <zstd.h>' '^archived/codec/codec.cc' zstd
 check_only_in '#include <toml\+\+/' '^archived/daemon/config.cc' toml++
 check_only_in '#include <xapian' '^(indexer/|tests/bench/search_bench.cc)' Xapian
 # libarchive: the office-zip reader of the extraction helper, and backups (issue #5).

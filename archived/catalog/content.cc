@@ -1,7 +1,7 @@
 #include "archived/catalog/content.h"
 
 #include "archived/base/status_macros.h"
-#include "archived/catalog/internal/codec.h"
+#include "archived/codec/codec.h"
 #include "archived/catalog/internal/keys.h"
 #include "archived/crypto/chunk_seal.h"
 
@@ -58,7 +58,7 @@ Status ContentWriter::SealAndWrite(std::string_view plaintext, bool last) {
   if (!pending_recorded_) {
     ARCHIVED_RETURN_IF_ERROR(RecordPending());
   }
-  internal::EncodePayload(plaintext, options_.zstd_level, &payload_);
+  codec::EncodePayload(plaintext, options_.zstd_level, &payload_);
   ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, chunks_, last, payload_, &sealed_));
   // Chunks skip the write-ahead log (content would otherwise be written twice: log, then
   // blob file); Finish flushes them to synced blob files before anything references them.
@@ -97,7 +97,7 @@ StatusOr<SealedContent> ContentWriter::Finish() {
   SealedContent out;
   if (chunks_ == 0) {
     // One chunk in all: sealed here, written by the commit.
-    internal::EncodePayload(buffer_, options_.zstd_level, &payload_);
+    codec::EncodePayload(buffer_, options_.zstd_level, &payload_);
     ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, 0, /*last=*/true, payload_, &sealed_));
     ++chunks_;
     stored_bytes_ += sealed_.size();
@@ -174,7 +174,7 @@ Status ContentReader::ReadChunk(std::uint64_t index, std::string* plaintext) {
     return s.Annotate("content chunk " + std::to_string(index));
   }
   const std::uint64_t expected = last ? size_ - index * chunk_bytes_ : chunk_bytes_;
-  return internal::DecodePayload(payload_, expected, plaintext);
+  return codec::DecodePayload(payload_, expected, plaintext);
 }
 
 }  // namespace archived::catalog

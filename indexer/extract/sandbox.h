@@ -1,7 +1,8 @@
 // Runs an extractor in a child process (the `archived-extract` helper), so that a hostile or
-// broken file that crashes, hangs or bloats a parser costs that child only: the child gets
-// an address-space and CPU limit, no core dumps, no file writes and no inherited descriptors,
-// and is killed at the wall-clock limit. Thread-safe.
+// broken file that crashes, hangs or bloats a parser costs that child only: it is spawned with
+// no inherited descriptors and an empty environment, limits itself (address space, CPU, no
+// core dumps, no file writes) before reading the file, and is killed at the wall-clock
+// limit. Thread-safe.
 #pragma once
 
 #include <string>
@@ -15,7 +16,7 @@ namespace archived::extract {
 // The helper's exit code for "could not extract; the reason is on stderr".
 inline constexpr int kHelperFailed = 3;
 
-// Feeds `content` to `helper TYPE MAX_TEXT_BYTES MAX_ZIP_ENTRIES MAX_INFLATED_BYTES` and
+// Feeds `content` to `helper TYPE MAX_TEXT_BYTES MAX_ZIP_ENTRIES MAX_INFLATED_BYTES MAX_CPU_SECONDS` and
 // returns what it prints. Errors: the helper's reason (kInvalidArgument); kDeadlineExceeded
 // past limits.max_time; kResourceExhausted when it runs out of its memory limit;
 // kInternal when it crashes or cannot be started.

@@ -14,6 +14,7 @@
 #include "archived/base/check.h"
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
+#include "archived/codec/codec.h"
 
 namespace archived::index {
 namespace {
@@ -33,7 +34,8 @@ constexpr Xapian::valueno kTypeSlot = 3;      // the type name
 
 constexpr std::string_view kHighWaterKey = "archived.high_water";
 constexpr std::string_view kFormatKey = "archived.index_format";
-constexpr std::string_view kFormat = "2";
+constexpr std::string_view kFormat = "3";
+constexpr int kSampleZstdLevel = 3;
 
 constexpr std::string_view kTypeNames[] = {"text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "eml", "other"};
 
@@ -267,6 +269,42 @@ std::string TidyMarks(std::string snippet, const std::vector<std::string>& singl
   return out;
 }
 
+// The words of a query's free-text terms, for finding where in a text the matches are:
+// "Zbudget" (stemmed) → "budget", "Stitle" → "title", "文件" → "文件"; exact-term fields
+// (ids, codes, categories, tags, types) have no place in the text.
+std::vector<std::string> TextNeedles(const Xapian::Query& query) {
+  std::vector<std::string> out;
+  for (auto it = query.get_unique_terms_begin(); it != query.get_unique_terms_end(); ++it) {
+    const std::string& term = *it;
+    if (term.starts_with("X") || term.starts_with("Q") || term.starts_with("K")) continue;
+    std::size_t start = 0;
+    while (start < term.size() && term[start] >= 'A' && term[start] <= 'Z') ++start;
+    if (start < term.size()) out.push_back(AsciiLower(term.substr(start)));
+  }
+  return out;
+}
+
+// The part of `text` a snippet is cut from: `window` bytes from a little before the first
+// match of the longest query word found (a CJK bigram beats its characters), or the start. Xapian's snippet reads every word it is given,
+// so a short window keeps a page of hits cheap.
+std::string_view SnippetWindow(std::string_view text, const std::vector<std::string>& needles, std::size_t window) {
+  if (text.size() <= window) return text;
+  std::size_t first = std::string_view::npos, longest = 0;
+  for (const std::string& needle : needles) {
+    if (needle.size() < longest) continue;
+    // Exact bytes (memmem speed): a capitalised first match is missed, a later one is found.
+    const std::size_t at = text.find(needle);
+    if (at == std::string_view::npos) continue;
+    if (needle.size() > longest || at < first) first = at;
+    longest = needle.size();
+  }
+  std::size_t start = first == std::string_view::npos || first < window / 4 ? 0 : first - window / 4;
+  while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
+  std::size_t end = std::min(text.size(), start + window);
+  while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(start, end - start);
+}
+
 std::uint64_t NextUid() {
   static std::atomic<std::uint64_t> next{1};
   return next++;
@@ -460,7 +498,9 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
 
     v1::IndexedFields fields;
     *fields.mutable_hit() = hit;
-    fields.set_text_sample(std::string(Utf8Prefix(d.text, impl_->options.text_sample_bytes)));
+    const std::string_view sample = Utf8Prefix(d.text, impl_->options.text_sample_bytes);
+    codec::EncodePayload(sample, kSampleZstdLevel, fields.mutable_text_sample_payload());
+    fields.set_text_sample_bytes(static_cast<std::uint32_t>(sample.size()));
     doc.set_data(fields.SerializeAsString());
     shard.writer.replace_document(Term(kIdPrefix, hit.id()), doc);
   } catch (const Xapian::Error& e) {
@@ -609,6 +649,8 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
   const Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(r.offset),
                                              static_cast<Xapian::doccount>(r.limit), check_at_least);
   const std::vector<std::string> singles = SingleCjkWords(r.query);
+  const std::vector<std::string> needles = TextNeedles(*query);
+  std::string sample;
   v1::SearchResponse out;
   out.set_estimated_total(mset.get_matches_estimated());
   out.set_offset(static_cast<std::uint32_t>(r.offset));
@@ -618,18 +660,23 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
     if (!fields.ParseFromString(it.get_document().get_data())) {
       return DataLossError("search index: malformed stored fields of document " + std::to_string(*it));
     }
+    if (Status decoded = codec::DecodePayload(fields.text_sample_payload(), fields.text_sample_bytes(), &sample);
+        !decoded.ok()) {
+      return decoded.Annotate("search index: text sample of document " + fields.hit().id());
+    }
     v1::SearchHit* hit = out.add_hits();
     *hit = std::move(*fields.mutable_hit());
     hit->set_score(static_cast<std::uint32_t>(it.get_percent()));
-    hit->set_snippet(TidyMarks(mset.snippet(fields.text_sample(), options.snippet_bytes, ThreadStemmer(),
-                                             Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE |
-                                                 Xapian::MSet::SNIPPET_CJK_NGRAM,
+    const std::string window(SnippetWindow(sample, needles, options.snippet_window_bytes));
+    hit->set_snippet(TidyMarks(mset.snippet(window, options.snippet_bytes, ThreadStemmer(),
+                                             Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_CJK_NGRAM,
                                              "<mark>", "</mark>", "…"),
                                singles));
   }
   AddFacet(by_category, options.max_facet_values, out.mutable_facets()->mutable_category());
   AddFacet(by_year, options.max_facet_values, out.mutable_facets()->mutable_year());
   AddFacet(by_type, options.max_facet_values, out.mutable_facets()->mutable_type());
+  out.mutable_facets()->set_documents(static_cast<std::uint32_t>(by_type.get_total()));
   return out;
 }
 

@@ -23,14 +23,17 @@ struct SearchIndexOptions {
   // Xapian databases the documents are spread over (by a hash of the id), written side by
   // side and searched as one. Changing it needs a rebuild. Default: 2.
   std::size_t shards = 2;
-  // Bytes of a document's text stored for snippets. Default: 64 KiB.
-  std::size_t text_sample_bytes = 64 << 10;
+  // Bytes of a document's text stored for snippets. Default: 16 KiB.
+  std::size_t text_sample_bytes = 16 << 10;
   // Length of a snippet in bytes of text. Default: 240.
   std::size_t snippet_bytes = 240;
+  // Bytes of the sample, around the first match, that a snippet is chosen from. Default: 1 KiB.
+  std::size_t snippet_window_bytes = 1024;
   // Terms a prefix* may expand to (the most frequent are kept). Default: 256.
   std::size_t max_wildcard_terms = 256;
-  // Matches examined for facets and the estimated total. Default: 10,000.
-  std::size_t facet_sample = 10000;
+  // Matches examined for facets and the estimated total: facets are exact up to this many
+  // matches and counted over the first this many beyond. Default: 2,000.
+  std::size_t facet_sample = 2000;
   std::size_t max_query_bytes = 1024;  // Default: 1 KiB.
   std::size_t max_limit = 100;         // hits per page. Default: 100.
   std::size_t max_offset = 10000;      // Default: 10,000.

@@ -1,10 +1,10 @@
-#include "archived/catalog/internal/codec.h"
+#include "archived/codec/codec.h"
 
 #include <zstd.h>
 
 #include "archived/base/check.h"
 
-namespace archived::catalog::internal {
+namespace archived::codec {
 namespace {
 constexpr char kRaw = 0;
 constexpr char kZstd = 1;
@@ -68,4 +68,4 @@ Status DecodePayload(std::string_view payload, std::size_t expected_bytes, std::
   return OkStatus();
 }
 
-}  // namespace archived::catalog::internal
+}  // namespace archived::codec
