@@ -6,6 +6,7 @@
 //   search_bench sqlite-build TEXTDIR DB              peer: SQLite FTS5 (unicode61) over the text
 //   search_bench sqlite-query DB QUERIES THREADS      peer: BM25 top 20 for every query
 //   search_bench http-query URL TOKEN QUERIES CLIENTS GET /api/v1/search for every query
+//   search_bench lag URL TOKEN COUNT RATE             filing-to-searchable time at RATE docs/s
 // Each prints one line of "key=value" results.
 #include <sqlite3.h>
 #include <xapian.h>
@@ -375,6 +376,37 @@ int HttpQuery(const std::string& url, const std::string& token, const std::strin
   return failed == 0 ? 0 : 1;
 }
 
+// Search lag at normal load: files COUNT small documents, one every 1/RATE s, each with a
+// word of its own, and polls the search until each is found.
+int Lag(const std::string& url, const std::string& token, int count, double rate) {
+  Connection conn(url);
+  std::vector<double> lags;
+  std::mt19937_64 rng(std::random_device{}());
+  for (int i = 0; i < count; ++i) {
+    const auto started = Clock::now();
+    const std::string word = "lagprobe" + std::to_string(rng() % 1000000000000ull);
+    bhttp::request<bhttp::string_body> post{bhttp::verb::post, "/api/v1/documents?title=lag&filename=lag.txt", 11};
+    post.set(bhttp::field::authorization, "Bearer " + token);
+    post.set(bhttp::field::content_type, "text/plain");
+    post.body() = "A note for the lag probe: " + word + "\n";
+    if (conn.Send(post).result_int() != 201) return 1;
+    const auto filed = Clock::now();
+    for (;;) {
+      bhttp::request<bhttp::string_body> get{bhttp::verb::get, "/api/v1/search?q=" + word, 11};
+      get.set(bhttp::field::authorization, "Bearer " + token);
+      if (conn.Send(get).body().find("\"estimated_total\":1") != std::string::npos) break;
+      if (Seconds(filed) > 30) return 1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    lags.push_back(Seconds(filed) * 1000);
+    const double pause = 1.0 / rate - Seconds(started);
+    if (pause > 0) std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+  }
+  std::sort(lags.begin(), lags.end());
+  std::printf("lag documents=%d rate=%.0f p50_ms=%.1f max_ms=%.1f\n", count, rate, lags[lags.size() / 2], lags.back());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -387,6 +419,7 @@ int main(int argc, char** argv) {
   if (mode == "sqlite-build" && a.size() == 3) return SqliteBuild(a[1], a[2]);
   if (mode == "sqlite-query" && a.size() == 4) return SqliteQuery(a[1], a[2], std::stoi(a[3]));
   if (mode == "http-query" && a.size() == 5) return HttpQuery(a[1], a[2], a[3], std::stoi(a[4]));
+  if (mode == "lag" && a.size() == 5) return Lag(a[1], a[2], std::stoi(a[3]), std::stod(a[4]));
   std::fprintf(stderr, "usage: see the comment at the top of tests/bench/search_bench.cc\n");
   return 2;
 }
