@@ -143,6 +143,17 @@ TEST(EmailTest, DeepNestingIsRefused) {
   EXPECT_EQ(EmailToText(eml, {}).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(SandboxTest, HelpersAreReusedAndAFailureLeavesTheNextFileUnharmed) {
+  const ExtractLimits limits = Sandboxed();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK_AND_ASSIGN(const std::string text, RunHelper(limits.helper, ContentType::kPdf,
+                                                           MakePdf({"round " + std::to_string(i)}), limits));
+    EXPECT_THAT(text, HasSubstr("round " + std::to_string(i)));
+    const StatusOr<std::string> bad = RunHelper(limits.helper, ContentType::kDocx, "not a zip", limits);
+    EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(SandboxTest, AHungOrCrashingExtractorFailsAlone) {
   ExtractLimits limits = Sandboxed();
   limits.max_time = std::chrono::milliseconds(1);
