@@ -106,6 +106,7 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   std::string listen;
   ARCHIVED_RETURN_IF_ERROR(server.Read("listen", &listen));
   ARCHIVED_RETURN_IF_ERROR(server.Read("blocking_threads", &config->http.blocking_threads));
+  ARCHIVED_RETURN_IF_ERROR(server.Read("search_threads", &config->http.search_threads));
   ARCHIVED_RETURN_IF_ERROR(server.Read("allow_plain_http_off_loopback", &config->allow_plain_http_off_loopback));
   ARCHIVED_RETURN_IF_ERROR(server.CheckNoUnknownKeys());
   if (!listen.empty()) {
@@ -200,6 +201,9 @@ Status ValidateConfig(const DaemonConfig& config) {
   if (!loopback && !config.allow_plain_http_off_loopback) {
     return InvalidArgumentError("listen: plain HTTP is served on loopback only; set "
                                 "server.allow_plain_http_off_loopback = true to override");
+  }
+  if (config.http.search_threads < 0 || config.http.search_threads > 256) {
+    return InvalidArgumentError("server.search_threads must be between 0 (one per core) and 256");
   }
   if (config.http.blocking_threads < 1 || config.http.blocking_threads > 256) {
     return InvalidArgumentError("server.blocking_threads must be between 1 and 256");

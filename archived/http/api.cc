@@ -511,7 +511,8 @@ net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Targ
       *field = static_cast<std::size_t>(std::min<std::uint64_t>(*parsed, 1u << 30));
     }
   }
-  StatusOr<v1::SearchResponse> result = co_await RunBlocking(ex.pool(), [&] { return s.indexer->Search(request); });
+  StatusOr<v1::SearchResponse> result =
+      co_await RunBlocking(ex.search_pool(), [&] { return s.indexer->Search(request); });
   if (!result.ok()) co_return co_await ex.SendError(result.status());
   co_await ex.SendJson(200, *result);
 }

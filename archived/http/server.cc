@@ -198,7 +198,10 @@ net::awaitable<bool> Exchange::WriteBody(std::string_view data, bool more) {
 
 struct HttpServer::Impl {
   Impl(const HttpServerOptions& o, const ApiServices& s)
-      : options(o), services(s), pool(static_cast<std::size_t>(o.blocking_threads)), acceptor(ioc) {}
+      : options(o), services(s), pool(static_cast<std::size_t>(o.blocking_threads)),
+        search_pool(o.search_threads > 0 ? static_cast<std::size_t>(o.search_threads)
+                                         : std::max(1u, std::thread::hardware_concurrency())),
+        acceptor(ioc) {}
 
   net::awaitable<void> Accept();
   net::awaitable<void> Session(tcp::socket socket);
@@ -214,6 +217,7 @@ struct HttpServer::Impl {
   const ApiServices services;
   net::io_context ioc{1};
   net::thread_pool pool;
+  net::thread_pool search_pool;
   tcp::acceptor acceptor;
   std::thread io_thread;
   std::uint16_t port = 0;
@@ -292,7 +296,7 @@ net::awaitable<void> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beast
   idle_streams.insert(&stream);
   auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
   idle_streams.erase(&stream);
-  Exchange exchange(stream, buffer, parser, limits, pool, NextRequestId());
+  Exchange exchange(stream, buffer, parser, limits, pool, search_pool, NextRequestId());
   *keep_alive = false;
   if (ec == bhttp::error::header_limit) {
     exchange.ForceClose();
@@ -390,6 +394,7 @@ void HttpServer::Stop(std::chrono::seconds grace) {
   }
   impl->io_thread.join();
   impl->pool.join();
+  impl->search_pool.join();
 }
 
 }  // namespace archived::http

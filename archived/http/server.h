@@ -34,6 +34,9 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";  // Default: loopback only.
   std::uint16_t port = 8750;       // 0 picks a free port. Default: 8750.
   int blocking_threads = 8;        // Default: 8.
+  // Threads that run searches; 0 means one per core. On 2 cores, 2 threads answered 15–23%
+  // more queries than 8 (search is CPU-bound). Default: 0.
+  int search_threads = 0;
   HttpLimits limits;
 };
 

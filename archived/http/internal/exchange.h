@@ -108,9 +108,10 @@ auto StartBlocking(net::thread_pool& pool, const net::any_io_executor& executor,
 class Exchange {
  public:
   Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
-           const HttpLimits& limits, net::thread_pool& pool, std::string request_id)
+           const HttpLimits& limits, net::thread_pool& pool, net::thread_pool& search_pool,
+           std::string request_id)
       : stream_(stream), buffer_(buffer), parser_(parser), limits_(limits), pool_(pool),
-        request_id_(std::move(request_id)) {}
+        search_pool_(search_pool), request_id_(std::move(request_id)) {}
 
   const RequestHeader& request() const { return parser_.get(); }
   // The declared body length; nullopt for a chunked body.
@@ -120,6 +121,8 @@ class Exchange {
   }
   const std::string& request_id() const { return request_id_; }
   net::thread_pool& pool() { return pool_; }
+  // Searches only: CPU-bound, so as many threads as cores (more only switch contexts).
+  net::thread_pool& search_pool() { return search_pool_; }
   const HttpLimits& limits() const { return limits_; }
   int response_status() const { return status_; }
   std::uint64_t response_bytes() const { return response_bytes_; }
@@ -157,6 +160,7 @@ class Exchange {
   RequestParser& parser_;
   const HttpLimits& limits_;
   net::thread_pool& pool_;
+  net::thread_pool& search_pool_;
   const std::string request_id_;
   bool continue_sent_ = false;
   bool force_close_ = false;
