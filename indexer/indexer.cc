@@ -167,6 +167,7 @@ void Indexer::Loop() {
 }
 
 StatusOr<std::size_t> Indexer::RunBatch() {
+  if (!index_) return UnavailableError("no search index is open");
   const std::uint64_t high_water = index_->high_water();
   ARCHIVED_ASSIGN_OR_RETURN(const std::vector<catalog::Catalog::IndexQueueItem> items,
                             catalog_->ReadIndexQueue(high_water, options_.batch_entries));
@@ -285,7 +286,7 @@ Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& pro
   // Changes after `head` are in the queue and are replayed onto the new index afterwards.
   ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t head, catalog_->IndexQueueHead());
   std::size_t total = 0;
-  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document&) {
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocumentId([&](std::string_view) {
     ++total;
     return OkStatus();
   }));
@@ -323,6 +324,7 @@ Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& pro
     ARCHIVED_RETURN_IF_ERROR(fresh->Commit(head));
     progress(done_count.load(), total);
   }
+  Status swapped;
   {
     // Searches wait for the swap, not for the rebuild.
     std::unique_lock lock(index_mutex_);
@@ -330,30 +332,36 @@ Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& pro
     std::error_code ec;
     fs::rename(path, path + ".old", ec);
     if (ec && ec != std::errc::no_such_file_or_directory) {
-      return UnavailableError("cannot move the old index aside: " + ec.message());
+      swapped = UnavailableError("cannot move the old index aside: " + ec.message());
+    } else if (fs::rename(path + ".rebuild", path, ec); ec) {
+      swapped = UnavailableError("cannot move the new index into place: " + ec.message());
+      fs::rename(path + ".old", path, ec);  // the old one back, if there was one
     }
-    fs::rename(path + ".rebuild", path, ec);
-    if (ec) return UnavailableError("cannot move the new index into place: " + ec.message());
   }
-  ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(path + ".old"));
+  // Whatever stands at `path` now (the new index, or the old one put back) is opened again:
+  // the indexer never goes on without an index.
   ARCHIVED_RETURN_IF_ERROR(OpenIndex());
+  ARCHIVED_RETURN_IF_ERROR(swapped);
+  ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(path + ".old"));
   return catalog_->TrimIndexQueue(head);
 }
 
 StatusOr<Indexer::Difference> Indexer::Check() const {
   Difference out;
   std::vector<std::string> live;
-  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) {
-    live.push_back(doc.id());
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocumentId([&](std::string_view id) {
+    live.emplace_back(id);
     return OkStatus();
   }));
   std::sort(live.begin(), live.end());
-  std::shared_lock lock(index_mutex_);
-  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<std::string> indexed, index_->Ids());
+  std::vector<std::string> indexed;
+  {
+    std::shared_lock lock(index_mutex_);
+    ARCHIVED_ASSIGN_OR_RETURN(indexed, index_->Ids());
+  }
   std::set_difference(live.begin(), live.end(), indexed.begin(), indexed.end(), std::back_inserter(out.missing));
   std::set_difference(indexed.begin(), indexed.end(), live.begin(), live.end(), std::back_inserter(out.extra));
-  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t head, catalog_->IndexQueueHead());
-  out.pending = head > index_->high_water() ? head - index_->high_water() : 0;
+  ARCHIVED_ASSIGN_OR_RETURN(out.pending, Pending());
   return out;
 }
 

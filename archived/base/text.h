@@ -15,5 +15,7 @@ bool HasControlCharacters(std::string_view text, bool allow_tab = false);
 // `text` with ASCII letters lowered (or raised); other bytes, UTF-8 included, unchanged.
 std::string AsciiLower(std::string_view text);
 std::string AsciiUpper(std::string_view text);
+// The longest prefix of `text` of at most `max_bytes` that does not split a UTF-8 character.
+std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes);
 
 }  // namespace archived

@@ -29,5 +29,13 @@ TEST(TextTest, ControlCharacters) {
   EXPECT_FALSE(HasControlCharacters("档号"));
 }
 
+TEST(TextTest, Utf8PrefixNeverSplitsACharacter) {
+  EXPECT_EQ(Utf8Prefix("档号abc", 100), "档号abc");
+  EXPECT_EQ(Utf8Prefix("档号abc", 6), "档号");
+  EXPECT_EQ(Utf8Prefix("档号abc", 5), "档");
+  EXPECT_EQ(Utf8Prefix("档号abc", 2), "");
+  EXPECT_EQ(Utf8Prefix("abc", 0), "");
+}
+
 }  // namespace
 }  // namespace archived

@@ -495,7 +495,7 @@ StatusOr<v1::DocumentList> Catalog::ListDocuments(std::string_view category, std
   if (!category.empty()) {
     ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(category));
   }
-  const std::string prefix = category.empty() ? std::string("t") : keys::CategoryOrderPrefix(category);
+  const std::string prefix = category.empty() ? keys::FilingOrderPrefix() : keys::CategoryOrderPrefix(category);
   std::string start = prefix;
   if (cursor.empty()) {
     start.append(8, '\xff');
@@ -553,14 +553,21 @@ StatusOr<std::uint64_t> Catalog::IndexQueueHead() const {
   return audit::ReadCounter(*store_, kIndexQueueCounter);
 }
 
-Status Catalog::ForEachDocument(const std::function<Status(const v1::Document&)>& fn) const {
+Status Catalog::ForEachDocumentId(const std::function<Status(std::string_view id)>& fn) const {
+  const std::string prefix = keys::FilingOrderPrefix();
   auto it = store_->NewIterator(Keyspace::kIndexes);
-  for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
-    ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, store_->Get(Keyspace::kDocuments, it->value()));
-    ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, Parse<v1::Document>(bytes, "document"));
-    ARCHIVED_RETURN_IF_ERROR(fn(doc));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ARCHIVED_RETURN_IF_ERROR(fn(it->value()));
   }
   return it->status();
+}
+
+Status Catalog::ForEachDocument(const std::function<Status(const v1::Document&)>& fn) const {
+  return ForEachDocumentId([&](std::string_view id) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, store_->Get(Keyspace::kDocuments, id));
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, Parse<v1::Document>(bytes, "document"));
+    return fn(doc);
+  });
 }
 
 Status Catalog::RecordExtraction(std::string_view id, std::uint32_t version, std::string_view outcome) {

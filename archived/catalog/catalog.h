@@ -123,6 +123,8 @@ class Catalog {
   StatusOr<std::uint64_t> IndexQueueHead() const;
   // Calls `fn` for every document in filing order; stops at and returns fn's first error.
   Status ForEachDocument(const std::function<Status(const v1::Document&)>& fn) const;
+  // The same for the ids alone, without reading the documents.
+  Status ForEachDocumentId(const std::function<Status(std::string_view id)>& fn) const;
   // Records how text extraction of `version` of document `id` went: "" when fine, else
   // "failed — <reason>". Writes (with an audit event) only when that changes and `version`
   // is still the latest. Errors: kNotFound; storage errors.

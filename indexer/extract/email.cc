@@ -223,10 +223,7 @@ class EmailReader {
   }
 
   void Append(const std::string& text) {
-    if (out_.size() >= limit_) return;
-    std::size_t room = std::min(text.size(), limit_ - out_.size());
-    while (room < text.size() && room > 0 && (static_cast<unsigned char>(text[room]) & 0xC0) == 0x80) --room;
-    out_.append(text, 0, room);
+    if (out_.size() < limit_) out_.append(Utf8Prefix(text, limit_ - out_.size()));
   }
 
   const std::size_t limit_;

@@ -87,18 +87,13 @@ StatusOr<Extracted> ExtractText(std::string_view content, bool complete, Content
                                 const ExtractLimits& limits) {
   Extracted out;
   switch (type) {
-    case ContentType::kText: {
-      StatusOr<DecodedText> decoded = DecodeText(content.substr(0, limits.max_input_bytes));
-      if (!decoded.ok()) return decoded.status();
-      out.encoding = std::move(decoded->encoding);
-      out.text = std::move(decoded->text);
-      break;
-    }
+    case ContentType::kText:
     case ContentType::kHtml: {
       StatusOr<DecodedText> decoded = DecodeText(content.substr(0, limits.max_input_bytes));
       if (!decoded.ok()) return decoded.status();
       out.encoding = std::move(decoded->encoding);
-      out.text = HtmlToText(decoded->text, limits.max_text_bytes);
+      out.text = type == ContentType::kHtml ? HtmlToText(decoded->text, limits.max_text_bytes)
+                                            : std::move(decoded->text);
       break;
     }
     case ContentType::kOther:
@@ -124,9 +119,7 @@ StatusOr<Extracted> ExtractText(std::string_view content, bool complete, Content
     }
   }
   if (out.text.size() > limits.max_text_bytes) {
-    std::size_t cut = limits.max_text_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(out.text[cut]) & 0xC0) == 0x80) --cut;
-    out.text.resize(cut);
+    out.text.resize(Utf8Prefix(out.text, limits.max_text_bytes).size());
     out.truncated = true;
   }
   if (!complete || content.size() > limits.max_input_bytes) out.truncated = true;

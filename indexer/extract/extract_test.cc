@@ -84,6 +84,12 @@ TEST(HtmlToTextTest, DropsScriptStyleAndCommentsAndDecodesEntities) {
   EXPECT_EQ(text.find("hidden"), std::string::npos);
 }
 
+TEST(HtmlToTextTest, ABreakAtTheLimitDoesNotLetLaterTextPastIt) {
+  // "abcd" fills the limit exactly; the paragraph's break must not open room for more.
+  EXPECT_EQ(HtmlToText("abcd<p>efgh ijkl", 4), "abcd");
+  EXPECT_EQ(XmlToText("<w:p>abcd</w:p><w:p>efgh</w:p>", {"p"}, {}, 4), "abcd");
+}
+
 TEST(HtmlToTextTest, UnclosedScriptAndLoneAngleBrackets) {
   EXPECT_EQ(HtmlToText("x < y and z > w", 100), "x < y and z > w");
   EXPECT_EQ(HtmlToText("before<script>never closed", 100), "before");

@@ -136,18 +136,14 @@ void Scan(std::string_view doc, OnText on_text, OnTag on_tag) {
 
 // Appends without passing `limit` bytes, never splitting a UTF-8 character. False when full.
 bool AppendLimited(std::string& out, std::string_view piece, std::size_t limit) {
-  if (out.size() + piece.size() <= limit) {
-    out.append(piece);
-    return true;
-  }
-  std::size_t room = limit - out.size();
-  while (room > 0 && (static_cast<unsigned char>(piece[room]) & 0xC0) == 0x80) --room;
-  out.append(piece.substr(0, room));
-  return false;
+  const std::size_t room = out.size() < limit ? limit - out.size() : 0;
+  out.append(Utf8Prefix(piece, room));
+  return piece.size() <= room;
 }
 
-void AppendBreak(std::string& out, char separator) {
-  if (!out.empty() && out.back() != '\n' && out.back() != separator) out.push_back(separator);
+// A separator counts against the limit too: none once the text is full.
+void AppendBreak(std::string& out, char separator, std::size_t limit) {
+  if (!out.empty() && out.size() < limit && out.back() != '\n' && out.back() != separator) out.push_back(separator);
 }
 
 // Appends a text run, entity-decoded unless it is CDATA. False when the limit is reached.
@@ -200,7 +196,7 @@ std::string HtmlToText(std::string_view html, std::size_t max_text_bytes) {
       [&](std::string_view run, bool cdata) { return AppendRun(out, decoded, run, cdata, true, max_text_bytes); },
       [&](const Tag& tag, std::size_t after) -> std::size_t {
         const std::string name = AsciiLower(tag.name);
-        if (IsHtmlBlock(name)) AppendBreak(out, '\n');
+        if (IsHtmlBlock(name)) AppendBreak(out, '\n', max_text_bytes);
         if (!tag.end && !tag.self_closing && (name == "script" || name == "style")) {
           // Raw text: nothing inside is markup or content.
           const std::size_t close = FindNoCase(html, "</" + name, after);
@@ -222,9 +218,9 @@ std::string XmlToText(std::string_view xml, std::initializer_list<std::string_vi
         const std::string_view local = LocalName(tag.name);
         const bool closes = tag.end || tag.self_closing;
         if (closes && std::find(break_elements.begin(), break_elements.end(), local) != break_elements.end()) {
-          AppendBreak(out, '\n');
+          AppendBreak(out, '\n', max_text_bytes);
         } else if (!tag.end && std::find(space_elements.begin(), space_elements.end(), local) != space_elements.end()) {
-          AppendBreak(out, ' ');
+          AppendBreak(out, ' ', max_text_bytes);
         }
         return after;
       });

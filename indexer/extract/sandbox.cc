@@ -19,6 +19,7 @@
 #include <new>
 #include <vector>
 
+#include "archived/base/text.h"
 #include "indexer/extract/formats.h"
 
 namespace archived::extract {
@@ -29,6 +30,7 @@ namespace {
 //   response: "OK LENGTH\n" + the text, or "ERR LENGTH\n" + the reason
 constexpr rlim_t kHelperAddressSpace = 2ull << 30;
 constexpr std::size_t kMaxHeaderBytes = 128;
+constexpr std::size_t kMaxReasonBytes = 4096;  // an ERR answer's reason
 using SteadyClock = std::chrono::steady_clock;
 
 void CloseFd(int& fd) {
@@ -144,7 +146,7 @@ class Helper {
         const std::string_view line = std::string_view(response).substr(0, eol);
         ok_status = line.starts_with("OK ");
         if ((!ok_status && !line.starts_with("ERR ")) || !ParseSize(line.substr(line.find(' ') + 1), &expected) ||
-            expected > limits.max_text_bytes + kMaxHeaderBytes + 4096) {
+            expected > (ok_status ? limits.max_text_bytes : kMaxReasonBytes)) {
           return InternalError("the extractor answered garbage");
         }
         response.erase(0, eol + 1);
@@ -290,7 +292,10 @@ int HelperMain(int argc, char** argv) {
       StatusOr<std::string> text = type == ContentType::kPdf   ? PdfToText(content, limits)
                                    : type == ContentType::kEml ? EmailToText(content, limits)
                                                                : OfficeToText(content, type, limits);
-      if (!(text.ok() ? Answer(true, *text) : Answer(false, text.status().message()))) return 3;
+      // Within the bounds the daemon accepts (a PDF page may carry the text past its limit).
+      const bool answered = text.ok() ? Answer(true, Utf8Prefix(*text, limits.max_text_bytes))
+                                      : Answer(false, Utf8Prefix(text.status().message(), kMaxReasonBytes));
+      if (!answered) return 3;
     } catch (const std::bad_alloc&) {
       if (!Answer(false, "out of memory (the file needs more than the extractor may use)")) return 3;
     }

@@ -62,13 +62,6 @@ std::string Term(std::string_view prefix, std::string_view value) {
   return out;
 }
 
-// UTF-8 safe prefix of at most `bytes`.
-std::string_view Utf8Prefix(std::string_view text, std::size_t bytes) {
-  if (text.size() <= bytes) return text;
-  while (bytes > 0 && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) --bytes;
-  return text.substr(0, bytes);
-}
-
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -300,9 +293,7 @@ std::string_view SnippetWindow(std::string_view text, const std::vector<std::str
   }
   std::size_t start = first == std::string_view::npos || first < window / 4 ? 0 : first - window / 4;
   while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
-  std::size_t end = std::min(text.size(), start + window);
-  while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(start, end - start);
+  return Utf8Prefix(text.substr(start), window);
 }
 
 std::uint64_t NextUid() {

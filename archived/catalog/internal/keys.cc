@@ -31,8 +31,10 @@ std::string ChunkRangeEnd(std::string_view content_id) {
   return key;
 }
 
+std::string FilingOrderPrefix() { return "t"; }
+
 std::string FilingOrderKey(std::uint64_t filing_seq) {
-  std::string key = "t";
+  std::string key = FilingOrderPrefix();
   AppendBigEndian64(key, filing_seq);
   return key;
 }
