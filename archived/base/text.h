@@ -1,8 +1,10 @@
 // Text validation helpers shared by every module that accepts user strings. Pure; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace archived {
 
@@ -17,5 +19,10 @@ std::string AsciiLower(std::string_view text);
 std::string AsciiUpper(std::string_view text);
 // The longest prefix of `text` of at most `max_bytes` that does not split a UTF-8 character.
 std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes);
+// The code point of the UTF-8 character at text[i] and its length in bytes; {0, 1} when the
+// bytes there are not a character (a continuation byte, or one cut short).
+std::pair<char32_t, std::size_t> Utf8CodePointAt(std::string_view text, std::size_t i);
+// True for the ideographs, kana and hangul that are written without spaces between words.
+bool IsCjk(char32_t code_point);
 
 }  // namespace archived

@@ -491,7 +491,7 @@ net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const au
 }
 
 net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Target& target) {
-  if (Status st = CheckParameters(target, {"q", "category", "from", "to", "type", "sort", "limit", "offset"}); !st.ok()) {
+  if (Status st = CheckParameters(target, {"q", "category", "from", "to", "type", "sort", "limit", "offset", "facets"}); !st.ok()) {
     co_return co_await ex.SendError(st);
   }
   index::SearchRequest request{.query = target.Get("q").value_or(""),
@@ -504,6 +504,11 @@ net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Targ
     co_return co_await ex.SendError(InvalidArgumentError("sort: \"relevance\" or \"date\""));
   }
   request.sort_by_date = sort == "date";
+  const std::string facets = target.Get("facets").value_or("true");
+  if (facets != "true" && facets != "false") {
+    co_return co_await ex.SendError(InvalidArgumentError("facets: \"true\" or \"false\""));
+  }
+  request.facets = facets == "true";
   for (const auto& [name, field] : {std::pair{"limit", &request.limit}, std::pair{"offset", &request.offset}}) {
     if (const auto text = target.Get(name)) {
       StatusOr<std::uint64_t> parsed = ParseNumber(name, *text);

@@ -15,6 +15,7 @@
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 #include "archived/codec/codec.h"
+#include "indexer/index/snippet.h"
 
 namespace archived::index {
 namespace {
@@ -34,8 +35,14 @@ constexpr Xapian::valueno kTypeSlot = 3;      // the type name
 
 constexpr std::string_view kHighWaterKey = "archived.high_water";
 constexpr std::string_view kFormatKey = "archived.index_format";
-constexpr std::string_view kFormat = "3";
+constexpr std::string_view kFormat = "4";
 constexpr int kSampleZstdLevel = 3;
+// The text sample is one zstd frame ended a block every this many bytes, so that a snippet
+// decodes the text only as far as its first match. (Pieces compressed apart cost Xapian a
+// zlib pass over the document data: together they compress again.)
+constexpr std::size_t kSampleBlockBytes = 2048;
+// Bytes of the text before a newly decoded block that are searched again (a word cut in two).
+constexpr std::size_t kRescanBytes = 64;
 
 constexpr std::string_view kTypeNames[] = {"text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "eml", "other"};
 
@@ -193,109 +200,6 @@ StatusOr<std::string> Preprocess(std::string_view q) {
   return out;
 }
 
-// The code point of the UTF-8 character at text[i] and its length; {0, 1} when malformed.
-std::pair<char32_t, std::size_t> DecodeAt(std::string_view text, std::size_t i) {
-  const auto c = static_cast<unsigned char>(text[i]);
-  const std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-  if (n == 0 || i + n > text.size()) return {0, 1};
-  if (n == 1) return {c, 1};
-  char32_t cp = c & (0x7F >> n);
-  for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-  return {cp, n};
-}
-
-bool IsCjk(char32_t cp) {
-  return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
-         (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);
-}
-
-// CJK characters the query asks for on their own (a run of one), which may be marked alone.
-std::vector<std::string> SingleCjkWords(std::string_view query) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < query.size()) {
-    auto [cp, n] = DecodeAt(query, i);
-    if (!IsCjk(cp)) {
-      i += n;
-      continue;
-    }
-    const std::size_t start = i;
-    std::size_t run = 0;
-    while (i < query.size()) {
-      auto [next, m] = DecodeAt(query, i);
-      if (!IsCjk(next)) break;
-      i += m;
-      ++run;
-    }
-    if (run == 1) out.emplace_back(query.substr(start, i - start));
-  }
-  return out;
-}
-
-// Xapian marks each CJK n-gram of a match on its own, and every lone occurrence of a
-// character of a longer query word too. One mark per run, and no lone characters the query
-// did not ask for, read better.
-std::string TidyMarks(std::string snippet, const std::vector<std::string>& singles) {
-  static constexpr std::string_view kJoint = "</mark><mark>";
-  for (std::size_t at = snippet.find(kJoint); at != std::string::npos; at = snippet.find(kJoint, at)) {
-    snippet.erase(at, kJoint.size());
-  }
-  static constexpr std::string_view kOpen = "<mark>", kClose = "</mark>";
-  std::string out;
-  std::size_t i = 0;
-  for (std::size_t at = snippet.find(kOpen); at != std::string::npos; at = snippet.find(kOpen, i)) {
-    const std::size_t close = snippet.find(kClose, at);
-    if (close == std::string::npos) break;
-    const std::string_view inner = std::string_view(snippet).substr(at + kOpen.size(), close - at - kOpen.size());
-    const auto [cp, n] = DecodeAt(inner, 0);
-    const bool lone = !inner.empty() && n == inner.size() && IsCjk(cp) &&
-                      std::find(singles.begin(), singles.end(), inner) == singles.end();
-    out.append(snippet, i, at - i);
-    if (lone) {
-      out.append(inner);
-    } else {
-      out.append(snippet, at, close + kClose.size() - at);
-    }
-    i = close + kClose.size();
-  }
-  out.append(snippet, i);
-  return out;
-}
-
-// The words of a query's free-text terms, for finding where in a text the matches are:
-// "Zbudget" (stemmed) → "budget", "Stitle" → "title", "文件" → "文件"; exact-term fields
-// (ids, codes, categories, tags, types) have no place in the text.
-std::vector<std::string> TextNeedles(const Xapian::Query& query) {
-  std::vector<std::string> out;
-  for (auto it = query.get_unique_terms_begin(); it != query.get_unique_terms_end(); ++it) {
-    const std::string& term = *it;
-    if (term.starts_with("X") || term.starts_with("Q") || term.starts_with("K")) continue;
-    std::size_t start = 0;
-    while (start < term.size() && term[start] >= 'A' && term[start] <= 'Z') ++start;
-    if (start < term.size()) out.push_back(AsciiLower(term.substr(start)));
-  }
-  return out;
-}
-
-// The part of `text` a snippet is cut from: `window` bytes from a little before the first
-// match of the longest query word found (a CJK bigram beats its characters), or the start. Xapian's snippet reads every word it is given,
-// so a short window keeps a page of hits cheap.
-std::string_view SnippetWindow(std::string_view text, const std::vector<std::string>& needles, std::size_t window) {
-  if (text.size() <= window) return text;
-  std::size_t first = std::string_view::npos, longest = 0;
-  for (const std::string& needle : needles) {
-    if (needle.size() < longest) continue;
-    // Exact bytes (memmem speed): a capitalised first match is missed, a later one is found.
-    const std::size_t at = text.find(needle);
-    if (at == std::string_view::npos) continue;
-    if (needle.size() > longest || at < first) first = at;
-    longest = needle.size();
-  }
-  std::size_t start = first == std::string_view::npos || first < window / 4 ? 0 : first - window / 4;
-  while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
-  return Utf8Prefix(text.substr(start), window);
-}
-
 std::uint64_t NextUid() {
   static std::atomic<std::uint64_t> next{1};
   return next++;
@@ -316,7 +220,7 @@ void AddFacet(const Xapian::ValueCountMatchSpy& spy, std::size_t max_values,
 class IndexStem : public Xapian::StemImplementation {
  public:
   std::string operator()(const std::string& word) override {
-    if (!word.empty() && IsCjk(DecodeAt(word, 0).first)) return std::string();
+    if (!word.empty() && IsCjk(Utf8CodePointAt(word, 0).first)) return std::string();
     return english_(word);
   }
   std::string get_description() const override { return "archived: english, CJK unstemmed"; }
@@ -490,7 +394,7 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
     v1::IndexedFields fields;
     *fields.mutable_hit() = hit;
     const std::string_view sample = Utf8Prefix(d.text, impl_->options.text_sample_bytes);
-    codec::EncodePayload(sample, kSampleZstdLevel, fields.mutable_text_sample_payload());
+    codec::EncodePayload(sample, kSampleZstdLevel, fields.mutable_text_sample_payload(), kSampleBlockBytes);
     fields.set_text_sample_bytes(static_cast<std::uint32_t>(sample.size()));
     doc.set_data(fields.SerializeAsString());
     shard.writer.replace_document(Term(kIdPrefix, hit.id()), doc);
@@ -633,15 +537,18 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
   enquire.set_query(*query);
   if (r.sort_by_date) enquire.set_sort_by_value_then_relevance(kDateSlot, true);
   Xapian::ValueCountMatchSpy by_category(kCategorySlot), by_year(kYearSlot), by_type(kTypeSlot);
-  enquire.add_matchspy(&by_category);
-  enquire.add_matchspy(&by_year);
-  enquire.add_matchspy(&by_type);
-  const auto check_at_least = static_cast<Xapian::doccount>(std::max(options.facet_sample, r.offset + r.limit));
+  std::size_t check_at_least = r.offset + r.limit;
+  if (r.facets) {
+    enquire.add_matchspy(&by_category);
+    enquire.add_matchspy(&by_year);
+    enquire.add_matchspy(&by_type);
+    check_at_least = std::max(options.facet_sample, check_at_least);
+  }
   const Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(r.offset),
-                                             static_cast<Xapian::doccount>(r.limit), check_at_least);
-  const std::vector<std::string> singles = SingleCjkWords(r.query);
-  const std::vector<std::string> needles = TextNeedles(*query);
-  std::string sample;
+                                             static_cast<Xapian::doccount>(r.limit),
+                                             static_cast<Xapian::doccount>(check_at_least));
+  const Snippeter snippeter(SnippetTermsOf(*query, r.query), options.snippet_bytes);
+  std::string text;
   v1::SearchResponse out;
   out.set_estimated_total(mset.get_matches_estimated());
   out.set_offset(static_cast<std::uint32_t>(r.offset));
@@ -651,23 +558,40 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
     if (!fields.ParseFromString(it.get_document().get_data())) {
       return DataLossError("search index: malformed stored fields of document " + std::to_string(*it));
     }
-    if (Status decoded = codec::DecodePayload(fields.text_sample_payload(), fields.text_sample_bytes(), &sample);
+    // Decode the sample only up to a snippet's length past its first match.
+    std::size_t scanned = 0, first_match = std::string::npos;
+    const auto enough = [&](std::string_view decoded) {
+      if (first_match == std::string::npos) {
+        const std::size_t from = scanned > kRescanBytes ? scanned - kRescanBytes : 0;
+        const std::size_t found = snippeter.FirstMatch(decoded.substr(from));
+        if (found != std::string::npos) first_match = from + found;
+        scanned = decoded.size();
+      }
+      return first_match != std::string::npos && decoded.size() >= first_match + options.snippet_bytes;
+    };
+    if (Status decoded = codec::DecodePayloadPrefix(fields.text_sample_payload(), fields.text_sample_bytes(), &text,
+                                                    enough);
         !decoded.ok()) {
       return decoded.Annotate("search index: text sample of document " + fields.hit().id());
+    }
+    // A prefix may end inside a character: drop its start.
+    if (std::size_t last = text.size(); last > 0) {
+      while (last > 1 && (static_cast<unsigned char>(text[last - 1]) & 0xC0) == 0x80) --last;
+      if (static_cast<unsigned char>(text[last - 1]) >= 0x80 && Utf8CodePointAt(text, last - 1).first == 0) {
+        text.resize(last - 1);
+      }
     }
     v1::SearchHit* hit = out.add_hits();
     *hit = std::move(*fields.mutable_hit());
     hit->set_score(static_cast<std::uint32_t>(it.get_percent()));
-    const std::string window(SnippetWindow(sample, needles, options.snippet_window_bytes));
-    hit->set_snippet(TidyMarks(mset.snippet(window, options.snippet_bytes, ThreadStemmer(),
-                                             Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_CJK_NGRAM,
-                                             "<mark>", "</mark>", "…"),
-                               singles));
+    hit->set_snippet(snippeter.Make(text, first_match));
   }
-  AddFacet(by_category, options.max_facet_values, out.mutable_facets()->mutable_category());
-  AddFacet(by_year, options.max_facet_values, out.mutable_facets()->mutable_year());
-  AddFacet(by_type, options.max_facet_values, out.mutable_facets()->mutable_type());
-  out.mutable_facets()->set_documents(static_cast<std::uint32_t>(by_type.get_total()));
+  if (r.facets) {
+    AddFacet(by_category, options.max_facet_values, out.mutable_facets()->mutable_category());
+    AddFacet(by_year, options.max_facet_values, out.mutable_facets()->mutable_year());
+    AddFacet(by_type, options.max_facet_values, out.mutable_facets()->mutable_type());
+    out.mutable_facets()->set_documents(static_cast<std::uint32_t>(by_type.get_total()));
+  }
   return out;
 }
 

@@ -27,9 +27,6 @@ struct SearchIndexOptions {
   std::size_t text_sample_bytes = 16 << 10;
   // Length of a snippet in bytes of text. Default: 240.
   std::size_t snippet_bytes = 240;
-  // Bytes of the sample, from a quarter before the first match, that a snippet is chosen
-  // from. Twice the snippet is enough context; each doubling costs ~15 µs a hit. Default: 512.
-  std::size_t snippet_window_bytes = 512;
   // Terms a prefix* may expand to (the most frequent are kept). Default: 256.
   std::size_t max_wildcard_terms = 256;
   // Matches examined for facets and the estimated total: facets are exact up to this many
@@ -61,6 +58,9 @@ struct SearchRequest {
   std::string type;      // "pdf", "text" …
   std::string from, to;  // dates, inclusive: YYYY, YYYY-MM or YYYY-MM-DD
   bool sort_by_date = false;  // newest first; else by relevance
+  // Counts by category, year and type. They make Xapian look at facet_sample matches
+  // instead of stopping at the page: ask for them when they are shown.
+  bool facets = true;
   std::size_t offset = 0;
   std::size_t limit = 20;
   AccessFilter access;

@@ -5,8 +5,12 @@
 //   search_bench queries TEXTDIR COUNT OUT            1–3 words of a random document, per query
 //   search_bench sqlite-build TEXTDIR DB              peer: SQLite FTS5 (unicode61) over the text
 //   search_bench sqlite-query DB QUERIES THREADS      peer: BM25 top 20 for every query
-//   search_bench http-query URL TOKEN QUERIES CLIENTS GET /api/v1/search for every query
+//   search_bench http-query URL TOKEN QUERIES CLIENTS [PARAMS]
+//                                                     GET /api/v1/search?q=…[&PARAMS] for every query
 //   search_bench lag URL TOKEN COUNT RATE             filing-to-searchable time at RATE docs/s
+//   search_bench index-query INDEXDIR QUERIES THREADS [FACETS]
+//                                                     SearchIndex::Search in process (no HTTP), with
+//                                                     facets unless FACETS is 0: the query's own cost
 // Each prints one line of "key=value" results.
 #include <sqlite3.h>
 #include <xapian.h>
@@ -32,6 +36,7 @@
 #include <vector>
 
 #include "indexer/extract/extract.h"
+#include "indexer/index/search_index.h"
 
 namespace {
 
@@ -346,7 +351,8 @@ int SqliteQuery(const std::string& path, const std::string& query_file, int thre
   return 0;
 }
 
-int HttpQuery(const std::string& url, const std::string& token, const std::string& query_file, int clients) {
+int HttpQuery(const std::string& url, const std::string& token, const std::string& query_file, int clients,
+              const std::string& params) {
   const std::vector<std::string> queries = ReadLines(query_file);
   Latencies latencies;
   std::atomic<std::size_t> next{0}, failed{0}, empty{0};
@@ -357,7 +363,7 @@ int HttpQuery(const std::string& url, const std::string& token, const std::strin
       Connection conn(url);
       std::vector<double> mine;
       for (std::size_t i = next++; i < queries.size(); i = next++) {
-        bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/api/v1/search?q=" + UrlEncode(queries[i]), 11};
+        bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/api/v1/search?q=" + UrlEncode(queries[i]) + (params.empty() ? "" : "&" + params), 11};
         req.set(bhttp::field::authorization, "Bearer " + token);
         const auto t0 = Clock::now();
         const auto res = conn.Send(req);
@@ -371,8 +377,41 @@ int HttpQuery(const std::string& url, const std::string& token, const std::strin
     });
   }
   for (auto& t : pool) t.join();
-  std::printf("http-query %s clients=%d no_hits=%zu failed=%zu\n", latencies.Summary(Seconds(start)).c_str(), clients,
-              empty.load(), failed.load());
+  std::printf("http-query %s clients=%d params=%s no_hits=%zu failed=%zu\n", latencies.Summary(Seconds(start)).c_str(), clients,
+              params.empty() ? "-" : params.c_str(), empty.load(), failed.load());
+  return failed == 0 ? 0 : 1;
+}
+
+int IndexQuery(const std::string& dir, const std::string& query_file, int threads, bool facets) {
+  const std::vector<std::string> queries = ReadLines(query_file);
+  auto index = archived::index::SearchIndex::Open({.path = dir});
+  if (!index.ok()) {
+    std::fprintf(stderr, "%s\n", index.status().ToString().c_str());
+    return 2;
+  }
+  Latencies latencies;
+  std::atomic<std::size_t> next{0}, hits{0}, failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      std::vector<double> mine;
+      for (std::size_t i = next++; i < queries.size(); i = next++) {
+        const auto t0 = Clock::now();
+        auto answer = (*index)->Search({.query = queries[i], .facets = facets});
+        mine.push_back(Seconds(t0) * 1000);
+        if (!answer.ok()) {
+          if (failed++ < 3) std::fprintf(stderr, "%s: %s\n", queries[i].c_str(), answer.status().ToString().c_str());
+          continue;
+        }
+        hits += answer->hits_size();
+      }
+      latencies.Add(mine);
+    });
+  }
+  for (auto& t : pool) t.join();
+  std::printf("index-query %s hits=%zu threads=%d facets=%d failed=%zu\n", latencies.Summary(Seconds(start)).c_str(),
+              hits.load(), threads, facets ? 1 : 0, failed.load());
   return failed == 0 ? 0 : 1;
 }
 
@@ -418,7 +457,12 @@ int main(int argc, char** argv) {
   if (mode == "queries" && a.size() == 4) return Queries(a[1], std::stoul(a[2]), a[3]);
   if (mode == "sqlite-build" && a.size() == 3) return SqliteBuild(a[1], a[2]);
   if (mode == "sqlite-query" && a.size() == 4) return SqliteQuery(a[1], a[2], std::stoi(a[3]));
-  if (mode == "http-query" && a.size() == 5) return HttpQuery(a[1], a[2], a[3], std::stoi(a[4]));
+  if (mode == "http-query" && (a.size() == 5 || a.size() == 6)) {
+    return HttpQuery(a[1], a[2], a[3], std::stoi(a[4]), a.size() == 6 ? a[5] : "");
+  }
+  if (mode == "index-query" && (a.size() == 4 || a.size() == 5)) {
+    return IndexQuery(a[1], a[2], std::stoi(a[3]), a.size() == 4 || a[4] != "0");
+  }
   if (mode == "lag" && a.size() == 5) return Lag(a[1], a[2], std::stoi(a[3]), std::stod(a[4]));
   std::fprintf(stderr, "usage: see the comment at the top of tests/bench/search_bench.cc\n");
   return 2;
