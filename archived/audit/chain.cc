@@ -63,6 +63,17 @@ StatusOr<ChainHead> ReadHead(const storage::Store& store) {
   return head;
 }
 
+StatusOr<std::vector<v1::AuditEvent>> ReadEvents(const storage::Store& store, std::uint64_t from, std::size_t max) {
+  std::vector<v1::AuditEvent> out;
+  auto it = store.NewIterator(storage::Keyspace::kAudit);
+  for (it->Seek(AuditKey(from)); it->Valid() && out.size() < max; it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(Decoded decoded, Decode(it->key(), it->value()));
+    out.push_back(std::move(decoded.event));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
 StatusOr<v1::AuditVerification> VerifyChain(const storage::Store& store) {
   v1::AuditVerification result;
   ChainHead head;

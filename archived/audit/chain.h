@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "archived/base/status.h"
 #include "archived/storage/store.h"
@@ -32,6 +33,10 @@ struct ChainHead {
 // Reads and checks the newest event (its hash and its own seq), without walking the chain.
 // Errors: kDataLoss if the newest record is malformed or its hash does not match.
 StatusOr<ChainHead> ReadHead(const storage::Store& store);
+
+// Up to `max` events from seq `from` on, in order, each checked against its own hash (not
+// against the chain: VerifyChain does that). Errors: kDataLoss for a malformed record.
+StatusOr<std::vector<v1::AuditEvent>> ReadEvents(const storage::Store& store, std::uint64_t from, std::size_t max);
 
 // Walks the whole chain from seq 1 and checks every link. A broken chain is reported in the
 // result (ok=false, problem=…), not as an error. Errors: only storage read failures.

@@ -168,16 +168,6 @@ v1::FileResponse MakeFileResponse(const v1::Document& doc, const v1::Version& ve
   return out;
 }
 
-v1::AuditEvent Event(const audit::Actor& actor, std::string action, std::string object_id,
-                     std::string detail) {
-  v1::AuditEvent event;
-  event.set_actor(actor.name);
-  event.set_request_id(actor.request_id);
-  event.set_action(std::move(action));
-  event.set_object_id(std::move(object_id));
-  event.set_detail(std::move(detail));
-  return event;
-}
 
 }  // namespace
 
@@ -228,7 +218,7 @@ Status Catalog::InitializeOrCheckFormat() {
     for (const v1::Category& category : plan) {
       txn.Put(Keyspace::kCategories, category.code(), category.SerializeAsString());
     }
-    txn.Audit(Event({.name = "system"}, "archive.create", "",
+    txn.Audit(audit::EventBy({.name = "system"}, "archive.create", "",
                     "fonds=" + options_.fonds + " format=" + std::to_string(kFormatVersion) +
                         " categories=" + std::to_string(plan.size())));
     return OkStatus();
@@ -315,7 +305,7 @@ Status Catalog::FileTransaction(audit::Transaction& txn, Filing& filing) {
   txn.Put(Keyspace::kIndexes, keys::CategoryOrderKey(doc.category(), filing_seq), filing.id);
   txn.Put(Keyspace::kIndexes, keys::ReferenceCodeKey(doc.reference_code()), filing.id);
   ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, filing.version, filing.sealed));
-  txn.Audit(Event(filing.actor, "document.file", filing.id,
+  txn.Audit(audit::EventBy(filing.actor, "document.file", filing.id,
                   "reference_code=" + doc.reference_code() + " version=1 size=" +
                       std::to_string(filing.sealed.size) + " sha256=" + filing.version.sha256()));
   return OkStatus();
@@ -366,7 +356,7 @@ StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::s
     SetTimestamp(doc.mutable_modified_time(), txn.now());
     txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
     ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, version, sealed));
-    txn.Audit(Event(actor, "document.version", std::string(id),
+    txn.Audit(audit::EventBy(actor, "document.version", std::string(id),
                     "reference_code=" + doc.reference_code() + " version=" + std::to_string(number) +
                         " size=" + std::to_string(sealed.size) + " sha256=" + version.sha256()));
     return OkStatus();
@@ -430,7 +420,7 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
     }
     SetTimestamp(doc.mutable_modified_time(), txn.now());
     txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
-    txn.Audit(Event(actor, "document.update", std::string(id), changes));
+    txn.Audit(audit::EventBy(actor, "document.update", std::string(id), changes));
     return EnqueueForIndex(txn, id);
   }));
   return doc;
@@ -576,7 +566,7 @@ Status Catalog::RecordExtraction(std::string_view id, std::uint32_t version, std
     if (doc.latest_version() != version || doc.extraction() == outcome) return OkStatus();
     doc.set_extraction(std::string(outcome));
     txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
-    txn.Audit(Event({.name = "system"}, "document.extraction", std::string(id),
+    txn.Audit(audit::EventBy({.name = "system"}, "document.extraction", std::string(id),
                     "version " + std::to_string(version) + ": " +
                         (outcome.empty() ? std::string("text extracted") : std::string(outcome))));
     return OkStatus();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,12 @@ class SecretKey {
 
 // Cryptographically secure random bytes. Errors: kInternal if the random source fails.
 StatusOr<std::string> RandomBytes(std::size_t count);
+
+// scrypt (RFC 7914) of `password` and `salt` with cost n (a power of two), block size r and
+// parallelism p, `bytes` long. Uses about 128·n·r bytes of memory.
+// Errors: kInvalidArgument for parameters OpenSSL refuses; kInternal otherwise.
+StatusOr<std::string> Scrypt(std::string_view password, std::string_view salt, std::uint64_t n, std::uint32_t r,
+                             std::uint32_t p, std::size_t bytes);
 
 // True if `a` and `b` are equal, in time independent of where they differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

@@ -94,3 +94,22 @@ TEST(CryptoTest, ConstantTimeEqualsAndRandomness) {
 
 }  // namespace
 }  // namespace archived::crypto
+
+namespace archived::crypto {
+namespace {
+
+TEST(ScryptTest, MatchesTheRfc7914Vector) {
+  StatusOr<std::string> key = Scrypt("password", "NaCl", 1024, 8, 16, 64);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(HexEncode(*key),
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb9"
+            "4a83ee6d8360cbdfa2cc0640");
+}
+
+TEST(ScryptTest, RefusesBadParameters) {
+  EXPECT_EQ(Scrypt("pw", "salt", 1000, 8, 1, 32).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Scrypt("pw", "salt", 1024, 0, 1, 32).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace archived::crypto

@@ -152,6 +152,17 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ix.extract.max_time = std::chrono::seconds(extract_seconds);
   ARCHIVED_RETURN_IF_ERROR(search.Read("max_inflated_bytes", &ix.extract.max_inflated_bytes));
   ARCHIVED_RETURN_IF_ERROR(search.CheckNoUnknownKeys());
+
+  TableReader auth(Section(root, "auth"), "auth");
+  auth::AuthOptions& a = config->auth;
+  ARCHIVED_RETURN_IF_ERROR(auth.Read("strict_separation", &a.strict_separation));
+  ARCHIVED_RETURN_IF_ERROR(auth.Read("default_token_ttl_seconds", &a.default_token_ttl_seconds));
+  ARCHIVED_RETURN_IF_ERROR(auth.Read("max_token_ttl_seconds", &a.max_token_ttl_seconds));
+  ARCHIVED_RETURN_IF_ERROR(auth.Read("min_password_bytes", &a.min_password_bytes));
+  ARCHIVED_RETURN_IF_ERROR(auth.Read("scrypt_log2_n", &a.scrypt_log2_n));
+  ARCHIVED_RETURN_IF_ERROR(auth.Read("max_failed_logins", &a.max_failed_logins));
+  ARCHIVED_RETURN_IF_ERROR(auth.Read("failed_login_window_seconds", &a.failed_login_window_seconds));
+  ARCHIVED_RETURN_IF_ERROR(auth.CheckNoUnknownKeys());
   return ReadFilePlan(root, config);
 }
 
@@ -196,6 +207,7 @@ StatusOr<DaemonConfig> LoadConfigFile(const std::filesystem::path& path, DaemonC
 
 Status ValidateConfig(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(config.catalog.Validate());
+  ARCHIVED_RETURN_IF_ERROR(config.auth.Validate());
   const bool loopback = config.listen_host == "127.0.0.1" || config.listen_host == "::1" ||
                         config.listen_host == "localhost" || config.listen_host.starts_with("127.");
   if (!loopback && !config.allow_plain_http_off_loopback) {

@@ -12,6 +12,7 @@
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
 #include "archived/http/server.h"
+#include "archived/auth/authenticator.h"
 #include "indexer/indexer.h"
 
 namespace archived::daemon {
@@ -25,6 +26,7 @@ struct DaemonConfig {
   catalog::CatalogOptions catalog;
   http::HttpServerOptions http;
   indexer::IndexerOptions indexer;  // index.path is set to DATA_DIR/index at start
+  auth::AuthOptions auth;
 };
 
 // Reads a TOML file over the defaults. Unknown keys are errors, so typos do not pass silently.

@@ -207,7 +207,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, OpenArchive(config));
   Stores& stores = archive->stores;
   audit::Committer* committer = archive->committer.get();
-  auth::Authenticator authenticator(stores.main.get(), committer);
+  auth::Authenticator authenticator(config.auth, stores.main.get(), committer, SystemClock::Get());
   ARCHIVED_RETURN_IF_ERROR(authenticator.Load());
   const std::filesystem::path token_path = config.data_dir / "admin.token";
   ARCHIVED_ASSIGN_OR_RETURN(const bool token_created, authenticator.EnsureAdminToken([&](std::string_view token) {

@@ -2,6 +2,7 @@
 // catalogue, and answers JSON or a streamed body. Errors travel as Status to SendError.
 #include <charconv>
 #include <optional>
+#include <set>
 
 #include "archived/audit/chain.h"
 #include "archived/base/log.h"
@@ -561,25 +562,181 @@ net::awaitable<void> HandleMetrics(Exchange& ex, const ApiServices& s) {
   co_await ex.SendText(200, "text/plain; version=0.0.4", std::move(text));
 }
 
+// Checks the policy for `operation`. A refusal is audited and answered 403; an allowance
+// records the role it was allowed under on `actor`.
+net::awaitable<bool> Permit(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
+                            auth::Operation operation, std::string_view object, audit::Actor* actor) {
+  StatusOr<v1::Role> role = auth::Authorize(principal, operation);
+  if (role.ok()) {
+    actor->role = auth::RoleName(*role);
+    co_return true;
+  }
+  const Status audited = co_await RunBlocking(ex.pool(), [&] {
+    return s.authenticator->AuditDenial(*actor, auth::RuleFor(operation).name, object, role.status().message());
+  });
+  co_await ex.SendError(audited.ok() ? role.status() : audited);
+  co_return false;
+}
+
+// A JSON body parsed into `message`, and the names of its top-level keys.
+template <typename Message>
+net::awaitable<StatusOr<std::set<std::string>>> ReadJson(Exchange& ex, Message* message) {
+  StatusOr<std::string> body = co_await ex.ReadWholeBody(ex.limits().max_json_body_bytes);
+  if (!body.ok()) co_return body.status();
+  StatusOr<std::set<std::string>> keys = TopLevelKeys(*body);
+  if (!keys.ok()) co_return keys.status();
+  if (Status parsed = FromJson(*body, message); !parsed.ok()) co_return parsed;
+  co_return keys;
+}
+
+// POST /api/v1/login: the only API call without a token.
+net::awaitable<void> HandleLogin(Exchange& ex, const ApiServices& s) {
+  if (ex.request().method() != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "POST");
+  v1::LoginRequest request;
+  StatusOr<std::set<std::string>> keys = co_await ReadJson(ex, &request);
+  if (!keys.ok()) co_return co_await ex.SendError(keys.status());
+  const audit::Actor actor{.name = request.user(), .request_id = ex.request_id(), .remote_address = ex.remote_address()};
+  StatusOr<v1::NewToken> token = co_await RunBlocking(ex.pool(), [&] { return s.authenticator->Login(request, actor); });
+  if (!token.ok()) co_return co_await ex.SendError(token.status());
+  co_await ex.SendJson(201, *token);
+}
+
+net::awaitable<void> HandleUsers(Exchange& ex, const ApiServices& s, const std::vector<std::string>& parts,
+                                 const auth::Principal& principal, audit::Actor& actor) {
+  const bhttp::verb method = ex.request().method();
+  const std::string name = parts.size() == 4 ? parts[3] : "";
+  if (!co_await Permit(ex, s, principal, auth::Operation::kManageUsers, name, &actor)) co_return;
+  if (parts.size() == 3) {
+    if (method == bhttp::verb::get) {
+      v1::UserList list;
+      for (v1::UserView& u : s.authenticator->ListUsers()) *list.add_users() = std::move(u);
+      co_return co_await ex.SendJson(200, list);
+    }
+    if (method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "GET, POST");
+    v1::UserChange change;
+    StatusOr<std::set<std::string>> keys = co_await ReadJson(ex, &change);
+    if (!keys.ok()) co_return co_await ex.SendError(keys.status());
+    StatusOr<v1::UserView> user = co_await RunBlocking(ex.pool(), [&] { return s.authenticator->CreateUser(change, actor); });
+    if (!user.ok()) co_return co_await ex.SendError(user.status());
+    co_return co_await ex.SendJson(201, *user);
+  }
+  if (method == bhttp::verb::get) {
+    StatusOr<v1::UserView> user = s.authenticator->GetUser(name);
+    if (!user.ok()) co_return co_await ex.SendError(user.status());
+    co_return co_await ex.SendJson(200, *user);
+  }
+  if (method != bhttp::verb::patch) co_return co_await SendMethodNotAllowed(ex, "GET, PATCH");
+  v1::UserChange change;
+  StatusOr<std::set<std::string>> keys = co_await ReadJson(ex, &change);
+  if (!keys.ok()) co_return co_await ex.SendError(keys.status());
+  keys->erase("name");
+  StatusOr<v1::UserView> user =
+      co_await RunBlocking(ex.pool(), [&] { return s.authenticator->UpdateUser(name, change, *keys, actor); });
+  if (!user.ok()) co_return co_await ex.SendError(user.status());
+  co_await ex.SendJson(200, *user);
+}
+
+net::awaitable<void> HandleTokens(Exchange& ex, const ApiServices& s, const Target& target,
+                                  const std::vector<std::string>& parts, const auth::Principal& principal,
+                                  audit::Actor& actor) {
+  const bhttp::verb method = ex.request().method();
+  if (parts.size() == 3) {
+    if (method == bhttp::verb::get) {
+      if (Status st = CheckParameters(target, {"user"}); !st.ok()) co_return co_await ex.SendError(st);
+      // Another user's tokens, or everyone's ("user=" empty with the parameter): admin only.
+      const std::optional<std::string> user = target.Get("user");
+      const bool own = !user || *user == principal.name;
+      if (!co_await Permit(ex, s, principal, own ? auth::Operation::kManageOwnTokens : auth::Operation::kManageAllTokens,
+                           user.value_or(""), &actor)) {
+        co_return;
+      }
+      v1::TokenList list;
+      for (v1::ApiToken& t : s.authenticator->ListTokens(own ? principal.name : *user)) *list.add_tokens() = std::move(t);
+      co_return co_await ex.SendJson(200, list);
+    }
+    if (method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "GET, POST");
+    v1::CreateTokenRequest request;
+    StatusOr<std::set<std::string>> keys = co_await ReadJson(ex, &request);
+    if (!keys.ok()) co_return co_await ex.SendError(keys.status());
+    const bool own = request.user().empty() || request.user() == principal.name;
+    if (!co_await Permit(ex, s, principal, own ? auth::Operation::kManageOwnTokens : auth::Operation::kManageAllTokens,
+                         request.user(), &actor)) {
+      co_return;
+    }
+    StatusOr<v1::NewToken> token =
+        co_await RunBlocking(ex.pool(), [&] { return s.authenticator->CreateToken(principal, request, actor); });
+    if (!token.ok()) co_return co_await ex.SendError(token.status());
+    co_return co_await ex.SendJson(201, *token);
+  }
+  const std::string& id = parts[3];
+  StatusOr<v1::ApiToken> token = s.authenticator->GetToken(id);
+  // Someone else's token is not found, unless the caller may manage everyone's.
+  const bool own = token.ok() && token->principal() == principal.name;
+  if (!co_await Permit(ex, s, principal, own ? auth::Operation::kManageOwnTokens : auth::Operation::kManageAllTokens, id,
+                       &actor)) {
+    co_return;
+  }
+  if (!token.ok()) co_return co_await ex.SendError(token.status());
+  if (method == bhttp::verb::get) co_return co_await ex.SendJson(200, *token);
+  if (method != bhttp::verb::delete_) co_return co_await SendMethodNotAllowed(ex, "GET, DELETE");
+  StatusOr<v1::ApiToken> revoked = co_await RunBlocking(ex.pool(), [&] { return s.authenticator->RevokeToken(id, actor); });
+  if (!revoked.ok()) co_return co_await ex.SendError(revoked.status());
+  co_await ex.SendJson(200, *revoked);
+}
+
+net::awaitable<void> HandleWhoAmI(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
+                                  audit::Actor& actor) {
+  if (ex.request().method() != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+  if (!co_await Permit(ex, s, principal, auth::Operation::kManageOwnTokens, "", &actor)) co_return;
+  v1::WhoAmI out;
+  if (StatusOr<v1::UserView> user = s.authenticator->GetUser(principal.name); user.ok()) *out.mutable_user() = *user;
+  out.set_token_id(principal.token_id);
+  out.set_scope(principal.scope);
+  if (StatusOr<v1::ApiToken> token = s.authenticator->GetToken(principal.token_id);
+      token.ok() && token->has_expire_time()) {
+    *out.mutable_expire_time() = token->expire_time();
+  }
+  co_await ex.SendJson(200, out);
+}
+
 net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& target,
-                              const audit::Actor& actor) {
+                              const auth::Principal& principal, audit::Actor& actor) {
+  using auth::Operation;
   const std::vector<std::string> parts = Split(target.path);  // "api", "v1", …
   const bhttp::verb method = ex.request().method();
   const std::size_t n = parts.size();
+  const auto permit = [&](Operation operation, std::string_view object) {
+    return Permit(ex, s, principal, operation, object, &actor);
+  };
   if (n >= 3 && parts[2] == "documents") {
     if (n == 3) {
-      if (method == bhttp::verb::post) co_return co_await HandleUpload(ex, s, target, actor, std::nullopt);
-      if (method == bhttp::verb::get) co_return co_await HandleList(ex, s, target);
+      if (method == bhttp::verb::post) {
+        if (!co_await permit(Operation::kFileDocument, "")) co_return;
+        co_return co_await HandleUpload(ex, s, target, actor, std::nullopt);
+      }
+      if (method == bhttp::verb::get) {
+        if (!co_await permit(Operation::kListDocuments, "")) co_return;
+        co_return co_await HandleList(ex, s, target);
+      }
       co_return co_await SendMethodNotAllowed(ex, "GET, POST");
     }
     const std::string& id = parts[3];
     if (n == 4) {
-      if (method == bhttp::verb::get || method == bhttp::verb::patch) co_return co_await HandleDocument(ex, s, actor, id);
+      if (method == bhttp::verb::get || method == bhttp::verb::patch) {
+        if (!co_await permit(method == bhttp::verb::get ? Operation::kReadDocument : Operation::kUpdateDocument, id)) {
+          co_return;
+        }
+        co_return co_await HandleDocument(ex, s, actor, id);
+      }
       co_return co_await SendMethodNotAllowed(ex, "GET, PATCH");
     }
     if (n == 5 && parts[4] == "versions") {
-      if (method == bhttp::verb::post) co_return co_await HandleUpload(ex, s, target, actor, id);
+      if (method == bhttp::verb::post) {
+        if (!co_await permit(Operation::kAddVersion, id)) co_return;
+        co_return co_await HandleUpload(ex, s, target, actor, id);
+      }
       if (method == bhttp::verb::get) {
+        if (!co_await permit(Operation::kReadDocument, id)) co_return;
         StatusOr<std::vector<v1::Version>> versions = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListVersions(id); });
         if (!versions.ok()) co_return co_await ex.SendError(versions.status());
         v1::VersionList list;
@@ -591,23 +748,33 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     }
     if (n == 5 && parts[4] == "content") {
       if (method == bhttp::verb::get || method == bhttp::verb::head) {
+        if (!co_await permit(Operation::kReadContent, id)) co_return;
         co_return co_await HandleContent(ex, s, target, id, method == bhttp::verb::head);
       }
       co_return co_await SendMethodNotAllowed(ex, "GET, HEAD");
     }
   } else if (n == 3 && parts[2] == "categories") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    if (!co_await permit(Operation::kListCategories, "")) co_return;
     StatusOr<v1::CategoryList> list = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListCategories(); });
     if (!list.ok()) co_return co_await ex.SendError(list.status());
     co_return co_await ex.SendJson(200, *list);
   } else if (n == 3 && parts[2] == "search") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    if (!co_await permit(Operation::kSearch, "")) co_return;
     co_return co_await HandleSearch(ex, s, target);
   } else if (n == 4 && parts[2] == "audit" && parts[3] == "verify") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    if (!co_await permit(Operation::kVerifyAudit, "")) co_return;
     StatusOr<v1::AuditVerification> result = co_await RunBlocking(ex.pool(), [&] { return audit::VerifyChain(*s.store); });
     if (!result.ok()) co_return co_await ex.SendError(result.status());
     co_return co_await ex.SendJson(200, *result);
+  } else if ((n == 3 || n == 4) && parts[2] == "users") {
+    co_return co_await HandleUsers(ex, s, parts, principal, actor);
+  } else if ((n == 3 || n == 4) && parts[2] == "tokens") {
+    co_return co_await HandleTokens(ex, s, target, parts, principal, actor);
+  } else if (n == 3 && parts[2] == "whoami") {
+    co_return co_await HandleWhoAmI(ex, s, principal, actor);
   }
   co_await ex.SendError(NotFoundError("no such API route: " + target.path));
 }
@@ -627,12 +794,13 @@ net::awaitable<void> ServeApi(Exchange& ex, const ApiServices& s) {
   if (!target->path.starts_with("/api/v1/")) {
     co_return co_await ex.SendError(NotFoundError("no such route: " + target->path));
   }
+  if (target->path == "/api/v1/login") co_return co_await HandleLogin(ex, s);
   // In memory, no I/O: checked right here on the I/O thread.
   StatusOr<auth::Principal> principal = s.authenticator->Authenticate(
       std::string_view(ex.request()[bhttp::field::authorization]));
   if (!principal.ok()) co_return co_await ex.SendError(principal.status());
-  const audit::Actor actor{.name = principal->name, .request_id = ex.request_id()};
-  co_await Dispatch(ex, s, *target, actor);
+  audit::Actor actor{.name = principal->name, .request_id = ex.request_id(), .remote_address = ex.remote_address()};
+  co_await Dispatch(ex, s, *target, *principal, actor);
 }
 
 }  // namespace archived::http::internal

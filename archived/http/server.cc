@@ -205,7 +205,8 @@ struct HttpServer::Impl {
 
   net::awaitable<void> Accept();
   net::awaitable<void> Session(tcp::socket socket);
-  net::awaitable<void> ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer, bool* keep_alive);
+  net::awaitable<void> ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                const std::string& remote_address, bool* keep_alive);
   std::string NextRequestId() {
     const std::uint64_t n = ++request_counter;
     std::string raw;
@@ -269,13 +270,16 @@ net::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
   beast::error_code ignored;
   stream.socket().set_option(tcp::no_delay(true), ignored);
   beast::flat_buffer buffer;
+  beast::error_code peer_error;
+  const tcp::endpoint peer = stream.socket().remote_endpoint(peer_error);
+  const std::string remote_address = peer_error ? std::string() : peer.address().to_string();
   // Beast reads at most the buffer's free capacity per call: a small buffer means many tiny
   // reads (PERFORMANCE.md measured 18x slower uploads with the default).
   buffer.reserve(64 * 1024);
   try {
     bool keep_alive = true;
     while (keep_alive && !stopping) {
-      co_await ServeOne(stream, buffer, &keep_alive);
+      co_await ServeOne(stream, buffer, remote_address, &keep_alive);
     }
   } catch (const std::exception& e) {
     // The session's top-level catch: reaching it is a bug.
@@ -287,7 +291,7 @@ net::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
 }
 
 net::awaitable<void> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                               bool* keep_alive) {
+                                               const std::string& remote_address, bool* keep_alive) {
   const HttpLimits& limits = options.limits;
   RequestParser parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -296,7 +300,7 @@ net::awaitable<void> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beast
   idle_streams.insert(&stream);
   auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
   idle_streams.erase(&stream);
-  Exchange exchange(stream, buffer, parser, limits, pool, search_pool, NextRequestId());
+  Exchange exchange(stream, buffer, parser, limits, pool, search_pool, NextRequestId(), remote_address);
   *keep_alive = false;
   if (ec == bhttp::error::header_limit) {
     exchange.ForceClose();

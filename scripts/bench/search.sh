@@ -18,7 +18,8 @@
 #      (TermGenerator with positions, CJK n-grams, English stemming) indexing the same
 #      extracted text. Target: >= 2x.
 #   2. Queries: 2,000 queries of one to three words of a random document (30% from Chinese
-#      documents, in Chinese), over HTTP by 8 clients (20 hits with snippets and facets);
+#      documents, in Chinese), over HTTP by 8 clients (20 hits with snippets and facets, and
+#      again with facets=false);
 #      peer: SQLite FTS5 (unicode61, BM25, top 20) on the same text, with both cores.
 #      Targets: p50 <= 2 ms, p99 <= 10 ms, >= 3x the peer's rate.
 #   3. Search lag at normal load: 100 documents at 20/s, each searched until found.
@@ -96,8 +97,10 @@ curl -s "$url/metrics" | grep -E '^archived_index_(documents|extraction_failures
 "$tool" sqlite-build "$out/text" "$out/fts5.db"
 "$tool" http-query "$url" "$token" "$out/queries" 8 >/dev/null  # warm the page cache
 ours_q=$("$tool" http-query "$url" "$token" "$out/queries" 8)
+ours_nf=$("$tool" http-query "$url" "$token" "$out/queries" 8 facets=false)
 peer_q=$("$tool" sqlite-query "$out/fts5.db" "$out/queries" 2)
 echo "$ours_q"
+echo "$ours_nf"
 echo "$peer_q"
 lag=$("$tool" lag "$url" "$token" 100 20)
 echo "$lag"
@@ -124,3 +127,5 @@ echo "search lag at 20 documents/s: p50 $(field p50_ms "$lag") ms, max $(field m
 echo "queries: archived $(field per_second "$ours_q")/s p50 $(field p50_ms "$ours_q") ms p99 $(field p99_ms "$ours_q") ms;" \
   "SQLite FTS5 $(field per_second "$peer_q")/s p50 $(field p50_ms "$peer_q") ms p99 $(field p99_ms "$peer_q") ms;" \
   "ratio $(awk -v a="$(field per_second "$ours_q")" -v b="$(field per_second "$peer_q")" 'BEGIN {printf "%.2f", a / b}')x"
+echo "queries without facets: archived $(field per_second "$ours_nf")/s p50 $(field p50_ms "$ours_nf") ms" \
+  "p99 $(field p99_ms "$ours_nf") ms; ratio $(awk -v a="$(field per_second "$ours_nf")" -v b="$(field per_second "$peer_q")" 'BEGIN {printf "%.2f", a / b}')x"

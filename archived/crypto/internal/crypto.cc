@@ -77,6 +77,21 @@ StatusOr<std::string> RandomBytes(std::size_t count) {
   return out;
 }
 
+StatusOr<std::string> Scrypt(std::string_view password, std::string_view salt, std::uint64_t n, std::uint32_t r,
+                             std::uint32_t p, std::size_t bytes) {
+  if (n < 2 || (n & (n - 1)) != 0 || r == 0 || p == 0 || bytes == 0) {
+    return InvalidArgumentError("scrypt: n must be a power of two above 1; r, p and the length positive");
+  }
+  std::string out(bytes, '\0');
+  // Room for the memory this n and r need, and no more.
+  const std::uint64_t max_memory = 130 * n * r + (1u << 20);
+  if (EVP_PBE_scrypt(password.data(), password.size(), reinterpret_cast<const unsigned char*>(salt.data()),
+                     salt.size(), n, r, p, max_memory, MutableBytes(out), out.size()) != 1) {
+    return OpenSslError("scrypt");
+  }
+  return out;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;

@@ -109,9 +109,9 @@ class Exchange {
  public:
   Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
            const HttpLimits& limits, net::thread_pool& pool, net::thread_pool& search_pool,
-           std::string request_id)
+           std::string request_id, std::string_view remote_address)
       : stream_(stream), buffer_(buffer), parser_(parser), limits_(limits), pool_(pool),
-        search_pool_(search_pool), request_id_(std::move(request_id)) {}
+        search_pool_(search_pool), request_id_(std::move(request_id)), remote_address_(remote_address) {}
 
   const RequestHeader& request() const { return parser_.get(); }
   // The declared body length; nullopt for a chunked body.
@@ -120,6 +120,8 @@ class Exchange {
     return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
   }
   const std::string& request_id() const { return request_id_; }
+  // The client's IP address, or empty.
+  const std::string& remote_address() const { return remote_address_; }
   net::thread_pool& pool() { return pool_; }
   // Searches only: CPU-bound, so as many threads as cores (more only switch contexts).
   net::thread_pool& search_pool() { return search_pool_; }
@@ -162,6 +164,7 @@ class Exchange {
   net::thread_pool& pool_;
   net::thread_pool& search_pool_;
   const std::string request_id_;
+  const std::string remote_address_;
   bool continue_sent_ = false;
   bool force_close_ = false;
   bool body_too_large_ = false;

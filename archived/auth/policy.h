@@ -1,0 +1,93 @@
+// The access policy: one table of what each role may do, the separation of duties of Chinese
+// archive practice (三员分立) built in. The administrator runs the system but cannot read
+// content, change the file plan or approve a destruction; the auditor reads the audit trail
+// and nothing else. Every HTTP route names its Operation; tests derive the authorization
+// matrix from this table. Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archived/base/status.h"
+#include "archived/v1/auth.pb.h"
+
+namespace archived::auth {
+
+enum class Operation {
+  kFileDocument,     // POST /documents
+  kListDocuments,    // GET /documents
+  kReadDocument,     // GET /documents/{id}, GET …/versions
+  kReadContent,      // GET …/content
+  kAddVersion,       // POST …/versions
+  kUpdateDocument,   // PATCH /documents/{id}
+  kSearch,           // GET /search
+  kListCategories,   // GET /categories
+  kVerifyAudit,      // GET /audit/verify
+  kManageUsers,      // /users: create, list, read, change
+  kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
+  kManageAllTokens,  // another user's tokens
+};
+
+struct Rule {
+  Operation operation;
+  std::string_view name;  // as audited: "document.read" …
+  bool changes;           // refused to READ_ONLY tokens
+  std::uint32_t roles;    // bit 1 << v1::Role for each role allowed
+};
+
+constexpr std::uint32_t RoleBits(std::initializer_list<v1::Role> roles) {
+  std::uint32_t bits = 0;
+  for (const v1::Role role : roles) bits |= 1u << role;
+  return bits;
+}
+
+inline constexpr std::uint32_t kDocumentRoles = RoleBits({v1::ROLE_CLERK, v1::ROLE_RECORDS_OFFICER});
+inline constexpr std::uint32_t kEveryRole =
+    RoleBits({v1::ROLE_ADMIN, v1::ROLE_RECORDS_OFFICER, v1::ROLE_CLERK, v1::ROLE_AUDITOR});
+
+inline constexpr Rule kPolicy[] = {
+    {Operation::kFileDocument, "document.file", true, kDocumentRoles},
+    {Operation::kListDocuments, "document.list", false, kDocumentRoles},
+    {Operation::kReadDocument, "document.read", false, kDocumentRoles},
+    {Operation::kReadContent, "document.content", false, kDocumentRoles},
+    {Operation::kAddVersion, "document.version", true, kDocumentRoles},
+    {Operation::kUpdateDocument, "document.update", true, kDocumentRoles},
+    {Operation::kSearch, "search", false, kDocumentRoles},
+    // Category codes and titles: the administrator assigns permissions by them.
+    {Operation::kListCategories, "category.list", false,
+     RoleBits({v1::ROLE_CLERK, v1::ROLE_RECORDS_OFFICER, v1::ROLE_ADMIN})},
+    {Operation::kVerifyAudit, "audit.verify", false, RoleBits({v1::ROLE_AUDITOR})},
+    {Operation::kManageUsers, "user.manage", true, RoleBits({v1::ROLE_ADMIN})},
+    {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
+    {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},
+};
+
+const Rule& RuleFor(Operation operation);
+
+// "clerk", "records_officer", "admin", "auditor"; and back (kInvalidArgument otherwise).
+std::string RoleName(v1::Role role);
+StatusOr<v1::Role> ParseRole(std::string_view name);
+
+// Combinations that strict separation of duties refuses: the administrator or the auditor
+// together with any other role. Errors: kInvalidArgument naming the combination.
+Status CheckSeparation(std::span<const v1::Role> roles);
+
+// Who is calling: the user behind a token, with the user's current roles.
+struct Principal {
+  std::string name;
+  std::vector<v1::Role> roles;
+  v1::Classification clearance = v1::PUBLIC;
+  std::vector<std::string> departments;
+  std::string token_id;
+  v1::TokenScope scope = v1::FULL;
+};
+
+// The role `principal` may do `operation` under (the first of its roles the rule allows),
+// or kPermissionDenied saying which roles it needs or that the token is read-only.
+StatusOr<v1::Role> Authorize(const Principal& principal, Operation operation);
+
+}  // namespace archived::auth
