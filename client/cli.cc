@@ -113,8 +113,19 @@ StatusOr<Context> ResolveContext(const Args& args) {
     StatusOr<std::string> token_text = ReadToken(*token_file);
     if (!token_text.ok()) return token_text.status();
     context.token = *token_text;
-  } else if (StatusOr<std::string> local = ReadToken("archive-data/admin.token"); local.ok()) {
-    context.token = *local;  // the embedded default: the daemon's data directory is here
+  }
+  if (const char* session = std::getenv("ARCHIVECTL_SESSION"); session && *session) {
+    context.session_file = session;
+  } else if (home) {
+    context.session_file = std::string(home) + "/.config/archivectl/token";
+  }
+  if (context.token.empty() && !context.session_file.empty()) {
+    if (StatusOr<std::string> saved = ReadToken(context.session_file); saved.ok()) context.token = *saved;
+  }
+  if (context.token.empty()) {
+    if (StatusOr<std::string> local = ReadToken("archive-data/admin.token"); local.ok()) {
+      context.token = *local;  // the embedded default: the daemon's data directory is here
+    }
   }
   return context;
 }

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <google/protobuf/message.h>
+
 #include "archived/base/status.h"
 #include "client/http_client.h"
 
@@ -31,13 +33,17 @@ StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector
 struct Context {
   Endpoint endpoint;
   std::string token;
+  // Where `archivectl login` keeps its token: ~/.config/archivectl/token (or
+  // $ARCHIVECTL_SESSION); empty without a home.
+  std::string session_file;
   bool json = false;
   HttpClient NewClient() const { return HttpClient(endpoint, token); }
 };
 
 // Resolves the server and token: flags, then ARCHIVED_URL / ARCHIVED_TOKEN /
 // ARCHIVED_TOKEN_FILE, then the config file (--config, $ARCHIVECTL_CONFIG, or
-// ~/.config/archivectl/config), then http://127.0.0.1:8750 with ./archive-data/admin.token.
+// ~/.config/archivectl/config), then the session of `archivectl login`, then
+// http://127.0.0.1:8750 with ./archive-data/admin.token.
 // Errors: kInvalidArgument for a bad URL or an unreadable token file named explicitly.
 StatusOr<Context> ResolveContext(const Args& args);
 
@@ -58,6 +64,17 @@ int RunInfo(const Context& context, const Args& args);
 int RunVersions(const Context& context, const Args& args);
 int RunLs(const Context& context, const Args& args);
 int RunSearch(const Context& context, const Args& args);
+int RunLogin(const Context& context, const Args& args);
+int RunLogout(const Context& context, const Args& args);
+int RunWhoAmI(const Context& context, const Args& args);
+int RunUser(const Context& context, const Args& args);
+int RunToken(const Context& context, const Args& args);
+
+// A message as the JSON the API takes.
+std::string ToJson(const google::protobuf::Message& message);
+// A password: from the terminal without echo when stdin is one (prompting with `prompt`),
+// else the first line of stdin. Errors: kInvalidArgument when there is none.
+StatusOr<std::string> ReadPassword(const std::string& prompt);
 
 }  // namespace archived::client
 

@@ -21,6 +21,15 @@ constexpr const char* kUsage =
     "  search QUERY… [--category C] [--type T] [--from DATE] [--to DATE]\n"
     "            [--sort relevance|date] [--limit N] [--offset N]\n"
     "                                                  full-text search (docs/search.md)\n"
+    "  login USER [--ttl SECONDS]                      log in (password typed, or on stdin);\n"
+    "                                                  the token is kept in ~/.config/archivectl/token\n"
+    "  logout                                          revoke the session's token\n"
+    "  whoami                                          the user and token in use\n"
+    "  user add NAME --role R[,R…] [--clearance L] [--department D,…] [--display-name N]\n"
+    "            [--password-stdin]                    (admin) roles: admin, records_officer, clerk, auditor\n"
+    "  user list | show NAME | set NAME [flags of add] [--disable|--enable]\n"
+    "  token create [--user U] [--ttl SECONDS] [--read-only] [--description D]\n"
+    "  token list [--user U] | revoke ID              tokens (another user's: admin)\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE, then the\n"
@@ -35,8 +44,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> argv_vec(argv + 1, argv + argc);
   const std::vector<std::string> value_flags = {"server", "token", "token-file", "config", "title", "category",
                                                 "tags", "author", "date", "jobs", "version", "output", "limit",
-                                                "cursor", "type", "from", "to", "sort", "offset"};
-  const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help"};
+                                                "cursor", "type", "from", "to", "sort", "offset", "ttl", "role",
+                                                "clearance", "department", "display-name", "user", "description"};
+  const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
+                                             "password-stdin", "disable", "enable"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
   if (!args.ok()) {
     std::fprintf(stderr, "archivectl: %s\n\n%s", args.status().message().c_str(), kUsage);
@@ -50,7 +61,8 @@ int main(int argc, char** argv) {
   args->positional.erase(args->positional.begin());
   const std::map<std::string, std::function<int(const Context&, const Args&)>> commands = {
       {"put", RunPut}, {"version", RunVersion}, {"get", RunGet},
-      {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}, {"search", RunSearch}};
+      {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}, {"search", RunSearch},
+      {"login", RunLogin}, {"logout", RunLogout}, {"whoami", RunWhoAmI}, {"user", RunUser}, {"token", RunToken}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);

@@ -82,5 +82,49 @@ TEST_F(CliTest, ErrorsNameTheCauseAndExitWithTheRightCode) {
   EXPECT_NE(unreachable.err.find("127.0.0.1:1"), std::string::npos);
 }
 
+TEST_F(CliTest, UsersLogInWorkWithinTheirRolesAndLogOut) {
+  const CommandResult added = CtlWithInput({"user", "add", "li.na", "--role", "clerk", "--clearance", "internal",
+                                            "--department", "办公室", "--display-name", "李娜", "--password-stdin"},
+                                           "correct horse battery\n");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_NE(added.out.find("clerk"), std::string::npos) << added.out;
+  EXPECT_NE(Ctl({"user", "list"}).out.find("li.na"), std::string::npos);
+  EXPECT_EQ(Ctl({"user", "add", "x", "--role", "king"}).exit_code, 1);
+
+  const CommandResult wrong = CtlSession({"login", "li.na"}, "not the password\n");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("wrong user name or password"), std::string::npos) << wrong.err;
+  const CommandResult login = CtlSession({"login", "li.na"}, "correct horse battery\n");
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "session"));
+  EXPECT_EQ(std::filesystem::status(dir_.path() / "session").permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::none);
+  const CommandResult who = CtlSession({"whoami"});
+  EXPECT_NE(who.out.find("li.na"), std::string::npos) << who.out << who.err;
+  // A clerk files and searches, but manages no users.
+  const auto f = WriteFile("memo.txt", "会议纪要");
+  EXPECT_EQ(CtlSession({"put", f.string(), "--category", "BGS"}).exit_code, 0);
+  const CommandResult users = CtlSession({"user", "list"});
+  EXPECT_EQ(users.exit_code, 1);
+  EXPECT_NE(users.err.find("needs the role admin"), std::string::npos) << users.err;
+  // A read-only token of one's own.
+  const CommandResult minted = CtlSession({"token", "create", "--read-only", "--ttl", "600", "--description", "scan"});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const std::string reader = minted.out.substr(0, minted.out.find('\n'));
+  const CommandResult refused = RunCommand({ArchivectlBinaryPath().string(), "put", f.string(), "--category", "BGS"},
+                                           {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", reader}});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("read-only"), std::string::npos) << refused.err;
+  EXPECT_NE(CtlSession({"token", "list"}).out.find("read-only"), std::string::npos);
+  // Logging out revokes the session's token.
+  ASSERT_EQ(CtlSession({"logout"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "session"));
+  // The administrator disables the user: the read-only token stops too.
+  ASSERT_EQ(Ctl({"user", "set", "li.na", "--disable"}).exit_code, 0);
+  EXPECT_EQ(RunCommand({ArchivectlBinaryPath().string(), "whoami"},
+                       {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", reader}}).exit_code,
+            1);
+}
+
 }  // namespace
 }  // namespace archived::testing

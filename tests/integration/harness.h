@@ -50,6 +50,19 @@ class DaemonTest : public ::testing::Test {
     args.insert(args.begin(), ArchivectlBinaryPath().string());
     return RunCommand(args, {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", daemon_->token()}});
   }
+  // archivectl without the admin token: the session of `archivectl login` in the test's
+  // directory; `input` on stdin.
+  CommandResult CtlSession(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), ArchivectlBinaryPath().string());
+    return RunCommand(args, {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVECTL_SESSION", (dir_.path() / "session").string()},
+                             {"HOME", dir_.path().string()}},
+                      std::chrono::seconds(120), input);
+  }
+  CommandResult CtlWithInput(std::vector<std::string> args, const std::string& input) {
+    args.insert(args.begin(), ArchivectlBinaryPath().string());
+    return RunCommand(args, {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", daemon_->token()}},
+                      std::chrono::seconds(120), input);
+  }
   std::string Api(const std::string& path) { return daemon_->url() + "/api/v1" + path; }
   // Polls the metrics until every queued change is searchable (and no rebuild runs).
   void WaitIndexed() {

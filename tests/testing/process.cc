@@ -48,18 +48,28 @@ std::uint64_t ProcStatusBytes(pid_t pid, const char* field) {
 }  // namespace
 
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                         std::chrono::seconds timeout) {
+                         std::chrono::seconds timeout, const std::string& input) {
   char out_template[] = "/tmp/archived-cmd-out-XXXXXX";
   char err_template[] = "/tmp/archived-cmd-err-XXXXXX";
+  char in_template[] = "/tmp/archived-cmd-in-XXXXXX";
   const int out_fd = ::mkstemp(out_template);
   const int err_fd = ::mkstemp(err_template);
+  const int in_fd = ::mkstemp(in_template);
+  if (!input.empty() && ::write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    return CommandResult{.exit_code = -1, .err = "cannot write the command's input"};
+  }
+  ::lseek(in_fd, 0, SEEK_SET);
   CommandResult result;
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, 0);
+    if (input.empty()) {
+      const int null_fd = ::open("/dev/null", O_RDONLY);
+      ::dup2(null_fd, 0);
+    } else {
+      ::dup2(in_fd, 0);
+    }
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -75,6 +85,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::map<st
   }
   ::close(out_fd);
   ::close(err_fd);
+  ::close(in_fd);
+  ::unlink(in_template);
   result.out = ReadFile(out_template);
   result.err += ReadFile(err_template);
   ::unlink(out_template);

@@ -22,8 +22,9 @@ struct CommandResult {
   std::string err;
 };
 // Runs argv[0] (a path) with `env` added to the environment; kills it after `timeout`.
+// Runs argv with `env` added, stdin reading `input` (or /dev/null when empty).
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
-                         std::chrono::seconds timeout = std::chrono::seconds(120));
+                         std::chrono::seconds timeout = std::chrono::seconds(120), const std::string& input = "");
 
 struct DaemonOptions {
   std::filesystem::path binary;
