@@ -12,6 +12,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  put PATH… [--title T] [--category C] [--tags a,b] [--author A] [--date YYYY-MM-DD]\n"
+    "            [--classification public|internal|confidential|secret]\n"
     "            [-r|--recursive] [-j|--jobs N]       file documents (directories with -r)\n"
     "  version ID FILE                                 file a new version of a document\n"
     "  get ID [--version N] [-o FILE|-] [--force]     download a version (checks its SHA-256)\n"
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> value_flags = {"server", "token", "token-file", "config", "title", "category",
                                                 "tags", "author", "date", "jobs", "version", "output", "limit",
                                                 "cursor", "type", "from", "to", "sort", "offset", "ttl", "role",
-                                                "clearance", "department", "display-name", "user", "description"};
+                                                "clearance", "department", "display-name", "user", "description",
+                                                "classification"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
                                              "password-stdin", "disable", "enable"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);

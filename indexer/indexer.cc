@@ -226,6 +226,8 @@ Status Indexer::IndexDocument(index::SearchIndex& index, const v1::Document& doc
   hit.set_title(doc.title());
   hit.set_date(SearchDate(doc));
   hit.set_category(doc.category());
+  // UNSPECIFIED (filed before classifications) is INTERNAL, as the access rules read it.
+  hit.set_classification(doc.classification() == v1::CLASSIFICATION_UNSPECIFIED ? v1::INTERNAL : doc.classification());
   hit.set_author(doc.author());
   hit.set_version(version.version());
   hit.set_filename(version.filename());

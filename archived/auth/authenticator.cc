@@ -182,7 +182,7 @@ StatusOr<Principal> Authenticator::Authenticate(std::string_view header) const {
   }
   if (user->second.disabled()) return UnauthenticatedError("user " + user->second.name() + " is disabled");
   for (const int r : user->second.roles()) principal.roles.push_back(static_cast<v1::Role>(r));
-  principal.clearance = user->second.clearance() == v1::CLASSIFICATION_UNSPECIFIED ? v1::PUBLIC
+  principal.clearance = user->second.clearance() == v1::CLASSIFICATION_UNSPECIFIED ? v1::INTERNAL
                                                                                     : user->second.clearance();
   principal.departments.assign(user->second.departments().begin(), user->second.departments().end());
   return principal;
@@ -362,7 +362,7 @@ StatusOr<v1::UserView> Authenticator::CreateUser(const v1::UserChange& change, c
   user.set_name(change.name());
   user.set_display_name(change.display_name());
   *user.mutable_roles() = change.roles();
-  user.set_clearance(change.clearance() == v1::CLASSIFICATION_UNSPECIFIED ? v1::PUBLIC : change.clearance());
+  user.set_clearance(change.clearance() == v1::CLASSIFICATION_UNSPECIFIED ? v1::INTERNAL : change.clearance());
   *user.mutable_departments() = change.departments();
   user.set_disabled(change.disabled());
   ARCHIVED_RETURN_IF_ERROR(CheckUser(user));
@@ -404,7 +404,7 @@ StatusOr<v1::UserView> Authenticator::UpdateUser(std::string_view name, const v1
     detail += "roles=" + RolesText(user.roles()) + " ";
   }
   if (fields.contains("clearance")) {
-    user.set_clearance(change.clearance() == v1::CLASSIFICATION_UNSPECIFIED ? v1::PUBLIC : change.clearance());
+    user.set_clearance(change.clearance() == v1::CLASSIFICATION_UNSPECIFIED ? v1::INTERNAL : change.clearance());
     detail += "clearance=" + v1::Classification_Name(user.clearance()) + " ";
   }
   if (fields.contains("departments")) *user.mutable_departments() = change.departments();

@@ -26,6 +26,7 @@ enum class Operation {
   kUpdateDocument,   // PATCH /documents/{id}
   kSearch,           // GET /search
   kListCategories,   // GET /categories
+  kSetCategoryAccess,  // PATCH /categories/{code}: readers and filers
   kVerifyAudit,      // GET /audit/verify
   kManageUsers,      // /users: create, list, read, change
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
@@ -60,6 +61,8 @@ inline constexpr Rule kPolicy[] = {
     // Category codes and titles: the administrator assigns permissions by them.
     {Operation::kListCategories, "category.list", false,
      RoleBits({v1::ROLE_CLERK, v1::ROLE_RECORDS_OFFICER, v1::ROLE_ADMIN})},
+    // Permissions are the administrator's (the file plan itself is the records officer's).
+    {Operation::kSetCategoryAccess, "category.access", true, RoleBits({v1::ROLE_ADMIN})},
     {Operation::kVerifyAudit, "audit.verify", false, RoleBits({v1::ROLE_AUDITOR})},
     {Operation::kManageUsers, "user.manage", true, RoleBits({v1::ROLE_ADMIN})},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},

@@ -254,6 +254,8 @@ StatusOr<Filing> Catalog::PrepareFiling(const audit::Actor& actor, const v1::Fil
   if (m.category().empty()) {
     m.set_category(options_.default_category);
   }
+  if (m.classification() == v1::CLASSIFICATION_UNSPECIFIED) m.set_classification(v1::INTERNAL);
+  ARCHIVED_RETURN_IF_ERROR(ValidateClassification(m.classification()));
   ARCHIVED_RETURN_IF_ERROR(ValidateText("title", m.title(), options_.max_title_bytes));
   ARCHIVED_RETURN_IF_ERROR(ValidateText("author", m.author(), 200));
   ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(m.category()));
@@ -298,6 +300,7 @@ Status Catalog::FileTransaction(audit::Transaction& txn, Filing& filing) {
   doc.set_filed_by(filing.actor.name);
   doc.set_filing_seq(filing_seq);
   doc.set_state(v1::DOCUMENT_STATE_ACTIVE);
+  doc.set_classification(m.classification());
   FillVersion(filing.version, filing.id, 1, filing.sealed, m, filing.actor, txn.now());
 
   txn.Put(Keyspace::kDocuments, filing.id, doc.SerializeAsString());
@@ -306,7 +309,8 @@ Status Catalog::FileTransaction(audit::Transaction& txn, Filing& filing) {
   txn.Put(Keyspace::kIndexes, keys::ReferenceCodeKey(doc.reference_code()), filing.id);
   ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, filing.version, filing.sealed));
   txn.Audit(audit::EventBy(filing.actor, "document.file", filing.id,
-                  "reference_code=" + doc.reference_code() + " version=1 size=" +
+                  "reference_code=" + doc.reference_code() + " classification=" +
+                      v1::Classification_Name(doc.classification()) + " version=1 size=" +
                       std::to_string(filing.sealed.size) + " sha256=" + filing.version.sha256()));
   return OkStatus();
 }
@@ -382,6 +386,9 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
       ARCHIVED_RETURN_IF_ERROR(ValidateText("tags", tag, options_.max_tag_bytes));
     }
   }
+  if (patch.has_classification()) {
+    ARCHIVED_RETURN_IF_ERROR(ValidateClassification(patch.classification()));
+  }
   v1::Document doc;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
     ARCHIVED_ASSIGN_OR_RETURN(doc, ReadDocument(txn, id));
@@ -404,6 +411,11 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
       };
       note("tags", join(doc.tags()), join(patch.tags()));
       *doc.mutable_tags() = patch.tags();
+    }
+    if (patch.has_classification()) {
+      note("classification", v1::Classification_Name(EffectiveClassification(doc.classification())),
+           v1::Classification_Name(patch.classification()));
+      doc.set_classification(patch.classification());
     }
     if (patch.has_category() && patch.category() != doc.category()) {
       StatusOr<std::string> exists = txn.Get(Keyspace::kCategories, patch.category());
@@ -475,7 +487,8 @@ StatusOr<std::unique_ptr<ContentReader>> Catalog::OpenContent(const v1::Version&
 }
 
 StatusOr<v1::DocumentList> Catalog::ListDocuments(std::string_view category, std::size_t limit,
-                                                  std::string_view cursor) const {
+                                                  std::string_view cursor,
+                                                  const std::function<bool(const v1::Document&)>& visible) const {
   if (limit == 0) {
     limit = options_.default_page_size;
   }
@@ -511,7 +524,9 @@ StatusOr<v1::DocumentList> Catalog::ListDocuments(std::string_view category, std
       break;
     }
     ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, store_->Get(Keyspace::kDocuments, it->value()));
-    ARCHIVED_ASSIGN_OR_RETURN(*out.add_documents(), Parse<v1::Document>(bytes, "document"));
+    ARCHIVED_ASSIGN_OR_RETURN(v1::Document doc, Parse<v1::Document>(bytes, "document"));
+    if (visible && !visible(doc)) continue;
+    *out.add_documents() = std::move(doc);
     last_seq = *ReadBigEndian64(it->key().substr(prefix.size()));
   }
   ARCHIVED_RETURN_IF_ERROR(it->status());
@@ -569,6 +584,39 @@ Status Catalog::RecordExtraction(std::string_view id, std::uint32_t version, std
     txn.Audit(audit::EventBy({.name = "system"}, "document.extraction", std::string(id),
                     "version " + std::to_string(version) + ": " +
                         (outcome.empty() ? std::string("text extracted") : std::string(outcome))));
+    return OkStatus();
+  });
+}
+
+Status Catalog::SetCategoryAccess(const audit::Actor& actor, std::string_view code, const v1::CategoryAccess& access,
+                                  bool readers_present, bool filers_present) {
+  for (const auto* list : {&access.readers(), &access.filers()}) {
+    for (const std::string& entry : *list) ARCHIVED_RETURN_IF_ERROR(ValidateAccessEntry(entry));
+  }
+  return committer_->Run([&](audit::Transaction& txn) -> Status {
+    StatusOr<std::string> bytes = txn.Get(Keyspace::kCategories, code);
+    if (!bytes.ok()) {
+      return bytes.status().code() == StatusCode::kNotFound
+                 ? NotFoundError("category \"" + std::string(code) + "\" is not in the file plan")
+                 : bytes.status();
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(v1::Category category, Parse<v1::Category>(*bytes, "category"));
+    const auto join = [](const auto& list) {
+      std::string out;
+      for (const std::string& e : list) out += (out.empty() ? "" : ",") + e;
+      return out;
+    };
+    std::string detail;
+    if (readers_present) {
+      *category.mutable_readers() = access.readers();
+      detail += "readers=[" + join(category.readers()) + "] ";
+    }
+    if (filers_present) {
+      *category.mutable_filers() = access.filers();
+      detail += "filers=[" + join(category.filers()) + "]";
+    }
+    txn.Put(Keyspace::kCategories, category.code(), category.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, "category.access", category.code(), detail));
     return OkStatus();
   });
 }

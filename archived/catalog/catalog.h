@@ -79,6 +79,8 @@ class Catalog {
   // with why not), and must only hand the result on. The filing's content must be a single
   // chunk (nothing of it written before the commit), or its writer must outlive `done`.
   void SubmitFiling(std::shared_ptr<Filing> filing, std::function<void(StatusOr<v1::FileResponse>)> done);
+  // Where a document filed without a category goes.
+  const std::string& default_category() const { return options_.default_category; }
   // Plaintext bytes per chunk: content up to this size is a single chunk.
   std::size_t chunk_bytes() const { return options_.content.chunk_bytes; }
   // Takes a reserved data key without waiting; nullopt when the stock is empty (then use
@@ -105,9 +107,15 @@ class Catalog {
   // Newest first. A non-empty `category` keeps documents filed exactly in it; `cursor` is
   // next_cursor of the previous page; `limit` 0 means the default page size.
   // Errors: kInvalidArgument for a bad cursor or limit.
+  // `visible`, when given, leaves out the documents the caller may not see (pages stay full).
   StatusOr<v1::DocumentList> ListDocuments(std::string_view category, std::size_t limit,
-                                           std::string_view cursor) const;
+                                           std::string_view cursor,
+                                           const std::function<bool(const v1::Document&)>& visible = {}) const;
   StatusOr<v1::CategoryList> ListCategories() const;
+  // Replaces a category's readers and/or filers ("user:NAME", "dept:NAME"), audited.
+  // Errors: kNotFound; kInvalidArgument for a malformed entry.
+  Status SetCategoryAccess(const audit::Actor& actor, std::string_view code, const v1::CategoryAccess& access,
+                           bool readers_present, bool filers_present);
 
   // The full-text outbox: entries after `after_seq`, oldest first, at most `max`.
   // Errors: kDataLoss for a malformed entry; storage errors.

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "archived/base/text.h"
+
 namespace archived::catalog {
 
 Status ValidateCategoryCode(std::string_view code) {
@@ -106,6 +108,27 @@ std::vector<v1::Category> DefaultFilePlan() {
     plan.push_back(std::move(category));
   }
   return plan;
+}
+
+Status ValidateClassification(v1::Classification classification) {
+  if (classification < v1::PUBLIC || classification > v1::SECRET) {
+    return InvalidArgumentError("classification: PUBLIC, INTERNAL, CONFIDENTIAL or SECRET");
+  }
+  return OkStatus();
+}
+
+v1::Classification EffectiveClassification(v1::Classification classification) {
+  return classification == v1::CLASSIFICATION_UNSPECIFIED ? v1::INTERNAL : classification;
+}
+
+Status ValidateAccessEntry(std::string_view entry) {
+  for (const std::string_view kind : {"user:", "dept:"}) {
+    if (!entry.starts_with(kind)) continue;
+    const std::string_view name = entry.substr(kind.size());
+    if (name.empty() || name.size() > 64 || HasControlCharacters(name) || !IsValidUtf8(name)) break;
+    return OkStatus();
+  }
+  return InvalidArgumentError("readers and filers: \"user:NAME\" or \"dept:NAME\", not \"" + std::string(entry) + "\"");
 }
 
 }  // namespace archived::catalog

@@ -28,6 +28,14 @@ StatusOr<v1::RetentionClass> ParseRetentionClass(std::string_view text);
 std::string FormatReferenceCode(std::string_view fonds, int year, v1::RetentionClass retention,
                                 std::string_view category, std::uint64_t seq);
 
+// PUBLIC … SECRET. Errors: kInvalidArgument.
+Status ValidateClassification(v1::Classification classification);
+// UNSPECIFIED (documents filed before classifications existed) reads as INTERNAL.
+v1::Classification EffectiveClassification(v1::Classification classification);
+// An entry of a category's readers or filers: "user:NAME" or "dept:NAME" (1–64 bytes of text
+// after the colon). Errors: kInvalidArgument.
+Status ValidateAccessEntry(std::string_view entry);
+
 // The plan a new archive starts with: an office's general classes (办公室 BGS and its
 // personnel, assets, projects, correspondence and matters subclasses).
 std::vector<v1::Category> DefaultFilePlan();

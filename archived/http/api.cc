@@ -6,10 +6,12 @@
 
 #include "archived/audit/chain.h"
 #include "archived/base/log.h"
+#include "archived/base/text.h"
 #include "archived/http/internal/exchange.h"
 #include "archived/http/json.h"
 #include "archived/http/multipart.h"
 #include "archived/http/query.h"
+#include "archived/service/access.h"
 
 namespace archived::http::internal {
 namespace {
@@ -52,7 +54,8 @@ Status CheckParameters(const Target& target, std::initializer_list<std::string_v
 Status MetadataFromQuery(const Target& target, std::string_view content_type, bool new_document,
                          v1::FileMetadata* metadata) {
   if (new_document) {
-    if (Status s = CheckParameters(target, {"title", "category", "author", "date", "tags", "filename"}); !s.ok()) {
+    if (Status s = CheckParameters(target, {"title", "category", "author", "date", "tags", "filename", "classification"});
+        !s.ok()) {
       return s;
     }
   } else if (Status s = CheckParameters(target, {"filename"}); !s.ok()) {
@@ -63,6 +66,13 @@ Status MetadataFromQuery(const Target& target, std::string_view content_type, bo
   metadata->set_author(target.Get("author").value_or(""));
   metadata->set_date(target.Get("date").value_or(""));
   metadata->set_filename(target.Get("filename").value_or(""));
+  if (const auto level = target.Get("classification")) {
+    v1::Classification parsed = v1::CLASSIFICATION_UNSPECIFIED;
+    if (!v1::Classification_Parse(AsciiUpper(*level), &parsed) || parsed == v1::CLASSIFICATION_UNSPECIFIED) {
+      return InvalidArgumentError("classification: public, internal, confidential or secret");
+    }
+    metadata->set_classification(parsed);
+  }
   for (const std::string& value : target.GetAll("tags")) {
     std::size_t start = 0;
     while (start <= value.size()) {
@@ -157,10 +167,14 @@ net::awaitable<void> SendMethodNotAllowed(Exchange& ex, std::string_view allow) 
 // and not on the I/O thread).
 class UploadJob {
  public:
+  // `check` is asked about a new document's metadata before it is filed (where and how
+  // classified the caller may file).
+  using Check = std::function<Status(const v1::FileMetadata&)>;
   UploadJob(const ApiServices& services, const audit::Actor& actor, std::optional<std::string> document_id,
-            v1::FileMetadata metadata, std::optional<std::string> boundary, std::size_t max_metadata_bytes)
+            v1::FileMetadata metadata, std::optional<std::string> boundary, std::size_t max_metadata_bytes,
+            Check check)
       : services_(services), actor_(actor), document_id_(std::move(document_id)), metadata_(std::move(metadata)),
-        boundary_(std::move(boundary)), max_metadata_bytes_(max_metadata_bytes) {}
+        boundary_(std::move(boundary)), max_metadata_bytes_(max_metadata_bytes), check_(std::move(check)) {}
 
   Status Begin() {
     StatusOr<std::unique_ptr<ContentWriter>> writer = services_.catalog->BeginContent();
@@ -180,6 +194,7 @@ class UploadJob {
       if (!parsed.ok()) return parsed.status();
       metadata_ = std::move(parsed).value();
     }
+    if (Status allowed = check_(metadata_); !allowed.ok()) return allowed;
     return services_.catalog->PrepareFiling(actor_, metadata_, *writer_);
   }
   Status Feed(std::string_view data) { return upload_ ? upload_->Feed(data) : writer_->Append(data); }
@@ -203,6 +218,9 @@ class UploadJob {
       if (!parsed.ok()) return parsed.status();
       metadata_ = std::move(parsed).value();
     }
+    if (!document_id_) {
+      if (Status allowed = check_(metadata_); !allowed.ok()) return allowed;
+    }
     return document_id_ ? services_.catalog->AddVersion(actor_, *document_id_, metadata_, *writer_)
                         : services_.catalog->FileDocument(actor_, metadata_, *writer_);
   }
@@ -213,6 +231,7 @@ class UploadJob {
   v1::FileMetadata metadata_;
   const std::optional<std::string> boundary_;
   const std::size_t max_metadata_bytes_;
+  const Check check_;
   std::unique_ptr<ContentWriter> writer_;
   std::optional<MultipartUpload> upload_;
 };
@@ -260,7 +279,8 @@ net::awaitable<StatusOr<v1::FileResponse>> FileHere(const ApiServices& s, Upload
 
 // Streams the request body into a new content; files a document, or a version of `document_id`.
 net::awaitable<void> HandleUpload(Exchange& ex, const ApiServices& s, const Target& target,
-                                  const audit::Actor& actor, std::optional<std::string> document_id) {
+                                  const audit::Actor& actor, std::optional<std::string> document_id,
+                                  UploadJob::Check check) {
   const std::string content_type(ex.request()[bhttp::field::content_type]);
   const bool multipart = beast::iequals(content_type.substr(0, 10), "multipart/");
   v1::FileMetadata metadata;
@@ -276,9 +296,12 @@ net::awaitable<void> HandleUpload(Exchange& ex, const ApiServices& s, const Targ
   } else if (Status st = MetadataFromQuery(target, content_type, !document_id, &metadata); !st.ok()) {
     co_await ex.SendError(st);
     co_return;
+  } else if (!document_id) {
+    // Refused before a byte of content is read.
+    if (Status allowed = check(metadata); !allowed.ok()) co_return co_await ex.SendError(allowed);
   }
   UploadJob job(s, actor, std::move(document_id), std::move(metadata), std::move(boundary),
-                ex.limits().max_metadata_part_bytes);
+                ex.limits().max_metadata_part_bytes, std::move(check));
   const std::size_t piece_bytes = ex.limits().body_piece_bytes;
   StatusOr<v1::FileResponse> filed = InternalError("upload not filed");
   const std::optional<std::uint64_t> length = ex.content_length();
@@ -425,7 +448,8 @@ net::awaitable<void> HandleContent(Exchange& ex, const ApiServices& s, const Tar
   co_await ex.EndStream();
 }
 
-net::awaitable<void> HandleList(Exchange& ex, const ApiServices& s, const Target& target) {
+net::awaitable<void> HandleList(Exchange& ex, const ApiServices& s, const Target& target,
+                                const auth::Principal& principal) {
   if (Status st = CheckParameters(target, {"category", "limit", "cursor"}); !st.ok()) {
     co_await ex.SendError(st);
     co_return;
@@ -439,8 +463,12 @@ net::awaitable<void> HandleList(Exchange& ex, const ApiServices& s, const Target
     }
     limit = static_cast<std::size_t>(std::min<std::uint64_t>(*parsed, 1u << 30));
   }
-  StatusOr<v1::DocumentList> list = co_await RunBlocking(ex.pool(), [&] {
-    return s.catalog->ListDocuments(target.Get("category").value_or(""), limit, target.Get("cursor").value_or(""));
+  StatusOr<v1::DocumentList> list = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::DocumentList> {
+    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
+    if (!plan.ok()) return plan.status();
+    const service::AccessRules rules(*plan);
+    return s.catalog->ListDocuments(target.Get("category").value_or(""), limit, target.Get("cursor").value_or(""),
+                                    [&](const v1::Document& d) { return rules.MayRead(principal, d); });
   });
   if (!list.ok()) {
     co_await ex.SendError(list.status());
@@ -449,8 +477,8 @@ net::awaitable<void> HandleList(Exchange& ex, const ApiServices& s, const Target
   co_await ex.SendJson(200, *list);
 }
 
-net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const audit::Actor& actor,
-                                    const std::string& id) {
+net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
+                                    const audit::Actor& actor, const std::string& id) {
   if (ex.request().method() == bhttp::verb::get) {
     StatusOr<v1::DocumentDetail> detail = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::DocumentDetail> {
       StatusOr<v1::Document> doc = s.catalog->GetDocument(id);
@@ -481,7 +509,24 @@ net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const au
     co_await ex.SendError(parsed);
     co_return;
   }
-  StatusOr<v1::Document> updated = co_await RunBlocking(ex.pool(), [&] {
+  StatusOr<v1::Document> updated = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::Document> {
+    // Moving a document needs the right to file in its new category; classifying it, a
+    // clearance that reaches the new level.
+    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
+    if (!plan.ok()) return plan.status();
+    const service::AccessRules rules(*plan);
+    Status allowed = OkStatus();
+    if (patch.has_category() && !rules.MayFileIn(principal, patch.category())) {
+      allowed = PermissionDeniedError("category: you may not file in " + patch.category());
+    } else if (patch.has_classification() && !rules.Cleared(principal, patch.classification())) {
+      allowed = PermissionDeniedError("classification: above your clearance");
+    }
+    if (!allowed.ok()) {
+      if (Status audited = s.authenticator->AuditDenial(actor, "document.update", id, allowed.message()); !audited.ok()) {
+        return audited;
+      }
+      return allowed;
+    }
     return s.catalog->UpdateDocument(actor, id, patch, keys->count("tags") > 0);
   });
   if (!updated.ok()) {
@@ -491,7 +536,8 @@ net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const au
   co_await ex.SendJson(200, *updated);
 }
 
-net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Target& target) {
+net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Target& target,
+                                  const auth::Principal& principal) {
   if (Status st = CheckParameters(target, {"q", "category", "from", "to", "type", "sort", "limit", "offset", "facets"}); !st.ok()) {
     co_return co_await ex.SendError(st);
   }
@@ -517,8 +563,17 @@ net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Targ
       *field = static_cast<std::size_t>(std::min<std::uint64_t>(*parsed, 1u << 30));
     }
   }
-  StatusOr<v1::SearchResponse> result =
-      co_await RunBlocking(ex.search_pool(), [&] { return s.indexer->Search(request); });
+  StatusOr<v1::SearchResponse> result = co_await RunBlocking(ex.search_pool(), [&]() -> StatusOr<v1::SearchResponse> {
+    // Access is a filter inside the query: counts, facets and pages hold only what may be seen.
+    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
+    if (!plan.ok()) return plan.status();
+    const service::SearchScope scope = service::AccessRules(*plan).SearchScopeOf(principal);
+    request.access.all_categories = scope.all_categories;
+    request.access.categories = scope.categories;
+    request.access.all_classifications = scope.classifications.size() == 4;
+    request.access.classifications = scope.classifications;
+    return s.indexer->Search(request);
+  });
   if (!result.ok()) co_return co_await ex.SendError(result.status());
   co_await ex.SendJson(200, *result);
 }
@@ -699,6 +754,59 @@ net::awaitable<void> HandleWhoAmI(Exchange& ex, const ApiServices& s, const auth
   co_await ex.SendJson(200, out);
 }
 
+// The object-level check of a route on one document: the caller must see it (else 404, as
+// for a document that does not exist) and, to change it, may file in its category (else
+// 403). Refusals are audited.
+net::awaitable<bool> PermitDocument(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
+                                    const audit::Actor& actor, auth::Operation operation, const std::string& id,
+                                    bool to_change) {
+  const Status allowed = co_await RunBlocking(ex.pool(), [&]() -> Status {
+    StatusOr<v1::Document> doc = s.catalog->GetDocument(id);
+    if (!doc.ok()) return doc.status();
+    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
+    if (!plan.ok()) return plan.status();
+    const service::AccessRules rules(*plan);
+    Status refusal = OkStatus();
+    if (!rules.MayRead(principal, *doc)) {
+      refusal = NotFoundError("document \"" + id + "\" not found");
+    } else if (to_change && !rules.MayFileIn(principal, doc->category())) {
+      refusal = PermissionDeniedError("you may not file in category " + doc->category());
+    }
+    if (refusal.ok()) return refusal;
+    const std::string reason = refusal.code() == StatusCode::kNotFound ? "not visible to the caller" : refusal.message();
+    if (Status audited = s.authenticator->AuditDenial(actor, auth::RuleFor(operation).name, doc->id(), reason);
+        !audited.ok()) {
+      return audited;
+    }
+    return refusal;
+  });
+  if (allowed.ok()) co_return true;
+  co_await ex.SendError(allowed);
+  co_return false;
+}
+
+// What a new document's metadata must satisfy: the caller may file in its category (the
+// default one when none is given) and is cleared to its classification (INTERNAL when none).
+UploadJob::Check FilingCheck(const ApiServices& s, const auth::Principal& principal, const audit::Actor& actor) {
+  return [&s, principal, actor](const v1::FileMetadata& m) -> Status {
+    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
+    if (!plan.ok()) return plan.status();
+    const service::AccessRules rules(*plan);
+    const std::string category = m.category().empty() ? s.catalog->default_category() : m.category();
+    Status refusal = OkStatus();
+    if (!rules.MayFileIn(principal, category)) {
+      refusal = PermissionDeniedError("you may not file in category " + category);
+    } else if (!rules.Cleared(principal, m.classification())) {
+      refusal = PermissionDeniedError("classification: above your clearance");
+    }
+    if (refusal.ok()) return refusal;
+    if (Status audited = s.authenticator->AuditDenial(actor, "document.file", category, refusal.message()); !audited.ok()) {
+      return audited;
+    }
+    return refusal;
+  };
+}
+
 net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& target,
                               const auth::Principal& principal, audit::Actor& actor) {
   using auth::Operation;
@@ -712,31 +820,35 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     if (n == 3) {
       if (method == bhttp::verb::post) {
         if (!co_await permit(Operation::kFileDocument, "")) co_return;
-        co_return co_await HandleUpload(ex, s, target, actor, std::nullopt);
+        co_return co_await HandleUpload(ex, s, target, actor, std::nullopt, FilingCheck(s, principal, actor));
       }
       if (method == bhttp::verb::get) {
         if (!co_await permit(Operation::kListDocuments, "")) co_return;
-        co_return co_await HandleList(ex, s, target);
+        co_return co_await HandleList(ex, s, target, principal);
       }
       co_return co_await SendMethodNotAllowed(ex, "GET, POST");
     }
     const std::string& id = parts[3];
     if (n == 4) {
       if (method == bhttp::verb::get || method == bhttp::verb::patch) {
-        if (!co_await permit(method == bhttp::verb::get ? Operation::kReadDocument : Operation::kUpdateDocument, id)) {
+        const Operation operation = method == bhttp::verb::get ? Operation::kReadDocument : Operation::kUpdateDocument;
+        if (!co_await permit(operation, id)) co_return;
+        if (!co_await PermitDocument(ex, s, principal, actor, operation, id, operation == Operation::kUpdateDocument)) {
           co_return;
         }
-        co_return co_await HandleDocument(ex, s, actor, id);
+        co_return co_await HandleDocument(ex, s, principal, actor, id);
       }
       co_return co_await SendMethodNotAllowed(ex, "GET, PATCH");
     }
     if (n == 5 && parts[4] == "versions") {
       if (method == bhttp::verb::post) {
         if (!co_await permit(Operation::kAddVersion, id)) co_return;
-        co_return co_await HandleUpload(ex, s, target, actor, id);
+        if (!co_await PermitDocument(ex, s, principal, actor, Operation::kAddVersion, id, true)) co_return;
+        co_return co_await HandleUpload(ex, s, target, actor, id, FilingCheck(s, principal, actor));
       }
       if (method == bhttp::verb::get) {
         if (!co_await permit(Operation::kReadDocument, id)) co_return;
+        if (!co_await PermitDocument(ex, s, principal, actor, Operation::kReadDocument, id, false)) co_return;
         StatusOr<std::vector<v1::Version>> versions = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListVersions(id); });
         if (!versions.ok()) co_return co_await ex.SendError(versions.status());
         v1::VersionList list;
@@ -749,10 +861,35 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     if (n == 5 && parts[4] == "content") {
       if (method == bhttp::verb::get || method == bhttp::verb::head) {
         if (!co_await permit(Operation::kReadContent, id)) co_return;
+        if (!co_await PermitDocument(ex, s, principal, actor, Operation::kReadContent, id, false)) co_return;
         co_return co_await HandleContent(ex, s, target, id, method == bhttp::verb::head);
       }
       co_return co_await SendMethodNotAllowed(ex, "GET, HEAD");
     }
+  } else if (n >= 4 && parts[2] == "categories") {
+    // The code's own '/' are path segments: /categories/BGS/HR.
+    std::string code = parts[3];
+    for (std::size_t i = 4; i < n; ++i) code += "/" + parts[i];
+    if (method != bhttp::verb::patch) co_return co_await SendMethodNotAllowed(ex, "PATCH");
+    if (!co_await permit(Operation::kSetCategoryAccess, code)) co_return;
+    v1::CategoryAccess access;
+    StatusOr<std::set<std::string>> keys = co_await ReadJson(ex, &access);
+    if (!keys.ok()) co_return co_await ex.SendError(keys.status());
+    for (const std::string& key : *keys) {
+      if (key != "readers" && key != "filers") {
+        co_return co_await ex.SendError(InvalidArgumentError(key + ": only readers and filers can be changed here"));
+      }
+    }
+    const Status set = co_await RunBlocking(ex.pool(), [&] {
+      return s.catalog->SetCategoryAccess(actor, code, access, keys->contains("readers"), keys->contains("filers"));
+    });
+    if (!set.ok()) co_return co_await ex.SendError(set);
+    StatusOr<v1::CategoryList> list = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListCategories(); });
+    if (!list.ok()) co_return co_await ex.SendError(list.status());
+    for (const v1::Category& c : list->categories()) {
+      if (c.code() == code) co_return co_await ex.SendJson(200, c);
+    }
+    co_return co_await ex.SendError(NotFoundError("category " + code));
   } else if (n == 3 && parts[2] == "categories") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kListCategories, "")) co_return;
@@ -762,7 +899,7 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
   } else if (n == 3 && parts[2] == "search") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kSearch, "")) co_return;
-    co_return co_await HandleSearch(ex, s, target);
+    co_return co_await HandleSearch(ex, s, target, principal);
   } else if (n == 4 && parts[2] == "audit" && parts[3] == "verify") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kVerifyAudit, "")) co_return;

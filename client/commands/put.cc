@@ -69,7 +69,7 @@ int RunPut(const Context& context, const Args& args) {
     if (jobs < 1 || jobs > 64) return Fail("put", InvalidArgumentError("--jobs must be between 1 and 64"));
   }
   std::string common;
-  for (const char* name : {"category", "author", "date", "tags"}) {
+  for (const char* name : {"category", "author", "date", "tags", "classification"}) {
     if (auto v = args.Get(name)) common += "&" + std::string(name) + "=" + Escape(*v);
   }
   std::atomic<std::size_t> next{0};

@@ -23,7 +23,9 @@ namespace {
 // Term prefixes and value slots: indexer/index/FORMAT.md.
 constexpr std::string_view kIdPrefix = "Q";
 constexpr std::string_view kRefPrefix = "XR";
-constexpr std::string_view kCategoryPrefix = "XC";
+constexpr std::string_view kCategoryPrefix = "XC";       // the category and each ancestor
+constexpr std::string_view kExactCategoryPrefix = "XE";  // the category alone (access filter)
+constexpr std::string_view kClassificationPrefix = "XL"; // PUBLIC … SECRET
 constexpr std::string_view kTypePrefix = "XY";
 constexpr std::string_view kTagPrefix = "K";
 constexpr std::string_view kTitlePrefix = "S";
@@ -35,7 +37,7 @@ constexpr Xapian::valueno kTypeSlot = 3;      // the type name
 
 constexpr std::string_view kHighWaterKey = "archived.high_water";
 constexpr std::string_view kFormatKey = "archived.index_format";
-constexpr std::string_view kFormat = "4";
+constexpr std::string_view kFormat = "5";
 constexpr int kSampleZstdLevel = 3;
 // The text sample is one zstd frame ended a block every this many bytes, so that a snippet
 // decodes the text only as far as its first match. (Pieces compressed apart cost Xapian a
@@ -382,6 +384,8 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
       doc.add_boolean_term(Term(kCategoryPrefix, category.substr(0, slash)));
     }
     doc.add_boolean_term(Term(kCategoryPrefix, category));
+    doc.add_boolean_term(Term(kExactCategoryPrefix, category));
+    doc.add_boolean_term(Term(kClassificationPrefix, v1::Classification_Name(hit.classification())));
     doc.add_boolean_term(Term(kTypePrefix, hit.type()));
     const std::string& date = hit.date();  // YYYY-MM-DD
     if (date.size() == 10) {
@@ -494,7 +498,15 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
   }
   if (!r.access.all_categories) {
     std::vector<Xapian::Query> allowed;
-    for (const std::string& c : r.access.categories) allowed.emplace_back(Term(kCategoryPrefix, AsciiUpper(c)));
+    for (const std::string& c : r.access.categories) allowed.emplace_back(Term(kExactCategoryPrefix, AsciiUpper(c)));
+    filters.push_back(allowed.empty() ? Xapian::Query::MatchNothing
+                                      : Xapian::Query(Xapian::Query::OP_OR, allowed.begin(), allowed.end()));
+  }
+  if (!r.access.all_classifications) {
+    std::vector<Xapian::Query> allowed;
+    for (const v1::Classification c : r.access.classifications) {
+      allowed.emplace_back(Term(kClassificationPrefix, v1::Classification_Name(c)));
+    }
     filters.push_back(allowed.empty() ? Xapian::Query::MatchNothing
                                       : Xapian::Query(Xapian::Query::OP_OR, allowed.begin(), allowed.end()));
   }

@@ -49,7 +49,9 @@ struct IndexedDocument {
 // include what the caller may not see.
 struct AccessFilter {
   bool all_categories = true;
-  std::vector<std::string> categories;  // subtrees the caller may read, when not all
+  std::vector<std::string> categories;  // exactly these categories (not their subtrees), when not all
+  bool all_classifications = true;
+  std::vector<v1::Classification> classifications;  // these levels only, when not all
 };
 
 struct SearchRequest {

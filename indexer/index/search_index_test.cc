@@ -53,6 +53,7 @@ class SearchIndexTest : public ::testing::Test {
                                   "Records officer notes 销毁 schedule.", "html");
     minutes.hit.set_reference_code("Z001-2025-D30-BGS.CW-0007");
     minutes.hit.set_author("Wang Fang");
+    minutes.hit.set_classification(v1::CONFIDENTIAL);
     minutes.tags = {"budget"};
     ASSERT_OK(index_->Replace(minutes));
     ASSERT_OK(index_->Replace(Doc("000000000000000000000003", "Staff training plan", "BGS/HR", "2024-01-20",
@@ -154,6 +155,17 @@ TEST_F(SearchIndexTest, AccessFilterIsInsideTheQuery) {
   EXPECT_EQ(res.facets().category_size(), 1);
   r.access.categories.clear();
   EXPECT_THAT(Ids(r), ElementsAre());
+  // Exactly the categories given: "BGS" does not open "BGS/HR".
+  r.access.categories = {"BGS"};
+  EXPECT_THAT(Ids(r), ElementsAre());
+  // Classifications: the confidential minutes only for those cleared.
+  SearchRequest budget{.query = "budget"};
+  ASSERT_THAT(Ids(budget), ElementsAre("2"));
+  budget.access.all_classifications = false;
+  budget.access.classifications = {v1::PUBLIC, v1::INTERNAL};
+  EXPECT_THAT(Ids(budget), ElementsAre());
+  budget.access.classifications.push_back(v1::CONFIDENTIAL);
+  EXPECT_THAT(Ids(budget), ElementsAre("2"));
 }
 
 TEST_F(SearchIndexTest, MalformedQueriesAreInvalidArgumentsThatSayWhat) {

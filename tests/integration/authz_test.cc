@@ -64,6 +64,7 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
         {Operation::kUpdateDocument, "PATCH", "/documents/{id}", R"({"author":"wang"})"},
         {Operation::kSearch, "GET", "/search?q=budget", ""},
         {Operation::kListCategories, "GET", "/categories", ""},
+        {Operation::kSetCategoryAccess, "PATCH", "/categories/BGS/WS", R"({"filers":[]})"},
         {Operation::kVerifyAudit, "GET", "/audit/verify", ""},
         {Operation::kManageUsers, "GET", "/users", ""},
         {Operation::kManageUsers, "GET", "/users/admin", ""},
@@ -114,6 +115,82 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
                                           Api("/audit/verify")});
   EXPECT_EQ(JsonField(audit.out, "ok"), "true") << audit.out;
   EXPECT_GT(denied, 30);
+}
+
+// Category readers and filers, departments and clearance: a document the caller may not see
+// is a 404 on every route, missing from listings and search (counts included), and a filing
+// where the caller may not file is a 403.
+TEST_F(AuthzTest, DocumentsAreSeenOnlyByTheirCategorysReadersWithTheClearance) {
+  const auto user = [&](const std::string& name, const std::string& role, const std::string& dept,
+                        const std::string& clearance) {
+    const CommandResult u = Curl({"-X", "POST", "-d",
+                                  R"({"name":")" + name + R"(","roles":[")" + role + R"("],"departments":[")" + dept +
+                                      R"("],"clearance":")" + clearance + R"("})",
+                                  Api("/users")});
+    EXPECT_EQ(JsonField(u.out, "name"), name) << u.out;
+    return JsonField(Curl({"-X", "POST", "-d", R"({"user":")" + name + R"("})", Api("/tokens")}).out, "token");
+  };
+  const std::string hr = user("hr1", "ROLE_CLERK", "人事处", "INTERNAL");
+  const std::string other = user("fin1", "ROLE_CLERK", "财务处", "INTERNAL");
+  const std::string officer = user("officer", "ROLE_RECORDS_OFFICER", "办公室", "CONFIDENTIAL");
+  const auto as = [&](const std::string& token, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-sS", "-H", "Authorization: Bearer " + token};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  };
+  const auto status = [&](const std::string& token, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-o", "/dev/null", "-w", "%{http_code}"});
+    return as(token, args).out;
+  };
+  // Only the HR department reads and files personnel records (and what lies below them).
+  const CommandResult acl = Curl({"-X", "PATCH", "-d", R"({"readers":["dept:人事处"],"filers":["dept:人事处"]})",
+                                  Api("/categories/BGS/HR")});
+  EXPECT_NE(acl.out.find("dept:人事处"), std::string::npos) << acl.out;
+  EXPECT_EQ(CurlStatus({"-X", "PATCH", "-d", R"({"readers":["everyone"]})", Api("/categories/BGS/HR")}), 400);
+
+  const auto file = [&](const std::string& token, const std::string& text, const std::string& query) {
+    return as(token, {"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", text, Api("/documents?" + query)});
+  };
+  const std::string payroll = JsonField(file(hr, "salary table 工资表", "title=pay&category=BGS/HR").out, "id");
+  ASSERT_FALSE(payroll.empty());
+  EXPECT_EQ(status(other, {"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", "x",
+                           Api("/documents?title=x&category=BGS/HR")}),
+            "403");
+  // No one files above their own clearance.
+  EXPECT_EQ(status(hr, {"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", "x",
+                        Api("/documents?title=x&category=BGS&classification=confidential")}),
+            "403");
+  const std::string secret =
+      JsonField(file(officer, "merger plan confidential", "title=plan&category=BGS&classification=confidential").out, "id");
+  ASSERT_FALSE(secret.empty());
+  WaitIndexed();
+
+  // The other department: every route says "not found", and search counts nothing.
+  for (const std::string& path : {"/documents/" + payroll, "/documents/" + payroll + "/versions",
+                                  "/documents/" + payroll + "/content"}) {
+    EXPECT_EQ(status(other, {Api(path)}), "404") << path;
+  }
+  EXPECT_EQ(status(other, {"-X", "PATCH", "-d", R"({"title":"mine"})", Api("/documents/" + payroll)}), "404");
+  EXPECT_EQ(status(other, {"-X", "POST", "--data-binary", "v2", Api("/documents/" + payroll + "/versions")}), "404");
+  EXPECT_EQ(as(other, {Api("/documents")}).out.find(payroll), std::string::npos);
+  const CommandResult found = as(other, {Api("/search?q=salary")});
+  EXPECT_EQ(JsonField(found.out, "estimated_total"), "0") << found.out;
+  EXPECT_EQ(found.out.find(payroll), std::string::npos);
+  // Nor may it move its own documents into the HR category.
+  const std::string memo = JsonField(file(other, "budget memo", "title=memo&category=BGS").out, "id");
+  EXPECT_EQ(status(other, {"-X", "PATCH", "-d", R"({"category":"BGS/HR"})", Api("/documents/" + memo)}), "403");
+
+  // HR reads its records, but not the confidential plan.
+  EXPECT_EQ(status(hr, {Api("/documents/" + payroll + "/content")}), "200");
+  EXPECT_NE(as(hr, {Api("/search?q=salary")}).out.find(payroll), std::string::npos);
+  EXPECT_EQ(status(hr, {Api("/documents/" + secret)}), "404");
+  EXPECT_EQ(as(hr, {Api("/search?q=merger")}).out.find(secret), std::string::npos);
+  // The records officer reads every category, up to its clearance.
+  EXPECT_EQ(status(officer, {Api("/documents/" + payroll)}), "200");
+  EXPECT_EQ(status(officer, {Api("/documents/" + secret)}), "200");
+  const std::string listed = as(officer, {Api("/documents")}).out;
+  EXPECT_NE(listed.find(payroll), std::string::npos);
+  EXPECT_NE(listed.find(secret), std::string::npos);
 }
 
 TEST_F(AuthzTest, LoginLogoutAndExpiredOrRevokedTokens) {
