@@ -69,6 +69,8 @@ int RunLogout(const Context& context, const Args& args);
 int RunWhoAmI(const Context& context, const Args& args);
 int RunUser(const Context& context, const Args& args);
 int RunToken(const Context& context, const Args& args);
+// Exit 3 when the trail is broken.
+int RunAudit(const Context& context, const Args& args);
 
 // A message as the JSON the API takes.
 std::string ToJson(const google::protobuf::Message& message);

@@ -31,6 +31,9 @@ constexpr const char* kUsage =
     "  user list | show NAME | set NAME [flags of add] [--disable|--enable]\n"
     "  token create [--user U] [--ttl SECONDS] [--read-only] [--description D]\n"
     "  token list [--user U] | revoke ID              tokens (another user's: admin)\n"
+    "  audit log [--since T] [--until T] [--actor A] [--object ID] [--action A] [--from-seq N]\n"
+    "            [--limit N]                           the audit trail (auditor)\n"
+    "  audit verify                                    check the whole chain (exit 3 when broken)\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE, then the\n"
@@ -47,7 +50,8 @@ int main(int argc, char** argv) {
                                                 "tags", "author", "date", "jobs", "version", "output", "limit",
                                                 "cursor", "type", "from", "to", "sort", "offset", "ttl", "role",
                                                 "clearance", "department", "display-name", "user", "description",
-                                                "classification"};
+                                                "classification", "since", "until", "actor", "object", "action",
+                                                "from-seq"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
                                              "password-stdin", "disable", "enable"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
@@ -64,7 +68,8 @@ int main(int argc, char** argv) {
   const std::map<std::string, std::function<int(const Context&, const Args&)>> commands = {
       {"put", RunPut}, {"version", RunVersion}, {"get", RunGet},
       {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}, {"search", RunSearch},
-      {"login", RunLogin}, {"logout", RunLogout}, {"whoami", RunWhoAmI}, {"user", RunUser}, {"token", RunToken}};
+      {"login", RunLogin}, {"logout", RunLogout}, {"whoami", RunWhoAmI}, {"user", RunUser}, {"token", RunToken},
+      {"audit", RunAudit}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);

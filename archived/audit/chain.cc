@@ -74,33 +74,44 @@ StatusOr<std::vector<v1::AuditEvent>> ReadEvents(const storage::Store& store, st
   return out;
 }
 
-StatusOr<v1::AuditVerification> VerifyChain(const storage::Store& store) {
+StatusOr<v1::AuditVerification> VerifyChain(const storage::Store& store, std::uint64_t at_seq) {
   v1::AuditVerification result;
   ChainHead head;
+  const auto fail = [&](std::uint64_t seq, std::string problem) {
+    result.set_first_bad_seq(seq);
+    result.set_problem(std::move(problem));
+  };
   auto it = store.NewIterator(storage::Keyspace::kAudit);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    StatusOr<Decoded> decoded = Decode(it->key(), it->value());
-    if (!decoded.ok()) {
-      result.set_problem(decoded.status().message());
+    const std::uint64_t expected = head.seq + 1;
+    const std::optional<std::uint64_t> key_seq = it->key().size() == 8 ? ReadBigEndian64(it->key()) : std::nullopt;
+    if (!key_seq) {
+      fail(expected, "audit record after event " + std::to_string(head.seq) + " has a malformed key");
       break;
     }
-    if (decoded->event.seq() != head.seq + 1) {
-      result.set_problem("audit chain has a gap: event " + std::to_string(decoded->event.seq()) +
-                         " follows " + std::to_string(head.seq));
+    if (*key_seq != expected) {
+      fail(expected, "audit event " + std::to_string(expected) + " is missing (the next is " +
+                         std::to_string(*key_seq) + ")");
+      break;
+    }
+    StatusOr<Decoded> decoded = Decode(it->key(), it->value());
+    if (!decoded.ok()) {
+      fail(expected, decoded.status().message());
       break;
     }
     if (decoded->event.prev_hash() != head.hash) {
-      result.set_problem("audit event " + std::to_string(decoded->event.seq()) +
-                         " does not link to the event before it");
+      fail(expected, "audit event " + std::to_string(expected) + " does not link to the event before it");
       break;
     }
-    head.seq = decoded->event.seq();
+    head.seq = expected;
     head.hash = decoded->hash;
+    if (head.seq == at_seq) result.set_hash_at_seq(HexEncode(head.hash));
   }
   ARCHIVED_RETURN_IF_ERROR(it->status());
   result.set_ok(result.problem().empty());
   result.set_events(head.seq);
   result.set_head_hash(HexEncode(head.hash));
+  result.set_at_seq(at_seq);
   return result;
 }
 

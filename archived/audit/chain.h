@@ -38,8 +38,11 @@ StatusOr<ChainHead> ReadHead(const storage::Store& store);
 // against the chain: VerifyChain does that). Errors: kDataLoss for a malformed record.
 StatusOr<std::vector<v1::AuditEvent>> ReadEvents(const storage::Store& store, std::uint64_t from, std::size_t max);
 
-// Walks the whole chain from seq 1 and checks every link. A broken chain is reported in the
-// result (ok=false, problem=…), not as an error. Errors: only storage read failures.
-StatusOr<v1::AuditVerification> VerifyChain(const storage::Store& store);
+// Walks the whole chain from seq 1 and checks every record: its key, its own seq, its hash,
+// and its link to the one before. A broken chain is reported in the result (ok=false,
+// problem=…, first_bad_seq=the first event missing, edited or out of place), not as an
+// error. With `at_seq`, also reports the chain hash after that event (for a checkpoint).
+// Errors: only storage read failures.
+StatusOr<v1::AuditVerification> VerifyChain(const storage::Store& store, std::uint64_t at_seq = 0);
 
 }  // namespace archived::audit

@@ -160,6 +160,7 @@ class AuditTamperTest : public ::testing::Test {
     ASSERT_OK(store_->Commit(b, {}));
   }
   std::string Verify() { return VerifyChain(*store_)->problem(); }
+  std::uint64_t FirstBad() { return VerifyChain(*store_)->first_bad_seq(); }
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
 };
 
@@ -174,6 +175,7 @@ TEST_F(AuditTamperTest, EditedEventIsDetected) {
   record.set_event(event.SerializeAsString());
   Put(3, record.SerializeAsString());
   EXPECT_NE(Verify(), "");
+  EXPECT_EQ(FirstBad(), 3u);
 }
 
 TEST_F(AuditTamperTest, EditedEventWithRecomputedHashBreaksTheNextLink) {
@@ -186,18 +188,59 @@ TEST_F(AuditTamperTest, EditedEventWithRecomputedHashBreaksTheNextLink) {
   record.set_hash(ChainHash(event.prev_hash(), record.event()));
   Put(3, record.SerializeAsString());
   EXPECT_NE(Verify().find("event 4 does not link"), std::string::npos) << Verify();
+  EXPECT_EQ(FirstBad(), 4u);
 }
 
 TEST_F(AuditTamperTest, DeletedAndSwappedEventsAreDetected) {
   const std::string two = Record(2), three = Record(3);
-  Put(2, three);
+  Put(2, three);  // reordered: 3 where 2 was, 2 where 3 was
+  Put(3, two);
   EXPECT_NE(Verify(), "");
+  EXPECT_EQ(FirstBad(), 2u);
   Put(2, two);
+  Put(3, three);
   EXPECT_EQ(Verify(), "");
+  EXPECT_EQ(FirstBad(), 0u);
   storage::WriteBatch b;
   b.Delete(Keyspace::kAudit, AuditKey(2));
   ASSERT_OK(store_->Commit(b, {}));
-  EXPECT_NE(Verify().find("gap"), std::string::npos);
+  EXPECT_NE(Verify().find("event 2 is missing"), std::string::npos) << Verify();
+  EXPECT_EQ(FirstBad(), 2u);
+}
+
+TEST_F(AuditTamperTest, AnInsertedEventIsDetectedWhereTheChainNoLongerHolds) {
+  // A well-formed event slipped in as number 3, the later ones moved up one place.
+  const std::string old3 = Record(3), old4 = Record(4), old5 = Record(5);
+  v1::AuditRecord two;
+  ASSERT_TRUE(two.ParseFromString(Record(2)));
+  v1::AuditEvent forged;
+  forged.set_seq(3);
+  forged.set_actor("mallory");
+  forged.set_action("document.file");
+  forged.set_prev_hash(two.hash());
+  v1::AuditRecord record;
+  record.set_event(forged.SerializeAsString());
+  record.set_hash(ChainHash(forged.prev_hash(), record.event()));
+  Put(3, record.SerializeAsString());
+  Put(4, old3);
+  Put(5, old4);
+  Put(6, old5);
+  EXPECT_EQ(FirstBad(), 4u) << Verify();  // record 4 carries seq 3
+}
+
+TEST_F(AuditTamperTest, TruncationIsFoundAgainstACheckpoint) {
+  ASSERT_OK_AND_ASSIGN(const v1::AuditVerification before, VerifyChain(*store_, 5));
+  ASSERT_FALSE(before.hash_at_seq().empty());
+  EXPECT_EQ(before.hash_at_seq(), before.head_hash());
+  storage::WriteBatch b;
+  b.Delete(Keyspace::kAudit, AuditKey(5));
+  b.Delete(Keyspace::kAudit, AuditKey(4));
+  ASSERT_OK(store_->Commit(b, {}));
+  // On its own the shorter chain is consistent; a checkpoint at 5 shows what is gone.
+  ASSERT_OK_AND_ASSIGN(const v1::AuditVerification after, VerifyChain(*store_, 5));
+  EXPECT_TRUE(after.ok());
+  EXPECT_EQ(after.events(), 3u);
+  EXPECT_TRUE(after.hash_at_seq().empty());
 }
 
 TEST_F(AuditTamperTest, ReadHeadRejectsATamperedNewestEvent) {

@@ -28,6 +28,7 @@ enum class Operation {
   kListCategories,   // GET /categories
   kSetCategoryAccess,  // PATCH /categories/{code}: readers and filers
   kVerifyAudit,      // GET /audit/verify
+  kReadAudit,        // GET /audit/events
   kManageUsers,      // /users: create, list, read, change
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
   kManageAllTokens,  // another user's tokens
@@ -64,6 +65,7 @@ inline constexpr Rule kPolicy[] = {
     // Permissions are the administrator's (the file plan itself is the records officer's).
     {Operation::kSetCategoryAccess, "category.access", true, RoleBits({v1::ROLE_ADMIN})},
     {Operation::kVerifyAudit, "audit.verify", false, RoleBits({v1::ROLE_AUDITOR})},
+    {Operation::kReadAudit, "audit.read", false, RoleBits({v1::ROLE_AUDITOR})},
     {Operation::kManageUsers, "user.manage", true, RoleBits({v1::ROLE_ADMIN})},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
     {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},

@@ -90,4 +90,30 @@ StatusOr<std::string> WrapKey(const SecretKey& kek, const SecretKey& key);
 // Errors: kDataLoss if `wrapped` was not made by WrapKey under this `kek`.
 StatusOr<SecretKey> UnwrapKey(const SecretKey& kek, std::string_view wrapped);
 
+// HKDF with SHA-256 (RFC 5869): `bytes` of key material for `info` from `key` and `salt`.
+// Errors: kInternal.
+StatusOr<std::string> HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,
+                                 std::size_t bytes);
+
+// An Ed25519 signing key (RFC 8032), made from a 32-byte seed. Move-only; the seed is wiped.
+class Ed25519Key {
+ public:
+  // Errors: kInvalidArgument unless the seed is 32 bytes; kInternal.
+  static StatusOr<Ed25519Key> FromSeed(std::string_view seed);
+  Ed25519Key(Ed25519Key&&) noexcept;
+  Ed25519Key& operator=(Ed25519Key&&) noexcept;
+  ~Ed25519Key();
+  std::string public_key() const;  // 32 bytes
+  // The 64-byte signature of `message`. Errors: kInternal.
+  StatusOr<std::string> Sign(std::string_view message) const;
+
+ private:
+  Ed25519Key() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// True if `signature` is `public_key`'s Ed25519 signature of `message`.
+bool Ed25519Verify(std::string_view public_key, std::string_view message, std::string_view signature);
+
 }  // namespace archived::crypto

@@ -113,3 +113,35 @@ TEST(ScryptTest, RefusesBadParameters) {
 
 }  // namespace
 }  // namespace archived::crypto
+
+namespace archived::crypto {
+namespace {
+
+TEST(HkdfTest, MatchesRfc5869TestCase1) {
+  const std::string ikm(22, '\x0b');
+  const std::string salt = *HexDecode("000102030405060708090a0b0c");
+  const std::string info = *HexDecode("f0f1f2f3f4f5f6f7f8f9");
+  StatusOr<std::string> okm = HkdfSha256(ikm, salt, info, 42);
+  ASSERT_TRUE(okm.ok());
+  EXPECT_EQ(HexEncode(*okm), "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+TEST(Ed25519Test, MatchesRfc8032Test1AndRejectsAnyChange) {
+  StatusOr<Ed25519Key> key = Ed25519Key::FromSeed(*HexDecode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(HexEncode(key->public_key()), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  StatusOr<std::string> signature = key->Sign("");
+  ASSERT_TRUE(signature.ok());
+  EXPECT_EQ(HexEncode(*signature),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe2465"
+            "5141438e7a100b");
+  EXPECT_TRUE(Ed25519Verify(key->public_key(), "", *signature));
+  std::string bad = *signature;
+  bad[10] ^= 1;
+  EXPECT_FALSE(Ed25519Verify(key->public_key(), "", bad));
+  EXPECT_FALSE(Ed25519Verify(key->public_key(), "x", *signature));
+  EXPECT_FALSE(Ed25519Verify("short", "", *signature));
+}
+
+}  // namespace
+}  // namespace archived::crypto

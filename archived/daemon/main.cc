@@ -207,6 +207,16 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, OpenArchive(config));
   Stores& stores = archive->stores;
   audit::Committer* committer = archive->committer.get();
+  // The whole chain is checked on every start; a broken one is reported loudly, and the
+  // daemon serves on so that the records stay available (GET /healthz says degraded).
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::AuditVerification chain, audit::VerifyChain(*stores.main));
+  std::string audit_problem;
+  if (!chain.ok()) {
+    audit_problem = "the audit chain is broken at event " + std::to_string(chain.first_bad_seq()) + ": " + chain.problem();
+    LogLine("ERROR: " + audit_problem);
+  } else {
+    LogLine("audit chain verified: " + std::to_string(chain.events()) + " events, head " + chain.head_hash());
+  }
   auth::Authenticator authenticator(config.auth, stores.main.get(), committer, SystemClock::Get());
   ARCHIVED_RETURN_IF_ERROR(authenticator.Load());
   const std::filesystem::path token_path = config.data_dir / "admin.token";
@@ -222,7 +232,8 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                                                .committer = committer,
                                                                                .store = stores.main.get(),
                                                                                .indexer = archive->indexer.get(),
-                                                                               .version = kVersion}));
+                                                                               .version = kVersion,
+                                                                               .audit_problem = audit_problem}));
   const std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
                                                                             : config.listen_host;
   std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(server->port()));

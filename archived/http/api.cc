@@ -1,6 +1,8 @@
 // The API's routes: each handler parses its request, hops to the blocking pool for the
 // catalogue, and answers JSON or a streamed body. Errors travel as Status to SendError.
 #include <charconv>
+
+#include <google/protobuf/util/time_util.h>
 #include <optional>
 #include <set>
 
@@ -341,7 +343,7 @@ net::awaitable<void> HandleUpload(Exchange& ex, const ApiServices& s, const Targ
 }
 
 net::awaitable<void> HandleContent(Exchange& ex, const ApiServices& s, const Target& target,
-                                   const std::string& id, bool head) {
+                                   const audit::Actor& actor, const std::string& id, bool head) {
   if (Status st = CheckParameters(target, {"version"}); !st.ok()) {
     co_await ex.SendError(st);
     co_return;
@@ -399,8 +401,21 @@ net::awaitable<void> HandleContent(Exchange& ex, const ApiServices& s, const Tar
     co_await ex.SendEmpty(res);
     co_return;
   }
+  // Every read of content is on the audit trail before a byte of it leaves (a range counts
+  // as a read of the version).
   StatusOr<std::unique_ptr<catalog::ContentReader>> reader =
-      co_await RunBlocking(ex.pool(), [&] { return s.catalog->OpenContent(*version); });
+      co_await RunBlocking(ex.pool(), [&]() -> StatusOr<std::unique_ptr<catalog::ContentReader>> {
+        StatusOr<std::unique_ptr<catalog::ContentReader>> opened = s.catalog->OpenContent(*version);
+        if (!opened.ok()) return opened;
+        std::string detail = "version=" + std::to_string(version->version());
+        if (partial) detail += " bytes=" + std::to_string(range.first) + "-" + std::to_string(range.last);
+        const Status audited = s.committer->Run([&](audit::Transaction& txn) {
+          txn.Audit(audit::EventBy(actor, "document.content", version->document_id(), std::move(detail)));
+          return OkStatus();
+        });
+        if (!audited.ok()) return audited;
+        return opened;
+      });
   if (!reader.ok()) {
     co_await ex.SendError(reader.status());
     co_return;
@@ -580,10 +595,12 @@ net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Targ
 
 net::awaitable<void> HandleHealth(Exchange& ex, const ApiServices& s) {
   v1::Health health;
-  const bool healthy = s.committer->healthy();
+  const bool writes = s.committer->healthy();
+  const bool healthy = writes && s.audit_problem.empty();
   health.set_status(healthy ? "ok" : "degraded");
   health.set_version(s.version);
-  if (!healthy) health.set_detail("writes are stopped after a failed write; restart the daemon");
+  if (!writes) health.set_detail("writes are stopped after a failed write; restart the daemon");
+  if (!s.audit_problem.empty()) health.set_detail(s.audit_problem);
   co_await ex.SendJson(healthy ? 200 : 503, health);
 }
 
@@ -807,6 +824,60 @@ UploadJob::Check FilingCheck(const ApiServices& s, const auth::Principal& princi
   };
 }
 
+// GET /api/v1/audit/events: events in order from `from_seq` (default 1), at most `limit`
+// (default 100, at most 1,000) that match every filter given; `next_cursor` resumes. A page
+// examines at most 100,000 events, so a narrow filter over a long trail may return fewer
+// than `limit` with a cursor to go on.
+net::awaitable<void> HandleAuditEvents(Exchange& ex, const ApiServices& s, const Target& target) {
+  if (Status st = CheckParameters(target, {"from_seq", "limit", "actor", "action", "object", "since", "until"});
+      !st.ok()) {
+    co_return co_await ex.SendError(st);
+  }
+  std::uint64_t from = 1, limit = 100;
+  for (const auto& [name, field] : {std::pair{"from_seq", &from}, std::pair{"limit", &limit}}) {
+    if (const auto text = target.Get(name)) {
+      StatusOr<std::uint64_t> parsed = ParseNumber(name, *text);
+      if (!parsed.ok()) co_return co_await ex.SendError(parsed.status());
+      *field = *parsed;
+    }
+  }
+  if (limit == 0 || limit > 1000) co_return co_await ex.SendError(InvalidArgumentError("limit: from 1 to 1000"));
+  // since/until: RFC 3339 times or YYYY-MM-DD dates (UTC), compared as text of the same form.
+  const std::string since = target.Get("since").value_or(""), until = target.Get("until").value_or("");
+  for (const std::string* t : {&since, &until}) {
+    if (!t->empty() && (t->size() < 10 || (*t)[4] != '-' || (*t)[7] != '-')) {
+      co_return co_await ex.SendError(InvalidArgumentError("since/until: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"));
+    }
+  }
+  const std::string actor = target.Get("actor").value_or(""), action = target.Get("action").value_or(""),
+                    object = target.Get("object").value_or("");
+  StatusOr<v1::AuditEventList> list = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::AuditEventList> {
+    constexpr std::size_t kScanPerPage = 100000, kBatch = 4096;
+    v1::AuditEventList out;
+    std::uint64_t next = std::max<std::uint64_t>(from, 1);
+    std::size_t scanned = 0;
+    while (scanned < kScanPerPage && static_cast<std::uint64_t>(out.events_size()) < limit) {
+      StatusOr<std::vector<v1::AuditEvent>> batch = audit::ReadEvents(*s.store, next, kBatch);
+      if (!batch.ok()) return batch.status();
+      if (batch->empty()) return out;  // the end of the trail: no cursor
+      for (v1::AuditEvent& e : *batch) {
+        ++scanned;
+        next = e.seq() + 1;
+        const std::string time = google::protobuf::util::TimeUtil::ToString(e.time());
+        const bool match = (actor.empty() || e.actor() == actor) && (object.empty() || e.object_id() == object) &&
+                           (action.empty() || e.action() == action || e.action().starts_with(action + ".")) &&
+                           (since.empty() || time >= since) && (until.empty() || time.substr(0, until.size()) <= until);
+        if (match) *out.add_events() = std::move(e);
+        if (static_cast<std::uint64_t>(out.events_size()) == limit || scanned == kScanPerPage) break;
+      }
+    }
+    out.set_next_cursor(std::to_string(next));
+    return out;
+  });
+  if (!list.ok()) co_return co_await ex.SendError(list.status());
+  co_await ex.SendJson(200, *list);
+}
+
 net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& target,
                               const auth::Principal& principal, audit::Actor& actor) {
   using auth::Operation;
@@ -862,7 +933,7 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
       if (method == bhttp::verb::get || method == bhttp::verb::head) {
         if (!co_await permit(Operation::kReadContent, id)) co_return;
         if (!co_await PermitDocument(ex, s, principal, actor, Operation::kReadContent, id, false)) co_return;
-        co_return co_await HandleContent(ex, s, target, id, method == bhttp::verb::head);
+        co_return co_await HandleContent(ex, s, target, actor, id, method == bhttp::verb::head);
       }
       co_return co_await SendMethodNotAllowed(ex, "GET, HEAD");
     }
@@ -900,10 +971,22 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kSearch, "")) co_return;
     co_return co_await HandleSearch(ex, s, target, principal);
+  } else if (n == 4 && parts[2] == "audit" && parts[3] == "events") {
+    if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    if (!co_await permit(Operation::kReadAudit, "")) co_return;
+    co_return co_await HandleAuditEvents(ex, s, target);
   } else if (n == 4 && parts[2] == "audit" && parts[3] == "verify") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kVerifyAudit, "")) co_return;
-    StatusOr<v1::AuditVerification> result = co_await RunBlocking(ex.pool(), [&] { return audit::VerifyChain(*s.store); });
+    if (Status st = CheckParameters(target, {"at_seq"}); !st.ok()) co_return co_await ex.SendError(st);
+    std::uint64_t at_seq = 0;
+    if (const auto a = target.Get("at_seq")) {
+      StatusOr<std::uint64_t> parsed = ParseNumber("at_seq", *a);
+      if (!parsed.ok()) co_return co_await ex.SendError(parsed.status());
+      at_seq = *parsed;
+    }
+    StatusOr<v1::AuditVerification> result =
+        co_await RunBlocking(ex.pool(), [&] { return audit::VerifyChain(*s.store, at_seq); });
     if (!result.ok()) co_return co_await ex.SendError(result.status());
     co_return co_await ex.SendJson(200, *result);
   } else if ((n == 3 || n == 4) && parts[2] == "users") {

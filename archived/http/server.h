@@ -48,6 +48,8 @@ struct ApiServices {
   const storage::Store* store = nullptr;
   indexer::Indexer* indexer = nullptr;
   std::string version;  // the daemon's version, for /healthz
+  // Set when the audit chain failed verification at start: /healthz reports it (503).
+  std::string audit_problem;
 };
 
 class HttpServer {

@@ -96,7 +96,7 @@ TEST_F(ApiTest, MetadataEditsAreAuditedAndNeverTouchContent) {
   EXPECT_EQ(Curl({Api("/documents/" + id + "/content")}).out, "content");
   const CommandResult audit = Curl({Api("/audit/verify")});
   EXPECT_EQ(JsonField(audit.out, "ok"), "true") << audit.out;
-  EXPECT_EQ(JsonField(audit.out, "events"), "5");  // create, admin user, token, file, update
+  EXPECT_EQ(JsonField(audit.out, "events"), "6");  // create, admin user, token, file, update, read
 }
 
 TEST_F(ApiTest, PaginationWalksEveryDocumentNewestFirst) {

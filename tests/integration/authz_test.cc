@@ -2,7 +2,9 @@
 // read-only token), gets the answer that the policy table (archived/auth/policy.h) says:
 // refused with 403 where the table refuses, served where it allows. Derived from the table,
 // so a route or rule added later is covered by adding its row below.
+#include "archived/audit/chain.h"
 #include "archived/auth/policy.h"
+#include "archived/storage/rocks_store.h"
 #include "tests/integration/harness.h"
 
 namespace archived::testing {
@@ -66,6 +68,7 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
         {Operation::kListCategories, "GET", "/categories", ""},
         {Operation::kSetCategoryAccess, "PATCH", "/categories/BGS/WS", R"({"filers":[]})"},
         {Operation::kVerifyAudit, "GET", "/audit/verify", ""},
+        {Operation::kReadAudit, "GET", "/audit/events?limit=5", ""},
         {Operation::kManageUsers, "GET", "/users", ""},
         {Operation::kManageUsers, "GET", "/users/admin", ""},
         {Operation::kManageUsers, "POST", "/users",
@@ -219,6 +222,51 @@ TEST_F(AuthzTest, LoginLogoutAndExpiredOrRevokedTokens) {
   EXPECT_EQ(CurlStatus({"-X", "POST", "-d", R"({"name":"UPPER","roles":["ROLE_CLERK"]})", Api("/users")}), 400);
   EXPECT_EQ(CurlStatus({"-X", "POST", "-d", "{", Api("/login")}, false), 400);
   EXPECT_EQ(CurlStatus({Api("/whoami")}), 200);
+}
+
+// Content reads are on the trail; the auditor reads it by filters; a trail edited while the
+// daemon was stopped is found on the next start and named by its first bad event.
+TEST_F(AuthzTest, TheAuditorSeesReadsAndAnEditedTrailIsFoundOnStart) {
+  const std::string id = JsonField(Curl({"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", "minutes",
+                                         Api("/documents?title=m&category=BGS")}).out,
+                                   "id");
+  ASSERT_EQ(Curl({Api("/documents/" + id + "/content")}).out, "minutes");
+  const CommandResult auditor = Curl({"-X", "POST", "-d", R"({"name":"aud","roles":["ROLE_AUDITOR"]})", Api("/users")});
+  ASSERT_EQ(JsonField(auditor.out, "name"), "aud") << auditor.out;
+  const std::string token = JsonField(Curl({"-X", "POST", "-d", R"({"user":"aud"})", Api("/tokens")}).out, "token");
+  const std::map<std::string, std::string> env = {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", token}};
+  const CommandResult reads =
+      RunCommand({ArchivectlBinaryPath().string(), "audit", "log", "--action", "document.content", "--object", id}, env);
+  ASSERT_EQ(reads.exit_code, 0) << reads.err;
+  EXPECT_NE(reads.out.find("version=1"), std::string::npos) << reads.out;
+  EXPECT_NE(reads.out.find("admin"), std::string::npos) << reads.out;
+  const CommandResult logins = RunCommand({ArchivectlBinaryPath().string(), "--json", "audit", "log", "--actor",
+                                           "nobody-at-all"}, env);
+  EXPECT_EQ(logins.out.find("\"seq\""), std::string::npos) << logins.out;
+  EXPECT_EQ(RunCommand({ArchivectlBinaryPath().string(), "audit", "verify"}, env).exit_code, 0);
+
+  // Edit event 3 on the stopped daemon's store.
+  ASSERT_EQ(daemon_->Stop(), 0);
+  {
+    auto store = storage::OpenRocksStore({.directory = dir_.path() / "data" / "db"});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    v1::AuditRecord record;
+    ASSERT_TRUE(record.ParseFromString(*(*store)->Get(storage::Keyspace::kAudit, audit::AuditKey(3))));
+    v1::AuditEvent event;
+    ASSERT_TRUE(event.ParseFromString(record.event()));
+    event.set_actor("someone-else");
+    record.set_event(event.SerializeAsString());
+    storage::WriteBatch batch;
+    batch.Put(storage::Keyspace::kAudit, audit::AuditKey(3), record.SerializeAsString());
+    ASSERT_TRUE((*store)->Commit(batch, {.sync = true}).ok());
+  }
+  StartDaemon();
+  const CommandResult health = Curl({daemon_->url() + "/healthz"}, false);
+  EXPECT_NE(health.out.find("broken at event 3"), std::string::npos) << health.out;
+  const std::map<std::string, std::string> env2 = {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", token}};
+  const CommandResult verify = RunCommand({ArchivectlBinaryPath().string(), "audit", "verify"}, env2);
+  EXPECT_EQ(verify.exit_code, 3);
+  EXPECT_NE(verify.out.find("at event 3"), std::string::npos) << verify.out;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include "archived/base/status_macros.h"
@@ -247,6 +248,77 @@ StatusOr<SecretKey> UnwrapKey(const SecretKey& kek, std::string_view wrapped) {
     return DataLossError("unwrap data key: unwrapped key has the wrong length");
   }
   return key;
+}
+
+StatusOr<std::string> HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,
+                                 std::size_t bytes) {
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr);
+  std::string out(bytes, '\0');
+  std::size_t length = bytes;
+  const bool ok = ctx != nullptr && EVP_PKEY_derive_init(ctx) == 1 &&
+                  EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) == 1 &&
+                  EVP_PKEY_CTX_set1_hkdf_salt(ctx, reinterpret_cast<const unsigned char*>(salt.data()),
+                                              static_cast<int>(salt.size())) == 1 &&
+                  EVP_PKEY_CTX_set1_hkdf_key(ctx, reinterpret_cast<const unsigned char*>(key.data()),
+                                             static_cast<int>(key.size())) == 1 &&
+                  EVP_PKEY_CTX_add1_hkdf_info(ctx, reinterpret_cast<const unsigned char*>(info.data()),
+                                              static_cast<int>(info.size())) == 1 &&
+                  EVP_PKEY_derive(ctx, MutableBytes(out), &length) == 1 && length == bytes;
+  EVP_PKEY_CTX_free(ctx);
+  if (!ok) return OpenSslError("HKDF");
+  return out;
+}
+
+struct Ed25519Key::State {
+  EVP_PKEY* key = nullptr;
+  ~State() { EVP_PKEY_free(key); }
+};
+
+StatusOr<Ed25519Key> Ed25519Key::FromSeed(std::string_view seed) {
+  if (seed.size() != 32) return InvalidArgumentError("an Ed25519 seed is 32 bytes");
+  Ed25519Key out;
+  out.state_ = std::make_unique<State>();
+  out.state_->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                                 reinterpret_cast<const unsigned char*>(seed.data()), seed.size());
+  if (out.state_->key == nullptr) return OpenSslError("make an Ed25519 key");
+  return out;
+}
+
+Ed25519Key::Ed25519Key(Ed25519Key&&) noexcept = default;
+Ed25519Key& Ed25519Key::operator=(Ed25519Key&&) noexcept = default;
+Ed25519Key::~Ed25519Key() = default;
+
+std::string Ed25519Key::public_key() const {
+  std::string out(32, '\0');
+  std::size_t length = out.size();
+  if (EVP_PKEY_get_raw_public_key(state_->key, MutableBytes(out), &length) != 1 || length != 32) return {};
+  return out;
+}
+
+StatusOr<std::string> Ed25519Key::Sign(std::string_view message) const {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  std::string out(64, '\0');
+  std::size_t length = out.size();
+  const bool ok = ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, state_->key) == 1 &&
+                  EVP_DigestSign(ctx, MutableBytes(out), &length,
+                                 reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
+                  length == 64;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return OpenSslError("Ed25519 sign");
+  return out;
+}
+
+bool Ed25519Verify(std::string_view public_key, std::string_view message, std::string_view signature) {
+  if (public_key.size() != 32 || signature.size() != 64) return false;
+  EVP_PKEY* key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                              reinterpret_cast<const unsigned char*>(public_key.data()), 32);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = key != nullptr && ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
+                  EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), 64,
+                                   reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(key);
+  return ok;
 }
 
 }  // namespace archived::crypto
