@@ -33,7 +33,8 @@ constexpr const char* kUsage =
     "  token list [--user U] | revoke ID              tokens (another user's: admin)\n"
     "  audit log [--since T] [--until T] [--actor A] [--object ID] [--action A] [--from-seq N]\n"
     "            [--limit N]                           the audit trail (auditor)\n"
-    "  audit verify                                    check the whole chain (exit 3 when broken)\n"
+    "  audit verify [--checkpoint FILE]                check the whole chain, and that it still holds an\n"
+    "                                                  exported checkpoint (exit 3 when not)\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE, then the\n"
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
                                                 "cursor", "type", "from", "to", "sort", "offset", "ttl", "role",
                                                 "clearance", "department", "display-name", "user", "description",
                                                 "classification", "since", "until", "actor", "object", "action",
-                                                "from-seq"};
+                                                "from-seq", "checkpoint"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
                                              "password-stdin", "disable", "enable"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);

@@ -97,7 +97,8 @@ Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
 
 Status ReadTables(const toml::table& root, DaemonConfig* config) {
   for (const auto& [key, node] : root) {
-    static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "file_plan"};
+    static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "auth", "audit",
+                                                       "file_plan"};
     if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
       return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
     }
@@ -163,6 +164,16 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(auth.Read("max_failed_logins", &a.max_failed_logins));
   ARCHIVED_RETURN_IF_ERROR(auth.Read("failed_login_window_seconds", &a.failed_login_window_seconds));
   ARCHIVED_RETURN_IF_ERROR(auth.CheckNoUnknownKeys());
+
+  TableReader audit(Section(root, "audit"), "audit");
+  std::string checkpoint_file;
+  std::int64_t every_seconds = config->checkpoint.every.count();
+  ARCHIVED_RETURN_IF_ERROR(audit.Read("checkpoint_file", &checkpoint_file));
+  ARCHIVED_RETURN_IF_ERROR(audit.Read("checkpoint_every_events", &config->checkpoint.every_events));
+  ARCHIVED_RETURN_IF_ERROR(audit.Read("checkpoint_every_seconds", &every_seconds));
+  ARCHIVED_RETURN_IF_ERROR(audit.CheckNoUnknownKeys());
+  config->checkpoint.file = checkpoint_file;
+  config->checkpoint.every = std::chrono::seconds(every_seconds);
   return ReadFilePlan(root, config);
 }
 
@@ -205,8 +216,27 @@ StatusOr<DaemonConfig> LoadConfigFile(const std::filesystem::path& path, DaemonC
   return defaults;
 }
 
+std::filesystem::path CheckpointFile(const DaemonConfig& config) {
+  if (!config.checkpoint.file.empty()) return config.checkpoint.file;
+  std::filesystem::path dir = std::filesystem::absolute(config.data_dir).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
+  return dir.string() + ".audit-checkpoint.json";
+}
+
 Status ValidateConfig(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(config.catalog.Validate());
+  {
+    const std::filesystem::path data = std::filesystem::absolute(config.data_dir).lexically_normal();
+    const std::filesystem::path file = std::filesystem::absolute(CheckpointFile(config)).lexically_normal();
+    const auto [d, f] = std::mismatch(data.begin(), data.end(), file.begin(), file.end());
+    if (d == data.end() || (d != data.end() && d->empty() && std::next(d) == data.end())) {
+      return InvalidArgumentError("audit.checkpoint_file: must be outside the data directory (it witnesses it)");
+    }
+    (void)f;
+  }
+  if (config.checkpoint.every_events == 0 || config.checkpoint.every.count() <= 0) {
+    return InvalidArgumentError("audit.checkpoint_every_events and audit.checkpoint_every_seconds: at least 1");
+  }
   ARCHIVED_RETURN_IF_ERROR(config.auth.Validate());
   const bool loopback = config.listen_host == "127.0.0.1" || config.listen_host == "::1" ||
                         config.listen_host == "localhost" || config.listen_host.starts_with("127.");

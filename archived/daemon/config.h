@@ -13,6 +13,7 @@
 #include "archived/catalog/catalog.h"
 #include "archived/http/server.h"
 #include "archived/auth/authenticator.h"
+#include "archived/daemon/checkpointer.h"
 #include "indexer/indexer.h"
 
 namespace archived::daemon {
@@ -27,7 +28,12 @@ struct DaemonConfig {
   http::HttpServerOptions http;
   indexer::IndexerOptions indexer;  // index.path is set to DATA_DIR/index at start
   auth::AuthOptions auth;
+  // file empty: DATA_DIR's path with ".audit-checkpoint.json" appended, beside it.
+  CheckpointerOptions checkpoint;
 };
+
+// Where the audit checkpoint goes: the configured file, or beside the data directory.
+std::filesystem::path CheckpointFile(const DaemonConfig& config);
 
 // Reads a TOML file over the defaults. Unknown keys are errors, so typos do not pass silently.
 // Errors: kNotFound if the file is missing; kInvalidArgument naming the key or the line.

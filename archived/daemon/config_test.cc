@@ -67,6 +67,36 @@ TEST(ConfigTest, RejectsUnknownKeysWrongTypesAndSyntaxErrors) {
   EXPECT_FALSE(LoadConfigFile(Write(dir, "[[file_plan]]\ncode = \"BGS\"\nretention = \"D7\"\n"), {}).ok());
 }
 
+TEST(ConfigTest, AuthAndAuditSections) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(DaemonConfig c, LoadConfigFile(Write(dir, R"(
+[auth]
+strict_separation = true
+default_token_ttl_seconds = 600
+scrypt_log2_n = 14
+max_failed_logins = 3
+[audit]
+checkpoint_file = "/srv/witness/audit.json"
+checkpoint_every_events = 50
+checkpoint_every_seconds = 60
+)"), {}));
+  EXPECT_TRUE(c.auth.strict_separation);
+  EXPECT_EQ(c.auth.default_token_ttl_seconds, 600u);
+  EXPECT_EQ(c.auth.scrypt_log2_n, 14u);
+  EXPECT_EQ(c.checkpoint.every_events, 50u);
+  EXPECT_EQ(CheckpointFile(c), "/srv/witness/audit.json");
+  EXPECT_OK(ValidateConfig(c));
+  // Beside the data directory by default; never inside it.
+  c.checkpoint.file.clear();
+  c.data_dir = "/srv/archive-data/";
+  EXPECT_EQ(CheckpointFile(c), "/srv/archive-data.audit-checkpoint.json");
+  c.checkpoint.file = "/srv/archive-data/audit.json";
+  EXPECT_EQ(ValidateConfig(c).code(), StatusCode::kInvalidArgument);
+  c.checkpoint.file.clear();
+  c.auth.scrypt_log2_n = 40;
+  EXPECT_EQ(ValidateConfig(c).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ConfigTest, ListenAndLoopbackRule) {
   DaemonConfig c;
   ASSERT_OK(ParseListen("0.0.0.0:8080", &c));

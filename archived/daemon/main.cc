@@ -218,6 +218,17 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
     LogLine("audit chain verified: " + std::to_string(chain.events()) + " events, head " + chain.head_hash());
   }
   auth::Authenticator authenticator(config.auth, stores.main.get(), committer, SystemClock::Get());
+  // A broken chain gets no checkpoint: that would vouch for it.
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (chain.ok()) {
+    ARCHIVED_ASSIGN_OR_RETURN(crypto::Ed25519Key signing_key, audit::CheckpointKey(archive->master_key));
+    CheckpointerOptions checkpoint_options = config.checkpoint;
+    checkpoint_options.file = CheckpointFile(config);
+    checkpointer = std::make_unique<Checkpointer>(checkpoint_options, committer, std::move(signing_key),
+                                                  SystemClock::Get());
+    ARCHIVED_RETURN_IF_ERROR(checkpointer->Start().Annotate("audit checkpoint " + checkpoint_options.file.string()));
+    LogLine("audit checkpoints go to " + checkpoint_options.file.string());
+  }
   ARCHIVED_RETURN_IF_ERROR(authenticator.Load());
   const std::filesystem::path token_path = config.data_dir / "admin.token";
   ARCHIVED_ASSIGN_OR_RETURN(const bool token_created, authenticator.EnsureAdminToken([&](std::string_view token) {
@@ -233,7 +244,12 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                                                .store = stores.main.get(),
                                                                                .indexer = archive->indexer.get(),
                                                                                .version = kVersion,
-                                                                               .audit_problem = audit_problem}));
+                                                                               .audit_problem = audit_problem,
+                                                                               .latest_checkpoint = [&] {
+                                                                                 return checkpointer
+                                                                                            ? checkpointer->latest()
+                                                                                            : std::nullopt;
+                                                                               }}));
   const std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
                                                                             : config.listen_host;
   std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(server->port()));
@@ -247,6 +263,9 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   LogLine(std::string("received ") + ::strsignal(signal_number) + "; finishing in-flight requests");
   server->Stop();
   server.reset();
+  if (checkpointer) {
+    if (Status last = checkpointer->Stop(); !last.ok()) LogLine("cannot write the last audit checkpoint: " + last.ToString());
+  }
   ARCHIVED_RETURN_IF_ERROR(CloseArchive(*archive));
   LogLine("stopped cleanly");
   return 0;

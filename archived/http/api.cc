@@ -971,6 +971,12 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kSearch, "")) co_return;
     co_return co_await HandleSearch(ex, s, target, principal);
+  } else if (n == 4 && parts[2] == "audit" && parts[3] == "checkpoint") {
+    if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    if (!co_await permit(Operation::kVerifyAudit, "")) co_return;
+    const std::optional<v1::AuditCheckpoint> latest = s.latest_checkpoint ? s.latest_checkpoint() : std::nullopt;
+    if (!latest) co_return co_await ex.SendError(NotFoundError("no audit checkpoint: the chain failed verification at start"));
+    co_return co_await ex.SendJson(200, *latest);
   } else if (n == 4 && parts[2] == "audit" && parts[3] == "events") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kReadAudit, "")) co_return;

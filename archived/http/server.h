@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "archived/audit/committer.h"
@@ -50,6 +52,8 @@ struct ApiServices {
   std::string version;  // the daemon's version, for /healthz
   // Set when the audit chain failed verification at start: /healthz reports it (503).
   std::string audit_problem;
+  // The newest signed audit checkpoint, if any (GET /api/v1/audit/checkpoint).
+  std::function<std::optional<v1::AuditCheckpoint>()> latest_checkpoint;
 };
 
 class HttpServer {

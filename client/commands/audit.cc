@@ -3,17 +3,72 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "archived/audit/checkpoint.h"
 #include "archived/v1/api.pb.h"
 #include "client/cli.h"
 
 namespace archived::client {
+namespace {
+
+// Checks the live trail against a checkpoint exported earlier: its signature, its key (the
+// archive's), and that the chain still passes through its head. Exit 0 when it does, 3 when
+// the trail was cut or rewritten since, 1 for an unusable file.
+int VerifyAgainstCheckpoint(const Context& context, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Fail("audit verify", InvalidArgumentError("cannot read the checkpoint file " + path));
+  StatusOr<v1::AuditCheckpoint> checkpoint = audit::ParseCheckpointJson(text.str());
+  if (!checkpoint.ok()) return Fail("audit verify " + path, checkpoint.status());
+  if (Status signed_ok = audit::VerifyCheckpointSignature(*checkpoint); !signed_ok.ok()) {
+    std::printf("CHECKPOINT REFUSED: %s\n", signed_ok.message().c_str());
+    return 3;
+  }
+  StatusOr<Response> current = context.NewClient().Call("GET", "/api/v1/audit/checkpoint");
+  StatusOr<v1::AuditCheckpoint> live =
+      current.ok() ? ParseBody<v1::AuditCheckpoint>(*current) : StatusOr<v1::AuditCheckpoint>(current.status());
+  if (live.ok() && live->public_key() != checkpoint->public_key()) {
+    std::printf("CHECKPOINT REFUSED: signed by another key than this archive's (another archive, or a new master key)\n");
+    return 3;
+  }
+  StatusOr<Response> r = context.NewClient().Call("GET", "/api/v1/audit/verify?at_seq=" + std::to_string(checkpoint->seq()));
+  StatusOr<v1::AuditVerification> v =
+      r.ok() ? ParseBody<v1::AuditVerification>(*r) : StatusOr<v1::AuditVerification>(r.status());
+  if (!v.ok()) return Fail("audit verify", v.status());
+  const std::string when = google::protobuf::util::TimeUtil::ToString(checkpoint->time()).substr(0, 19) + "Z";
+  const auto seq = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
+  if (!v->ok()) {
+    std::printf("AUDIT TRAIL BROKEN at event %llu: %s\n", seq(v->first_bad_seq()), v->problem().c_str());
+    return 3;
+  }
+  if (v->hash_at_seq().empty()) {
+    std::printf("AUDIT TRAIL CUT SHORT: it ends at event %llu, but the checkpoint of %s saw %llu events; "
+                "events from %llu are gone\n",
+                seq(v->events()), when.c_str(), seq(checkpoint->seq()), seq(v->events() + 1));
+    return 3;
+  }
+  if (v->hash_at_seq() != checkpoint->head_hash()) {
+    std::printf("AUDIT TRAIL REWRITTEN: the chain up to event %llu differs from the checkpoint of %s\n",
+                seq(checkpoint->seq()), when.c_str());
+    return 3;
+  }
+  std::printf("audit trail intact: %llu events, and it holds the checkpoint of %s (event %llu)\n", seq(v->events()),
+              when.c_str(), seq(checkpoint->seq()));
+  return 0;
+}
+
+}  // namespace
 
 int RunAudit(const Context& context, const Args& args) {
   const std::string usage =
       "usage: archivectl audit log [--since T] [--until T] [--actor A] [--object ID] [--action A] "
-      "[--from-seq N] [--limit N] | verify";
+      "[--from-seq N] [--limit N] | verify [--checkpoint FILE]";
   const std::string verb = args.positional.empty() ? "" : args.positional[0];
   if (verb == "verify" && args.positional.size() == 1) {
+    if (auto file = args.Get("checkpoint")) return VerifyAgainstCheckpoint(context, *file);
     StatusOr<Response> r = context.NewClient().Call("GET", "/api/v1/audit/verify");
     StatusOr<v1::AuditVerification> v =
         r.ok() ? ParseBody<v1::AuditVerification>(*r) : StatusOr<v1::AuditVerification>(r.status());

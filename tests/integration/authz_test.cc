@@ -269,5 +269,69 @@ TEST_F(AuthzTest, TheAuditorSeesReadsAndAnEditedTrailIsFoundOnStart) {
   EXPECT_NE(verify.out.find("at event 3"), std::string::npos) << verify.out;
 }
 
+// Signed checkpoints outside the data directory: the live trail must still pass through
+// each one. Cutting events off the end, which leaves a consistent chain, is found against an
+// earlier checkpoint; so is an altered checkpoint file.
+TEST_F(AuthzTest, ACheckpointFindsATrailCutShort) {
+  const auto checkpoint = dir_.path() / "checkpoints" / "audit.json";
+  std::filesystem::create_directories(checkpoint.parent_path());
+  const auto config = WriteFile("archived.toml", "[audit]\ncheckpoint_file = \"" + checkpoint.string() +
+                                                    "\"\ncheckpoint_every_events = 1\n");
+  RestartDaemon(config);
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+  for (int i = 0; i < 3; ++i) {
+    Curl({"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", "memo " + std::to_string(i),
+          Api("/documents?title=m&category=BGS")});
+  }
+  ASSERT_EQ(daemon_->Stop(), 0);  // the last checkpoint holds every event
+  const auto kept = dir_.path() / "kept-checkpoint.json";
+  std::filesystem::copy_file(checkpoint, kept);
+  StartDaemon(config);
+  const auto verify = [&](const std::filesystem::path& file) {
+    return Ctl({"audit", "verify", "--checkpoint", file.string()});
+  };
+  const CommandResult intact = verify(kept);
+  EXPECT_EQ(intact.exit_code, 0) << intact.out << intact.err;
+  EXPECT_NE(intact.out.find("holds the checkpoint"), std::string::npos) << intact.out;
+
+  // An altered checkpoint is refused.
+  std::string text;
+  {
+    std::ifstream in(kept);
+    std::stringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
+  const std::size_t at = text.find("\"seq\":\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::string altered = text;
+  altered[at + 7] = altered[at + 7] == '9' ? '8' : '9';
+  const auto forged = WriteFile("forged.json", altered);
+  const CommandResult refused = verify(forged);
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.out.find("CHECKPOINT REFUSED"), std::string::npos) << refused.out;
+
+  // Cut the last two events off the stopped daemon's trail.
+  ASSERT_EQ(daemon_->Stop(), 0);
+  std::uint64_t last = 0;
+  {
+    auto store = storage::OpenRocksStore({.directory = dir_.path() / "data" / "db"});
+    ASSERT_TRUE(store.ok());
+    const StatusOr<audit::ChainHead> head = audit::ReadHead(**store);
+    ASSERT_TRUE(head.ok());
+    last = head->seq;
+    storage::WriteBatch batch;
+    batch.Delete(storage::Keyspace::kAudit, audit::AuditKey(last));
+    batch.Delete(storage::Keyspace::kAudit, audit::AuditKey(last - 1));
+    ASSERT_TRUE((*store)->Commit(batch, {.sync = true}).ok());
+  }
+  StartDaemon(config);
+  EXPECT_EQ(Ctl({"audit", "verify"}).exit_code, 0);  // consistent on its own
+  const CommandResult cut = verify(kept);
+  EXPECT_EQ(cut.exit_code, 3);
+  EXPECT_NE(cut.out.find("CUT SHORT"), std::string::npos) << cut.out;
+  EXPECT_NE(cut.out.find("events from " + std::to_string(last - 1) + " are gone"), std::string::npos) << cut.out;
+}
+
 }  // namespace
 }  // namespace archived::testing

@@ -1,0 +1,78 @@
+#include "archived/audit/checkpoint.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "archived/base/bytes.h"
+#include "archived/base/status_macros.h"
+
+namespace archived::audit {
+namespace {
+
+constexpr std::string_view kCheckpointDomain{"archived.audit.checkpoint.v1\0", 29};
+constexpr std::string_view kKeyInfo = "archived audit checkpoint signing key v1";
+
+Timestamp TimeOf(const google::protobuf::Timestamp& t) {
+  return FromUnixMicros(t.seconds() * 1000000 + t.nanos() / 1000);
+}
+
+}  // namespace
+
+StatusOr<crypto::Ed25519Key> CheckpointKey(const crypto::SecretKey& master_key) {
+  ARCHIVED_ASSIGN_OR_RETURN(std::string seed, crypto::HkdfSha256(master_key.bytes(), "archived", kKeyInfo, 32));
+  StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::FromSeed(seed);
+  seed.assign(seed.size(), '\0');
+  return key;
+}
+
+StatusOr<std::string> CheckpointMessage(std::uint64_t seq, std::string_view head_hash_hex, Timestamp time) {
+  const std::optional<std::string> hash = HexDecode(head_hash_hex);
+  if (!hash || hash->size() != kHashBytes) return InvalidArgumentError("checkpoint: head_hash is not 32 bytes of hex");
+  std::string message(kCheckpointDomain);
+  AppendBigEndian64(message, seq);
+  message += *hash;
+  AppendBigEndian64(message, static_cast<std::uint64_t>(ToUnixMicros(time)));
+  return message;
+}
+
+StatusOr<v1::AuditCheckpoint> MakeCheckpoint(const ChainHead& head, Timestamp time, const crypto::Ed25519Key& key) {
+  v1::AuditCheckpoint out;
+  out.set_seq(head.seq);
+  out.set_head_hash(HexEncode(head.hash));
+  const std::int64_t micros = ToUnixMicros(time);
+  out.mutable_time()->set_seconds(micros / 1000000);
+  out.mutable_time()->set_nanos(static_cast<std::int32_t>(micros % 1000000) * 1000);
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string message, CheckpointMessage(out.seq(), out.head_hash(), TimeOf(out.time())));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string signature, key.Sign(message));
+  out.set_public_key(HexEncode(key.public_key()));
+  out.set_signature(HexEncode(signature));
+  return out;
+}
+
+Status VerifyCheckpointSignature(const v1::AuditCheckpoint& checkpoint) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string message,
+                            CheckpointMessage(checkpoint.seq(), checkpoint.head_hash(), TimeOf(checkpoint.time())));
+  const std::optional<std::string> key = HexDecode(checkpoint.public_key());
+  const std::optional<std::string> signature = HexDecode(checkpoint.signature());
+  if (!key || !signature || !crypto::Ed25519Verify(*key, message, *signature)) {
+    return DataLossError("the checkpoint's signature does not hold: it was altered or not made by archived");
+  }
+  return OkStatus();
+}
+
+std::string CheckpointJson(const v1::AuditCheckpoint& checkpoint) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(checkpoint, &out, options);
+  return out + "\n";
+}
+
+StatusOr<v1::AuditCheckpoint> ParseCheckpointJson(std::string_view json) {
+  v1::AuditCheckpoint out;
+  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &out).ok()) {
+    return InvalidArgumentError("not an audit checkpoint (JSON written by archived)");
+  }
+  return out;
+}
+
+}  // namespace archived::audit

@@ -1,0 +1,32 @@
+// Signed checkpoints of the audit chain (proto AuditCheckpoint): made by the daemon every so
+// many events or minutes and written to a file outside the data directory, and checked by
+// `archivectl audit verify --checkpoint FILE`. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+
+#include "archived/audit/chain.h"
+#include "archived/base/clock.h"
+#include "archived/base/status.h"
+#include "archived/crypto/crypto.h"
+#include "archived/v1/audit.pb.h"
+
+namespace archived::audit {
+
+// The checkpoint signing key: derived from the master key (HKDF-SHA256), so it needs no file
+// of its own and changes only with the master key. Errors: kInternal.
+StatusOr<crypto::Ed25519Key> CheckpointKey(const crypto::SecretKey& master_key);
+
+// The bytes a checkpoint's signature covers. Errors: kInvalidArgument for a malformed hash.
+StatusOr<std::string> CheckpointMessage(std::uint64_t seq, std::string_view head_hash_hex, Timestamp time);
+
+StatusOr<v1::AuditCheckpoint> MakeCheckpoint(const ChainHead& head, Timestamp time, const crypto::Ed25519Key& key);
+
+// Errors: kDataLoss when the signature does not hold (the message says so).
+Status VerifyCheckpointSignature(const v1::AuditCheckpoint& checkpoint);
+
+// The checkpoint as one line of JSON, and back. Errors: kInvalidArgument.
+std::string CheckpointJson(const v1::AuditCheckpoint& checkpoint);
+StatusOr<v1::AuditCheckpoint> ParseCheckpointJson(std::string_view json);
+
+}  // namespace archived::audit
