@@ -71,6 +71,8 @@ int RunUser(const Context& context, const Args& args);
 int RunToken(const Context& context, const Args& args);
 // Exit 3 when the trail is broken.
 int RunAudit(const Context& context, const Args& args);
+// Exit 3 when the scrub found problems.
+int RunAdmin(const Context& context, const Args& args);
 
 // A message as the JSON the API takes.
 std::string ToJson(const google::protobuf::Message& message);

@@ -35,6 +35,8 @@ constexpr const char* kUsage =
     "            [--limit N]                           the audit trail (auditor)\n"
     "  audit verify [--checkpoint FILE]                check the whole chain, and that it still holds an\n"
     "                                                  exported checkpoint (exit 3 when not)\n"
+    "  admin scrub [--no-wait]                         read and check every version of every document\n"
+    "                                                  (admin; exit 3 when something is damaged)\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE, then the\n"
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
                                                 "classification", "since", "until", "actor", "object", "action",
                                                 "from-seq", "checkpoint"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
-                                             "password-stdin", "disable", "enable"};
+                                             "password-stdin", "disable", "enable", "no-wait"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
   if (!args.ok()) {
     std::fprintf(stderr, "archivectl: %s\n\n%s", args.status().message().c_str(), kUsage);
@@ -70,7 +72,7 @@ int main(int argc, char** argv) {
       {"put", RunPut}, {"version", RunVersion}, {"get", RunGet},
       {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}, {"search", RunSearch},
       {"login", RunLogin}, {"logout", RunLogout}, {"whoami", RunWhoAmI}, {"user", RunUser}, {"token", RunToken},
-      {"audit", RunAudit}};
+      {"audit", RunAudit}, {"admin", RunAdmin}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);

@@ -30,6 +30,7 @@ enum class Operation {
   kVerifyAudit,      // GET /audit/verify
   kReadAudit,        // GET /audit/events
   kManageUsers,      // /users: create, list, read, change
+  kScrub,            // /admin/scrub: start and read fixity scrubs
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
   kManageAllTokens,  // another user's tokens
 };
@@ -67,6 +68,8 @@ inline constexpr Rule kPolicy[] = {
     {Operation::kVerifyAudit, "audit.verify", false, RoleBits({v1::ROLE_AUDITOR})},
     {Operation::kReadAudit, "audit.read", false, RoleBits({v1::ROLE_AUDITOR})},
     {Operation::kManageUsers, "user.manage", true, RoleBits({v1::ROLE_ADMIN})},
+    // A scrub reads content only to check it: nothing of it leaves the daemon.
+    {Operation::kScrub, "archive.scrub", true, RoleBits({v1::ROLE_ADMIN})},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
     {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},
 };

@@ -621,6 +621,27 @@ Status Catalog::SetCategoryAccess(const audit::Actor& actor, std::string_view co
   });
 }
 
+Status Catalog::CheckVersion(const v1::Version& version, std::uint64_t* bytes) const {
+  *bytes = 0;
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<ContentReader> reader, OpenContent(version));
+  crypto::Sha256 digest;
+  std::string chunk;
+  for (std::uint64_t i = 0; i < reader->chunk_count(); ++i) {
+    if (Status read = reader->ReadChunk(i, &chunk); !read.ok()) {
+      return read.Annotate("chunk " + std::to_string(i) + " of " + std::to_string(reader->chunk_count()));
+    }
+    digest.Update(chunk);
+    *bytes += chunk.size();
+  }
+  if (*bytes != version.size()) {
+    return DataLossError("read " + std::to_string(*bytes) + " bytes, recorded " + std::to_string(version.size()));
+  }
+  if (HexEncode(digest.Finish()) != version.sha256()) {
+    return DataLossError("the content's SHA-256 differs from the one recorded at filing");
+  }
+  return OkStatus();
+}
+
 StatusOr<v1::CategoryList> Catalog::ListCategories() const {
   v1::CategoryList out;
   auto it = store_->NewIterator(Keyspace::kCategories);

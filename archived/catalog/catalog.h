@@ -138,6 +138,12 @@ class Catalog {
   // is still the latest. Errors: kNotFound; storage errors.
   Status RecordExtraction(std::string_view id, std::uint32_t version, std::string_view outcome);
 
+  // Fixity: reads and authenticates every chunk of `version` and checks the SHA-256 of the
+  // whole against the recorded one; `bytes` gets the plaintext length read. Errors:
+  // kDataLoss naming the first problem (a missing or altered chunk, a missing key, a wrong
+  // digest); storage errors.
+  Status CheckVersion(const v1::Version& version, std::uint64_t* bytes) const;
+
   // Removes chunks and keys of uploads that never committed. Called by Open.
   // Returns how many uploads were swept.
   StatusOr<std::size_t> SweepOrphans();

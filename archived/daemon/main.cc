@@ -238,11 +238,13 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
     LogLine("created admin token in " + token_path.string());
   }
   archive->indexer->Start();
+  auto scrubber = std::make_unique<service::Scrubber>(archive->catalog.get(), committer, SystemClock::Get());
   ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = archive->catalog.get(),
                                                                                .authenticator = &authenticator,
                                                                                .committer = committer,
                                                                                .store = stores.main.get(),
                                                                                .indexer = archive->indexer.get(),
+                                                                               .scrubber = scrubber.get(),
                                                                                .version = kVersion,
                                                                                .audit_problem = audit_problem,
                                                                                .latest_checkpoint = [&] {
@@ -263,6 +265,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   LogLine(std::string("received ") + ::strsignal(signal_number) + "; finishing in-flight requests");
   server->Stop();
   server.reset();
+  scrubber.reset();  // a running scrub stops at the next document
   if (checkpointer) {
     if (Status last = checkpointer->Stop(); !last.ok()) LogLine("cannot write the last audit checkpoint: " + last.ToString());
   }

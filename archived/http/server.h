@@ -16,6 +16,7 @@
 #include "archived/auth/authenticator.h"
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
+#include "archived/service/scrub.h"
 #include "archived/storage/store.h"
 #include "indexer/indexer.h"
 
@@ -49,6 +50,7 @@ struct ApiServices {
   audit::Committer* committer = nullptr;
   const storage::Store* store = nullptr;
   indexer::Indexer* indexer = nullptr;
+  service::Scrubber* scrubber = nullptr;
   std::string version;  // the daemon's version, for /healthz
   // Set when the audit chain failed verification at start: /healthz reports it (503).
   std::string audit_problem;
