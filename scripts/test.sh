@@ -11,7 +11,8 @@ if [[ "${1:-}" == "--asan" ]]; then
   shift
 fi
 scripts/install-deps.sh
-dir=$(scripts/build.sh $build_flag | tail -n 1)
+# The build log goes to stderr, so that a failed build shows why (CI sees no more).
+dir=$(scripts/build.sh $build_flag | tee /dev/stderr | tail -n 1)
 cd "$dir"
 # Integration tests are serial (RUN_SERIAL); unit tests share the two cores.
 ctest --output-on-failure -j "$(nproc)" --timeout 900 "$@"

@@ -54,7 +54,9 @@ TEST(PolicyTest, ReadOnlyTokensChangeNothing) {
   EXPECT_TRUE(Authorize(reader, Operation::kSearch).ok());
   EXPECT_TRUE(Authorize(reader, Operation::kReadContent).ok());
   for (const Rule& rule : kPolicy) {
-    if (rule.changes) EXPECT_EQ(Authorize(reader, rule.operation).status().code(), StatusCode::kPermissionDenied);
+    if (rule.changes) {
+      EXPECT_EQ(Authorize(reader, rule.operation).status().code(), StatusCode::kPermissionDenied);
+    }
   }
 }
 

@@ -109,7 +109,9 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
         ++denied;
       }
       // Without a token, nothing but 401.
-      if (&caller == &callers.front()) EXPECT_EQ(Call(route, "", id), 401) << route.method << " " << route.path;
+      if (&caller == &callers.front()) {
+        EXPECT_EQ(Call(route, "", id), 401) << route.method << " " << route.path;
+      }
     }
   }
   // Every rule of the table is exercised.
