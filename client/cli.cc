@@ -107,6 +107,7 @@ StatusOr<Context> ResolveContext(const Args& args) {
   StatusOr<Endpoint> endpoint = ParseServerUrl(url);
   if (!endpoint.ok()) return endpoint.status();
   context.endpoint = *endpoint;
+  context.endpoint.ca_file = pick("cacert", "ARCHIVED_CACERT", "cacert").value_or("");
   if (auto token = pick("token", "ARCHIVED_TOKEN", "token")) {
     context.token = *token;
   } else if (auto token_file = pick("token-file", "ARCHIVED_TOKEN_FILE", "token_file")) {

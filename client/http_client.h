@@ -16,8 +16,11 @@ namespace archived::client {
 struct Endpoint {
   std::string host = "127.0.0.1";
   std::string port = "8750";
+  bool tls = false;     // https://
+  std::string ca_file;  // https: the CA to trust (PEM); empty: the system's trust store
 };
-// Parses "http://HOST:PORT" (a path is not allowed). Errors: kInvalidArgument.
+// Parses "http://HOST:PORT" or "https://HOST:PORT" (a path is not allowed); the port defaults
+// to 80 or 443. Errors: kInvalidArgument.
 StatusOr<Endpoint> ParseServerUrl(std::string_view url);
 
 struct Response {

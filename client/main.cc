@@ -8,7 +8,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: archivectl [--server URL] [--token T | --token-file F] [--json] COMMAND …\n"
+    "usage: archivectl [--server URL] [--cacert FILE] [--token T | --token-file F] [--json] COMMAND …\n"
     "\n"
     "commands:\n"
     "  put PATH… [--title T] [--category C] [--tags a,b] [--author A] [--date YYYY-MM-DD]\n"
@@ -37,11 +37,15 @@ constexpr const char* kUsage =
     "                                                  exported checkpoint (exit 3 when not)\n"
     "  admin scrub [--no-wait]                         read and check every version of every document\n"
     "                                                  (admin; exit 3 when something is damaged)\n"
+    "  admin rotate-master-key [--no-wait]             rewrap every data key under a new master key\n"
+    "                                                  (admin; exit 3 if it stopped)\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
-    "Server and token: flags, then ARCHIVED_URL, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE, then the\n"
-    "config file (--config, $ARCHIVECTL_CONFIG, ~/.config/archivectl/config: server = \"…\",\n"
-    "token_file = \"…\"), then http://127.0.0.1:8750 and ./archive-data/admin.token.\n"
+    "Server and token: flags, then ARCHIVED_URL, ARCHIVED_CACERT, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE,\n"
+    "then the config file (--config, $ARCHIVECTL_CONFIG, ~/.config/archivectl/config: server = \"…\",\n"
+    "cacert = \"…\", token_file = \"…\"), then http://127.0.0.1:8750 and ./archive-data/admin.token.\n"
+    "An https:// server must present a certificate that the CA file (--cacert; default: the\n"
+    "system's trust store) vouches for, naming the server's host.\n"
     "Exit status: 0 ok, 1 user error, 2 server or I/O error.\n";
 
 }  // namespace
@@ -49,7 +53,7 @@ constexpr const char* kUsage =
 int main(int argc, char** argv) {
   using namespace archived::client;
   std::vector<std::string> argv_vec(argv + 1, argv + argc);
-  const std::vector<std::string> value_flags = {"server", "token", "token-file", "config", "title", "category",
+  const std::vector<std::string> value_flags = {"server", "cacert", "token", "token-file", "config", "title", "category",
                                                 "tags", "author", "date", "jobs", "version", "output", "limit",
                                                 "cursor", "type", "from", "to", "sort", "offset", "ttl", "role",
                                                 "clearance", "department", "display-name", "user", "description",

@@ -34,7 +34,7 @@ class IndexerTest : public ::testing::Test {
     store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
     vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {storage::Keyspace::kKeys}});
     committer_ = *audit::Committer::Open({}, store_.get(), clock_);
-    catalog_ = *catalog::Catalog::Open({}, store_.get(), vault_.get(), &kek_, committer_.get(), clock_);
+    catalog_ = *catalog::Catalog::Open({}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
     options_.index.path = (dir_.path() / "index").string();
     OpenIndexer();
   }
@@ -67,7 +67,7 @@ class IndexerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FakeClock clock_{FromUnixMicros(1795508130000000)};
-  crypto::SecretKey kek_ = *crypto::SecretKey::Generate();
+  crypto::Keyring keyring_{*crypto::SecretKey::Generate()};
   std::unique_ptr<storage::Store> store_, vault_;
   std::unique_ptr<audit::Committer> committer_;
   std::unique_ptr<catalog::Catalog> catalog_;

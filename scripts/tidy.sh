@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 status=0
 fail() { echo "tidy: $*"; status=1; }
 
-sources=$(git ls-files 'archived/*.h' 'archived/*.cc' 'indexer/*.h' 'indexer/*.cc' 'client/*.h' 'client/*.cc' \
+sources=$(git ls-files 'archived/*.h' 'archived/*.cc' 'proto/*.h' 'proto/*.cc' 'indexer/*.h' 'indexer/*.cc' 'client/*.h' 'client/*.cc' \
           'tests/*.h' 'tests/*.cc' 2>/dev/null || find archived indexer client tests -name '*.h' -o -name '*.cc')
 
 # 1. Each third-party library is reached through one adapter.

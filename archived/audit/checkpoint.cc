@@ -4,6 +4,7 @@
 
 #include "archived/base/bytes.h"
 #include "archived/base/status_macros.h"
+#include "archived/v1/proto_time.h"
 
 namespace archived::audit {
 namespace {
@@ -11,17 +12,19 @@ namespace {
 constexpr std::string_view kCheckpointDomain{"archived.audit.checkpoint.v1\0", 29};
 constexpr std::string_view kKeyInfo = "archived audit checkpoint signing key v1";
 
-Timestamp TimeOf(const google::protobuf::Timestamp& t) {
-  return FromUnixMicros(t.seconds() * 1000000 + t.nanos() / 1000);
-}
+using v1::TimeOf;
 
 }  // namespace
 
-StatusOr<crypto::Ed25519Key> CheckpointKey(const crypto::SecretKey& master_key) {
+StatusOr<crypto::SecretKey> InitialCheckpointSeed(const crypto::SecretKey& master_key) {
   ARCHIVED_ASSIGN_OR_RETURN(std::string seed, crypto::HkdfSha256(master_key.bytes(), "archived", kKeyInfo, 32));
-  StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::FromSeed(seed);
+  StatusOr<crypto::SecretKey> key = crypto::SecretKey::FromBytes(seed);
   seed.assign(seed.size(), '\0');
   return key;
+}
+
+StatusOr<crypto::Ed25519Key> CheckpointKey(const crypto::SecretKey& seed) {
+  return crypto::Ed25519Key::FromSeed(seed.bytes());
 }
 
 StatusOr<std::string> CheckpointMessage(std::uint64_t seq, std::string_view head_hash_hex, Timestamp time) {
@@ -38,9 +41,7 @@ StatusOr<v1::AuditCheckpoint> MakeCheckpoint(const ChainHead& head, Timestamp ti
   v1::AuditCheckpoint out;
   out.set_seq(head.seq);
   out.set_head_hash(HexEncode(head.hash));
-  const std::int64_t micros = ToUnixMicros(time);
-  out.mutable_time()->set_seconds(micros / 1000000);
-  out.mutable_time()->set_nanos(static_cast<std::int32_t>(micros % 1000000) * 1000);
+  v1::SetTime(out.mutable_time(), time);
   ARCHIVED_ASSIGN_OR_RETURN(const std::string message, CheckpointMessage(out.seq(), out.head_hash(), TimeOf(out.time())));
   ARCHIVED_ASSIGN_OR_RETURN(const std::string signature, key.Sign(message));
   out.set_public_key(HexEncode(key.public_key()));

@@ -13,9 +13,12 @@
 
 namespace archived::audit {
 
-// The checkpoint signing key: derived from the master key (HKDF-SHA256), so it needs no file
-// of its own and changes only with the master key. Errors: kInternal.
-StatusOr<crypto::Ed25519Key> CheckpointKey(const crypto::SecretKey& master_key);
+// The checkpoint signing key comes from a 32-byte seed that the daemon keeps in the key vault
+// (wrapped by the master key, so a master-key rotation carries it over and the public key
+// stays the same). A new archive's seed is derived from its first master key (HKDF-SHA256,
+// one-way: the seed does not reveal the key). Errors: kInternal.
+StatusOr<crypto::SecretKey> InitialCheckpointSeed(const crypto::SecretKey& master_key);
+StatusOr<crypto::Ed25519Key> CheckpointKey(const crypto::SecretKey& seed);
 
 // The bytes a checkpoint's signature covers. Errors: kInvalidArgument for a malformed hash.
 StatusOr<std::string> CheckpointMessage(std::uint64_t seq, std::string_view head_hash_hex, Timestamp time);

@@ -8,6 +8,7 @@
 
 #include "archived/base/bytes.h"
 #include "archived/base/status_macros.h"
+#include "archived/v1/proto_time.h"
 
 namespace archived::audit {
 namespace {
@@ -23,11 +24,7 @@ StatusOr<std::uint64_t> ParseCounter(const StatusOr<std::string>& value, std::st
   return *parsed;
 }
 
-void SetTimestamp(google::protobuf::Timestamp* out, Timestamp t) {
-  const std::int64_t micros = ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int>(micros % 1000000) * 1000);
-}
+using v1::SetTime;
 
 }  // namespace
 
@@ -209,7 +206,7 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
     }
     for (v1::AuditEvent& event : txn.events_) {
       event.set_seq(head.seq + 1);
-      SetTimestamp(event.mutable_time(), txn.now());
+      SetTime(event.mutable_time(), txn.now());
       event.set_prev_hash(head.hash);
       v1::AuditRecord record;
       record.set_event(event.SerializeAsString());

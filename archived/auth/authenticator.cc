@@ -6,6 +6,7 @@
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 #include "archived/crypto/crypto.h"
+#include "archived/v1/proto_time.h"
 
 namespace archived::auth {
 namespace {
@@ -24,14 +25,8 @@ std::string TokenKey(std::string_view token) {
 }
 std::string UserKey(std::string_view name) { return std::string(kUserKeyPrefix) + std::string(name); }
 
-void SetTime(google::protobuf::Timestamp* out, Timestamp t) {
-  const std::int64_t micros = ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<std::int32_t>(micros % 1000000) * 1000);
-}
-Timestamp TimeOf(const google::protobuf::Timestamp& t) {
-  return FromUnixMicros(t.seconds() * 1000000 + t.nanos() / 1000);
-}
+using v1::SetTime;
+using v1::TimeOf;
 
 std::string RolesText(const google::protobuf::RepeatedField<int>& roles) {
   std::string out;

@@ -31,6 +31,7 @@ enum class Operation {
   kReadAudit,        // GET /audit/events
   kManageUsers,      // /users: create, list, read, change
   kScrub,            // /admin/scrub: start and read fixity scrubs
+  kRotateMasterKey,  // /admin/rotate-master-key: start and read master-key rotations
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
   kManageAllTokens,  // another user's tokens
 };
@@ -70,6 +71,8 @@ inline constexpr Rule kPolicy[] = {
     {Operation::kManageUsers, "user.manage", true, RoleBits({v1::ROLE_ADMIN})},
     // A scrub reads content only to check it: nothing of it leaves the daemon.
     {Operation::kScrub, "archive.scrub", true, RoleBits({v1::ROLE_ADMIN})},
+    // Keys are the administrator's; a rotation never exposes a key or any content.
+    {Operation::kRotateMasterKey, "keys.rotate", true, RoleBits({v1::ROLE_ADMIN})},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
     {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},
 };

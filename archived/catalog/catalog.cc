@@ -1,5 +1,7 @@
 #include "archived/catalog/catalog.h"
 
+#include "archived/catalog/key_vault.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -7,8 +9,10 @@
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 #include "archived/catalog/file_plan.h"
+#include "archived/catalog/key_vault.h"
 #include "archived/catalog/internal/keys.h"
 #include "archived/crypto/chunk_seal.h"
+#include "archived/v1/proto_time.h"
 
 namespace archived::catalog {
 namespace {
@@ -20,11 +24,7 @@ constexpr std::string_view kFormatKey = "format_version";
 constexpr std::string_view kFilingCounter = "filing";
 constexpr std::string_view kIndexQueueCounter = "index_queue";
 
-void SetTimestamp(google::protobuf::Timestamp* out, Timestamp t) {
-  const std::int64_t micros = ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int>(micros % 1000000) * 1000);
-}
+using v1::SetTime;
 
 template <typename Message>
 StatusOr<Message> Parse(const std::string& bytes, std::string_view what) {
@@ -108,7 +108,7 @@ void FillVersion(v1::Version& version, std::string_view id, std::uint32_t number
   version.set_sha256(HexEncode(sealed.sha256));
   version.set_mime_type(m.mime_type());
   version.set_filename(m.filename());
-  SetTimestamp(version.mutable_created_time(), now);
+  SetTime(version.mutable_created_time(), now);
   version.set_author(actor.name);
   version.set_stored_bytes(sealed.stored_bytes);
   v1::ContentRef* ref = version.mutable_content();
@@ -182,10 +182,10 @@ Status CatalogOptions::Validate() const {
 
 StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const CatalogOptions& options,
                                                  storage::Store* store, storage::Store* vault,
-                                                 const crypto::SecretKey* master_key,
+                                                 const crypto::Keyring* keyring,
                                                  audit::Committer* committer, const Clock& clock) {
   ARCHIVED_RETURN_IF_ERROR(options.Validate());
-  auto catalog = std::unique_ptr<Catalog>(new Catalog(options, store, vault, master_key, committer, clock));
+  auto catalog = std::unique_ptr<Catalog>(new Catalog(options, store, vault, keyring, committer, clock));
   ARCHIVED_RETURN_IF_ERROR(catalog->InitializeOrCheckFormat());
   ARCHIVED_RETURN_IF_ERROR(catalog->SweepOrphans().status());
   return catalog;
@@ -294,8 +294,8 @@ Status Catalog::FileTransaction(audit::Transaction& txn, Filing& filing) {
   doc.set_author(m.author());
   doc.set_date(m.date());
   *doc.mutable_tags() = m.tags();
-  SetTimestamp(doc.mutable_filed_time(), txn.now());
-  SetTimestamp(doc.mutable_modified_time(), txn.now());
+  SetTime(doc.mutable_filed_time(), txn.now());
+  SetTime(doc.mutable_modified_time(), txn.now());
   doc.set_latest_version(1);
   doc.set_filed_by(filing.actor.name);
   doc.set_filing_seq(filing_seq);
@@ -357,7 +357,7 @@ StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::s
     }
     FillVersion(version, id, number, sealed, m, actor, txn.now());
     doc.set_latest_version(number);
-    SetTimestamp(doc.mutable_modified_time(), txn.now());
+    SetTime(doc.mutable_modified_time(), txn.now());
     txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
     ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, version, sealed));
     txn.Audit(audit::EventBy(actor, "document.version", std::string(id),
@@ -430,7 +430,7 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
     if (changes.empty()) {
       return OkStatus();  // nothing changed: no write, no audit event
     }
-    SetTimestamp(doc.mutable_modified_time(), txn.now());
+    SetTime(doc.mutable_modified_time(), txn.now());
     txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
     txn.Audit(audit::EventBy(actor, "document.update", std::string(id), changes));
     return EnqueueForIndex(txn, id);
@@ -483,7 +483,7 @@ StatusOr<v1::Version> Catalog::GetVersion(std::string_view id, std::uint32_t ver
 }
 
 StatusOr<std::unique_ptr<ContentReader>> Catalog::OpenContent(const v1::Version& version) const {
-  return ContentReader::Open(*store_, *vault_, *master_key_, version);
+  return ContentReader::Open(*store_, *vault_, *keyring_, version);
 }
 
 StatusOr<v1::DocumentList> Catalog::ListDocuments(std::string_view category, std::size_t limit,
@@ -671,6 +671,7 @@ StatusOr<std::size_t> Catalog::SweepOrphans() {
   storage::WriteBatch vault_batch;
   auto keys_it = vault_->NewIterator(Keyspace::kKeys);
   for (keys_it->SeekToFirst(); keys_it->Valid(); keys_it->Next()) {
+    if (IsVaultSecretKey(keys_it->key())) continue;  // owned by the daemon, not a content
     StatusOr<std::string> owner = store_->Get(Keyspace::kIndexes, keys::ContentOwnerKey(keys_it->key()));
     if (!owner.ok() && owner.status().code() == StatusCode::kNotFound) {
       vault_batch.Delete(Keyspace::kKeys, keys_it->key());

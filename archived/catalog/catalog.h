@@ -60,7 +60,7 @@ class Catalog {
   // Errors: kFailedPrecondition for a store of a newer format; kDataLoss for a malformed one.
   static StatusOr<std::unique_ptr<Catalog>> Open(const CatalogOptions& options,
                                                  storage::Store* store, storage::Store* vault,
-                                                 const crypto::SecretKey* master_key,
+                                                 const crypto::Keyring* keyring,
                                                  audit::Committer* committer, const Clock& clock);
 
   // Starts an upload. Errors: storage errors.
@@ -148,11 +148,15 @@ class Catalog {
   // Returns how many uploads were swept.
   StatusOr<std::size_t> SweepOrphans();
 
+  // Drops the data keys reserved ahead (a master-key rotation begins): later filings get keys
+  // wrapped under the keyring's new wrapping key.
+  void DiscardReservedKeys() { keys_.Discard(); }
+
  private:
   Catalog(const CatalogOptions& options, storage::Store* store, storage::Store* vault,
-          const crypto::SecretKey* master_key, audit::Committer* committer, const Clock& clock)
-      : options_(options), store_(store), vault_(vault), master_key_(master_key),
-        committer_(committer), clock_(clock), keys_(vault, master_key) {}
+          const crypto::Keyring* keyring, audit::Committer* committer, const Clock& clock)
+      : options_(options), store_(store), vault_(vault), keyring_(keyring),
+        committer_(committer), clock_(clock), keys_(vault, keyring) {}
   Status InitializeOrCheckFormat();
   Status FileTransaction(audit::Transaction& txn, Filing& filing);
   StatusOr<v1::Document> LoadDocument(std::string_view id) const;
@@ -160,7 +164,7 @@ class Catalog {
   const CatalogOptions options_;
   storage::Store* const store_;
   storage::Store* const vault_;
-  const crypto::SecretKey* const master_key_;
+  const crypto::Keyring* const keyring_;
   audit::Committer* const committer_;
   const Clock& clock_;
   KeyReserve keys_;

@@ -22,7 +22,7 @@ class CatalogTest : public ::testing::Test {
     store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
     vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
     committer_ = *audit::Committer::Open({}, store_.get(), clock_);
-    auto catalog = Catalog::Open({.fonds = "Z001"}, store_.get(), vault_.get(), &kek_, committer_.get(), clock_);
+    auto catalog = Catalog::Open({.fonds = "Z001"}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
     ASSERT_OK(catalog);
     catalog_ = std::move(catalog).value();
   }
@@ -58,7 +58,7 @@ class CatalogTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FakeClock clock_{FromUnixMicros(1795508130000000)};  // 2026-11-24
-  crypto::SecretKey kek_ = *crypto::SecretKey::Generate();
+  crypto::Keyring keyring_{*crypto::SecretKey::Generate()};
   std::unique_ptr<storage::Store> store_, vault_;
   std::unique_ptr<audit::Committer> committer_;
   std::unique_ptr<Catalog> catalog_;
@@ -180,7 +180,7 @@ TEST_F(CatalogTest, NewerFormatIsRefused) {
   store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
   vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
   committer_ = *audit::Committer::Open({}, store_.get(), clock_);
-  const auto catalog = Catalog::Open({}, store_.get(), vault_.get(), &kek_, committer_.get(), clock_);
+  const auto catalog = Catalog::Open({}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
   EXPECT_EQ(catalog.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(catalog.status().message().find("99"), std::string::npos);
 }

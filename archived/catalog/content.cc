@@ -4,6 +4,7 @@
 #include "archived/codec/codec.h"
 #include "archived/catalog/internal/keys.h"
 #include "archived/crypto/chunk_seal.h"
+#include "archived/v1/proto_time.h"
 
 namespace archived::catalog {
 
@@ -21,24 +22,22 @@ Status ContentOptions::Validate() const {
 
 ContentWriter::ContentWriter(const ContentOptions& options, storage::Store* store,
                              std::string content_id, crypto::SecretKey data_key,
-                             std::string wrapped_key, Timestamp started)
+                             Timestamp started)
     : options_(options), store_(store), content_id_(std::move(content_id)),
-      data_key_(std::move(data_key)), wrapped_key_(std::move(wrapped_key)), started_(started) {
+      data_key_(std::move(data_key)), started_(started) {
   buffer_.reserve(options_.chunk_bytes + 1);
 }
 
 std::unique_ptr<ContentWriter> ContentWriter::Begin(const ContentOptions& options, storage::Store* store,
                                                     ReservedKey key, const Clock& clock) {
   return std::unique_ptr<ContentWriter>(new ContentWriter(options, store, std::move(key.content_id),
-                                                          std::move(key.data_key), std::move(key.wrapped_key),
-                                                          clock.Now()));
+                                                          std::move(key.data_key), clock.Now()));
 }
 
 Status ContentWriter::RecordPending() {
   v1::PendingUpload pending;
   pending.set_content_id(content_id_);
-  const std::int64_t micros = ToUnixMicros(started_);
-  pending.mutable_started_time()->set_seconds(micros / 1000000);
+  v1::SetTime(pending.mutable_started_time(), started_);
   // Synced: chunks skip the log and reach synced blob files by a flush, so the record must be
   // durable first, or a power loss could leave chunks that no record leads the sweeper to.
   // One fsync per content of more than a megabyte.
@@ -111,7 +110,6 @@ StatusOr<SealedContent> ContentWriter::Finish() {
   buffer_.shrink_to_fit();
   out.content_id = content_id_;
   out.pending_recorded = pending_recorded_;
-  out.wrapped_key = wrapped_key_;
   out.size = size_;
   out.sha256 = hash_.Finish();
   out.chunk_count = chunks_;
@@ -134,7 +132,7 @@ Status ContentWriter::Abort() {
 
 StatusOr<std::unique_ptr<ContentReader>> ContentReader::Open(const storage::Store& store,
                                                              const storage::Store& vault,
-                                                             const crypto::SecretKey& kek,
+                                                             const crypto::Keyring& keyring,
                                                              const v1::Version& version) {
   const v1::ContentRef& ref = version.content();
   if (ref.content_id().size() != internal::kContentIdBytes || ref.chunk_bytes() == 0 ||
@@ -148,7 +146,7 @@ StatusOr<std::unique_ptr<ContentReader>> ContentReader::Open(const storage::Stor
     }
     return wrapped.status();
   }
-  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, crypto::UnwrapKey(kek, *wrapped));
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, keyring.Unwrap(*wrapped));
   const std::uint64_t expected_chunks =
       version.size() == 0 ? 1 : (version.size() + ref.chunk_bytes() - 1) / ref.chunk_bytes();
   if (expected_chunks != ref.chunk_count()) {

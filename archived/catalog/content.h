@@ -38,7 +38,6 @@ struct SealedContent {
   // True if a pending-upload record was written (content of more than one chunk): the
   // commit deletes it.
   bool pending_recorded = false;
-  std::string wrapped_key;  // the data key wrapped by the master key
   std::uint64_t size = 0;
   std::string sha256;       // 32 raw bytes of the plaintext's digest
   std::uint64_t chunk_count = 0;
@@ -70,7 +69,7 @@ class ContentWriter {
 
  private:
   ContentWriter(const ContentOptions& options, storage::Store* store, std::string content_id,
-                crypto::SecretKey data_key, std::string wrapped_key, Timestamp started);
+                crypto::SecretKey data_key, Timestamp started);
   Status SealAndWrite(std::string_view plaintext, bool last);
   Status RecordPending();
 
@@ -78,7 +77,6 @@ class ContentWriter {
   storage::Store* const store_;
   const std::string content_id_;
   const crypto::SecretKey data_key_;
-  const std::string wrapped_key_;
   std::string buffer_;
   // Reused for every chunk: one allocation per upload instead of several per megabyte.
   std::string payload_, sealed_;
@@ -99,7 +97,7 @@ class ContentReader {
   // Errors: kDataLoss if the key is missing or does not unwrap; storage errors.
   static StatusOr<std::unique_ptr<ContentReader>> Open(const storage::Store& store,
                                                        const storage::Store& vault,
-                                                       const crypto::SecretKey& kek,
+                                                       const crypto::Keyring& keyring,
                                                        const v1::Version& version);
   // The plaintext of chunk `index` into `plaintext` (replaced, capacity reused; a caller may
   // stream one buffer while the next chunk is read into another). Calls must not overlap.

@@ -42,7 +42,7 @@ class ContentTest : public ::testing::Test {
     return v;
   }
   StatusOr<std::string> ReadAll(const v1::Version& v) {
-    auto reader = ContentReader::Open(*store_, *vault_, kek_, v);
+    auto reader = ContentReader::Open(*store_, *vault_, keyring_, v);
     if (!reader.ok()) return reader.status();
     std::string out;
     for (std::uint64_t i = 0; i < (*reader)->chunk_count(); ++i) {
@@ -58,10 +58,10 @@ class ContentTest : public ::testing::Test {
     return s;
   }
   std::mt19937 rng_{42};
-  crypto::SecretKey kek_ = *crypto::SecretKey::Generate();
+  crypto::Keyring keyring_{*crypto::SecretKey::Generate()};
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   std::unique_ptr<storage::Store> vault_ = storage::NewMemoryStore();
-  KeyReserve keys_{vault_.get(), &kek_, 4};
+  KeyReserve keys_{vault_.get(), &keyring_, 4};
 };
 
 TEST_F(ContentTest, RoundTripsAroundChunkBoundaries) {
@@ -122,7 +122,7 @@ TEST_F(ContentTest, ChunkFromAnotherContentIsDataLoss) {
 
 TEST_F(ContentTest, MissingKeyOrWrongMasterKeyIsDataLoss) {
   const v1::Version v = Write("secret");
-  const crypto::SecretKey other = *crypto::SecretKey::Generate();
+  const crypto::Keyring other(*crypto::SecretKey::Generate());
   EXPECT_EQ(ContentReader::Open(*store_, *vault_, other, v).status().code(), StatusCode::kDataLoss);
   storage::WriteBatch shred;
   shred.Delete(Keyspace::kKeys, v.content().content_id());
@@ -149,7 +149,7 @@ TEST_F(ContentTest, ReservedKeysAreDurableUniqueAndRefilled) {
     ASSERT_OK_AND_ASSIGN(ReservedKey key, keys_.Take());
     EXPECT_TRUE(ids.insert(key.content_id).second);
     ASSERT_OK_AND_ASSIGN(const std::string wrapped, vault_->Get(Keyspace::kKeys, key.content_id));
-    ASSERT_OK_AND_ASSIGN(const crypto::SecretKey unwrapped, crypto::UnwrapKey(kek_, wrapped));
+    ASSERT_OK_AND_ASSIGN(const crypto::SecretKey unwrapped, keyring_.Unwrap(wrapped));
     EXPECT_EQ(unwrapped.bytes(), key.data_key.bytes());
   }
 }

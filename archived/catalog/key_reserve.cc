@@ -28,15 +28,20 @@ std::optional<ReservedKey> KeyReserve::TryTake() {
   return key;
 }
 
+void KeyReserve::Discard() {
+  std::lock_guard lock(mu_);
+  stock_.clear();
+}
+
 Status KeyReserve::Refill() {
   std::deque<ReservedKey> fresh;
   storage::WriteBatch batch;
   for (std::size_t i = 0; i < batch_keys_; ++i) {
     ARCHIVED_ASSIGN_OR_RETURN(std::string content_id, crypto::RandomBytes(internal::kContentIdBytes));
     ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey data_key, crypto::SecretKey::Generate());
-    ARCHIVED_ASSIGN_OR_RETURN(std::string wrapped, crypto::WrapKey(*master_key_, data_key));
+    ARCHIVED_ASSIGN_OR_RETURN(std::string wrapped, keyring_->Wrap(data_key));
     batch.Put(storage::Keyspace::kKeys, content_id, wrapped);
-    fresh.push_back({std::move(content_id), std::move(data_key), std::move(wrapped)});
+    fresh.push_back({std::move(content_id), std::move(data_key)});
   }
   ARCHIVED_RETURN_IF_ERROR(vault_->Commit(batch, {.sync = true}).Annotate("reserve data keys"));
   stock_ = std::move(fresh);

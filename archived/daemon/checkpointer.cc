@@ -2,7 +2,8 @@
 
 #include "archived/base/log.h"
 #include "archived/base/status_macros.h"
-#include "archived/daemon/secret_files.h"
+#include "archived/base/files.h"
+#include "archived/v1/proto_time.h"
 
 namespace archived::daemon {
 
@@ -52,7 +53,7 @@ void Checkpointer::Run() {
   while (!wake_.wait_for(lock, options_.tick, [this] { return stopping_; })) {
     const std::uint64_t seq = committer_->head().seq;
     const std::uint64_t last_seq = latest_ ? latest_->seq() : 0;
-    const auto last_time = latest_ ? FromUnixMicros(latest_->time().seconds() * 1000000) : Timestamp();
+    const auto last_time = latest_ ? v1::TimeOf(latest_->time()) : Timestamp();
     const bool due = seq >= last_seq + options_.every_events ||
                      (seq > last_seq && clock_.Now() - last_time >= options_.every);
     if (!due) continue;

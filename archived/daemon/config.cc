@@ -98,7 +98,7 @@ Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
 Status ReadTables(const toml::table& root, DaemonConfig* config) {
   for (const auto& [key, node] : root) {
     static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "auth", "audit",
-                                                       "file_plan"};
+                                                       "keys", "file_plan"};
     if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
       return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
     }
@@ -109,6 +109,8 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(server.Read("blocking_threads", &config->http.blocking_threads));
   ARCHIVED_RETURN_IF_ERROR(server.Read("search_threads", &config->http.search_threads));
   ARCHIVED_RETURN_IF_ERROR(server.Read("allow_plain_http_off_loopback", &config->allow_plain_http_off_loopback));
+  ARCHIVED_RETURN_IF_ERROR(server.Read("tls_cert", &config->http.tls_cert_file));
+  ARCHIVED_RETURN_IF_ERROR(server.Read("tls_key", &config->http.tls_key_file));
   ARCHIVED_RETURN_IF_ERROR(server.CheckNoUnknownKeys());
   if (!listen.empty()) {
     ARCHIVED_RETURN_IF_ERROR(ParseListen(listen, config));
@@ -164,6 +166,13 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(auth.Read("max_failed_logins", &a.max_failed_logins));
   ARCHIVED_RETURN_IF_ERROR(auth.Read("failed_login_window_seconds", &a.failed_login_window_seconds));
   ARCHIVED_RETURN_IF_ERROR(auth.CheckNoUnknownKeys());
+
+  TableReader keys(Section(root, "keys"), "keys");
+  std::string passphrase_file;
+  ARCHIVED_RETURN_IF_ERROR(keys.Read("passphrase_file", &passphrase_file));
+  ARCHIVED_RETURN_IF_ERROR(keys.Read("rotation_batch_records", &config->rotation.batch_records));
+  ARCHIVED_RETURN_IF_ERROR(keys.CheckNoUnknownKeys());
+  if (!passphrase_file.empty()) config->passphrase_file = passphrase_file;
 
   TableReader audit(Section(root, "audit"), "audit");
   std::string checkpoint_file;
@@ -225,6 +234,9 @@ std::filesystem::path CheckpointFile(const DaemonConfig& config) {
 
 Status ValidateConfig(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(config.catalog.Validate());
+  if (config.rotation.batch_records == 0 || config.rotation.batch_records > 1000000) {
+    return InvalidArgumentError("keys.rotation_batch_records must be between 1 and 1000000");
+  }
   {
     const std::filesystem::path data = std::filesystem::absolute(config.data_dir).lexically_normal();
     const std::filesystem::path file = std::filesystem::absolute(CheckpointFile(config)).lexically_normal();
@@ -240,9 +252,13 @@ Status ValidateConfig(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(config.auth.Validate());
   const bool loopback = config.listen_host == "127.0.0.1" || config.listen_host == "::1" ||
                         config.listen_host == "localhost" || config.listen_host.starts_with("127.");
-  if (!loopback && !config.allow_plain_http_off_loopback) {
-    return InvalidArgumentError("listen: plain HTTP is served on loopback only; set "
-                                "server.allow_plain_http_off_loopback = true to override");
+  const bool tls = !config.http.tls_cert_file.empty() || !config.http.tls_key_file.empty();
+  if (tls && (config.http.tls_cert_file.empty() || config.http.tls_key_file.empty())) {
+    return InvalidArgumentError("TLS needs both server.tls_cert (--tls-cert) and server.tls_key (--tls-key)");
+  }
+  if (!loopback && !tls && !config.allow_plain_http_off_loopback) {
+    return InvalidArgumentError("listen: plain HTTP is served on loopback only; give --tls-cert and --tls-key "
+                                "(or set server.allow_plain_http_off_loopback = true to override)");
   }
   if (config.http.search_threads < 0 || config.http.search_threads > 256) {
     return InvalidArgumentError("server.search_threads must be between 0 (one per core) and 256");

@@ -14,6 +14,7 @@
 #include "archived/http/server.h"
 #include "archived/auth/authenticator.h"
 #include "archived/daemon/checkpointer.h"
+#include "archived/service/key_rotation.h"
 #include "indexer/indexer.h"
 
 namespace archived::daemon {
@@ -22,7 +23,7 @@ struct DaemonConfig {
   std::filesystem::path data_dir = "archive-data";
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8750;
-  // Listening on anything but loopback needs this (TLS arrives with issue #4).
+  // Plain HTTP (no TLS) on anything but loopback needs this.
   bool allow_plain_http_off_loopback = false;
   catalog::CatalogOptions catalog;
   http::HttpServerOptions http;
@@ -30,6 +31,9 @@ struct DaemonConfig {
   auth::AuthOptions auth;
   // file empty: DATA_DIR's path with ".audit-checkpoint.json" appended, beside it.
   CheckpointerOptions checkpoint;
+  // Set: master.key is sealed under the passphrase in this file (0600). Default: none.
+  std::filesystem::path passphrase_file;
+  service::KeyRotationOptions rotation;
 };
 
 // Where the audit checkpoint goes: the configured file, or beside the data directory.

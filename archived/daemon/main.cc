@@ -11,11 +11,14 @@
 
 #include "archived/audit/chain.h"
 #include "archived/auth/authenticator.h"
+#include "archived/base/files.h"
 #include "archived/base/log.h"
 #include "archived/base/status_macros.h"
 #include "archived/catalog/catalog.h"
+#include "archived/catalog/key_vault.h"
+#include "archived/crypto/keyring.h"
+#include "archived/crypto/master_key.h"
 #include "archived/daemon/config.h"
-#include "archived/daemon/secret_files.h"
 #include "archived/http/server.h"
 #include "archived/storage/rocks_store.h"
 
@@ -26,12 +29,17 @@ constexpr const char* kVersion = "0.1.0";
 
 constexpr const char* kUsage =
     "usage: archived [--data-dir DIR] [--listen HOST:PORT] [--config FILE]\n"
+    "                [--tls-cert FILE --tls-key FILE] [--passphrase-file FILE]\n"
     "       archived verify-audit [--data-dir DIR]\n"
     "       archived index rebuild|check [--data-dir DIR] [--config FILE]\n"
     "\n"
     "  --data-dir DIR      where the archive lives (default ./archive-data)\n"
     "  --listen HOST:PORT  address to serve (default 127.0.0.1:8750; port 0 picks one)\n"
     "  --config FILE       TOML configuration (see docs/configuration.md)\n"
+    "  --tls-cert FILE     serve HTTPS with this certificate chain (PEM, leaf first)\n"
+    "  --tls-key FILE      and this private key (PEM; not readable by other users)\n"
+    "  --passphrase-file F master.key is sealed under the passphrase in F (0600); on first\n"
+    "                      start it is created so (scrypt); every command needs it then\n"
     "\n"
     "verify-audit checks the audit chain; index rebuild rebuilds the search index from the\n"
     "catalogue; index check compares the index with the catalogue (run both with the daemon\n"
@@ -42,7 +50,7 @@ constexpr const char* kUsage =
 
 struct Flags {
   std::string command;  // "" (serve), "verify-audit", "index rebuild" or "index check"
-  std::optional<std::string> data_dir, listen, config;
+  std::optional<std::string> data_dir, listen, config, tls_cert, tls_key, passphrase_file;
 };
 
 StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -66,6 +74,12 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.listen));
     } else if (name == "--config") {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.config));
+    } else if (name == "--tls-cert") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.tls_cert));
+    } else if (name == "--tls-key") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.tls_key));
+    } else if (name == "--passphrase-file") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.passphrase_file));
     } else if (arg == "verify-audit" && flags.command.empty() && i == 1) {
       flags.command = arg;
     } else if (arg == "index" && flags.command.empty() && i == 1) {
@@ -87,6 +101,9 @@ StatusOr<DaemonConfig> BuildConfig(const Flags& flags) {
   }
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (flags.listen) ARCHIVED_RETURN_IF_ERROR(ParseListen(*flags.listen, &config));
+  if (flags.tls_cert) config.http.tls_cert_file = *flags.tls_cert;
+  if (flags.tls_key) config.http.tls_key_file = *flags.tls_key;
+  if (flags.passphrase_file) config.passphrase_file = *flags.passphrase_file;
   config.http.host = config.listen_host;
   config.http.port = config.listen_port;
   ARCHIVED_RETURN_IF_ERROR(ValidateConfig(config));
@@ -107,7 +124,9 @@ StatusOr<Stores> OpenStores(const DaemonConfig& config) {
 
 // The archive's modules, opened in dependency order (destroyed in reverse).
 struct Archive {
-  crypto::SecretKey master_key;
+  crypto::MasterKeyFiles key_files;
+  std::unique_ptr<crypto::Keyring> keyring;
+  std::optional<crypto::SecretKey> checkpoint_seed;  // kept in the vault
   Stores stores;
   std::unique_ptr<audit::Committer> committer;
   std::unique_ptr<catalog::Catalog> catalog;
@@ -116,20 +135,38 @@ struct Archive {
 
 StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir));
-  bool key_created = false;
-  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey master_key,
-                            LoadOrCreateMasterKey(config.data_dir / "master.key", &key_created));
-  if (key_created) {
-    LogLine("created master key " + (config.data_dir / "master.key").string() + " (back it up)");
+  auto archive = std::make_unique<Archive>();
+  archive->key_files = {.current = config.data_dir / "master.key", .next = config.data_dir / "master.key.next"};
+  if (!config.passphrase_file.empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::optional<std::string> passphrase,
+                              ReadPrivateFile(config.passphrase_file, "passphrase file"));
+    if (!passphrase) return NotFoundError("passphrase file \"" + config.passphrase_file.string() + "\" is missing");
+    std::string text = *passphrase;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.size() < 12) return InvalidArgumentError("the passphrase must be at least 12 characters long");
+    archive->key_files.passphrase = std::move(text);
   }
-  auto archive = std::make_unique<Archive>(Archive{.master_key = std::move(master_key)});
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::MasterKeys keys, crypto::LoadOrCreateMasterKeys(archive->key_files));
+  if (keys.created) {
+    LogLine("created master key " + archive->key_files.current.string() +
+            (archive->key_files.passphrase.empty() ? " (back it up)" : " sealed under the passphrase (back both up)"));
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey checkpoint_seed, audit::InitialCheckpointSeed(keys.current));
+  archive->keyring = std::make_unique<crypto::Keyring>(std::move(keys.current));
+  if (keys.next) {
+    ARCHIVED_RETURN_IF_ERROR(archive->keyring->BeginRotation(std::move(*keys.next)));
+    LogLine("found " + archive->key_files.next.string() + ": a master-key rotation was interrupted; it resumes");
+  }
   ARCHIVED_ASSIGN_OR_RETURN(archive->stores, OpenStores(config));
   ARCHIVED_ASSIGN_OR_RETURN(archive->committer,
                             audit::Committer::Open({}, archive->stores.main.get(), SystemClock::Get()));
   ARCHIVED_ASSIGN_OR_RETURN(archive->catalog,
                             catalog::Catalog::Open(config.catalog, archive->stores.main.get(),
-                                                   archive->stores.vault.get(), &archive->master_key,
+                                                   archive->stores.vault.get(), archive->keyring.get(),
                                                    archive->committer.get(), SystemClock::Get()));
+  ARCHIVED_ASSIGN_OR_RETURN(archive->checkpoint_seed,
+                            catalog::LoadOrCreateVaultSecret(archive->stores.vault.get(), *archive->keyring,
+                                                             "audit-checkpoint-seed", checkpoint_seed));
   indexer::IndexerOptions index_options = config.indexer;
   index_options.index.path = (config.data_dir / "index").string();
   if (index_options.extract.helper.empty()) {
@@ -221,7 +258,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   // A broken chain gets no checkpoint: that would vouch for it.
   std::unique_ptr<Checkpointer> checkpointer;
   if (chain.ok()) {
-    ARCHIVED_ASSIGN_OR_RETURN(crypto::Ed25519Key signing_key, audit::CheckpointKey(archive->master_key));
+    ARCHIVED_ASSIGN_OR_RETURN(crypto::Ed25519Key signing_key, audit::CheckpointKey(*archive->checkpoint_seed));
     CheckpointerOptions checkpoint_options = config.checkpoint;
     checkpoint_options.file = CheckpointFile(config);
     checkpointer = std::make_unique<Checkpointer>(checkpoint_options, committer, std::move(signing_key),
@@ -239,12 +276,17 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   }
   archive->indexer->Start();
   auto scrubber = std::make_unique<service::Scrubber>(archive->catalog.get(), committer, SystemClock::Get());
+  auto key_rotator = std::make_unique<service::KeyRotator>(archive->key_files, archive->keyring.get(),
+                                                           stores.vault.get(), archive->catalog.get(), committer,
+                                                           SystemClock::Get(), config.rotation);
+  key_rotator->ResumeIfInterrupted();
   ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = archive->catalog.get(),
                                                                                .authenticator = &authenticator,
                                                                                .committer = committer,
                                                                                .store = stores.main.get(),
                                                                                .indexer = archive->indexer.get(),
                                                                                .scrubber = scrubber.get(),
+                                                                               .key_rotator = key_rotator.get(),
                                                                                .version = kVersion,
                                                                                .audit_problem = audit_problem,
                                                                                .latest_checkpoint = [&] {
@@ -254,7 +296,13 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                                                }}));
   const std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
                                                                             : config.listen_host;
-  std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(server->port()));
+  if (server->tls()) {
+    const crypto::TlsCertificateInfo& certificate = server->tls_certificate();
+    LogLine("TLS certificate " + certificate.subject + " (" + certificate.key + "), valid until " +
+            certificate.not_after);
+  }
+  std::printf("listening on %s://%s:%u\n", server->tls() ? "https" : "http", host.c_str(),
+              static_cast<unsigned>(server->port()));
   std::printf("admin token: %s\n", token_path.c_str());
   std::fflush(stdout);
   LogLine("archived " + std::string(kVersion) + " serving " + config.data_dir.string() + " on " + host + ":" +

@@ -982,6 +982,18 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     const std::optional<v1::ScrubReport> latest = s.scrubber->Latest();
     if (!latest) co_return co_await ex.SendError(NotFoundError("no scrub has run since the daemon started"));
     co_return co_await ex.SendJson(200, *latest);
+  } else if (n == 4 && parts[2] == "admin" && parts[3] == "rotate-master-key") {
+    if (method != bhttp::verb::get && method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "GET, POST");
+    if (!co_await permit(Operation::kRotateMasterKey, "")) co_return;
+    if (method == bhttp::verb::post) {
+      StatusOr<v1::KeyRotationReport> started =
+          co_await RunBlocking(ex.pool(), [&] { return s.key_rotator->Start(actor); });
+      if (!started.ok()) co_return co_await ex.SendError(started.status());
+      co_return co_await ex.SendJson(202, *started);
+    }
+    const std::optional<v1::KeyRotationReport> latest = s.key_rotator->Latest();
+    if (!latest) co_return co_await ex.SendError(NotFoundError("no master-key rotation since the daemon started"));
+    co_return co_await ex.SendJson(200, *latest);
   } else if (n == 4 && parts[2] == "audit" && parts[3] == "checkpoint") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kVerifyAudit, "")) co_return;

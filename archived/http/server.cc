@@ -9,7 +9,9 @@
 
 #include "archived/base/bytes.h"
 #include "archived/base/log.h"
+#include "archived/base/status_macros.h"
 #include "archived/crypto/crypto.h"
+#include "archived/crypto/tls.h"
 #include "archived/http/error_mapping.h"
 #include "archived/http/internal/exchange.h"
 #include "archived/http/json.h"
@@ -33,8 +35,9 @@ net::awaitable<StatusOr<std::size_t>> Exchange::ReadBody(char* data, std::size_t
   co_await SendContinueIfExpected();
   parser_.get().body().data = data;
   parser_.get().body().size = size;
-  stream_.expires_after(limits_.idle_timeout);
-  auto [ec, bytes] = co_await bhttp::async_read(stream_, buffer_, parser_, kNoThrow);
+  stream_.tcp().expires_after(limits_.idle_timeout);
+  auto [ec, bytes] =
+      co_await stream_.Run([&](auto& s) { return bhttp::async_read(s, buffer_, parser_, kNoThrow); });
   if (ec == bhttp::error::need_buffer) {
     ec = {};
   }
@@ -89,8 +92,8 @@ net::awaitable<void> Exchange::SendContinueIfExpected() {
     co_return;
   }
   bhttp::response<bhttp::empty_body> res{bhttp::status::continue_, 11};
-  stream_.expires_after(limits_.idle_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream_, res, kNoThrow);
+  stream_.tcp().expires_after(limits_.idle_timeout);
+  auto [ec, n] = co_await stream_.Run([&](auto& s) { return bhttp::async_write(s, res, kNoThrow); });
   if (ec) {
     force_close_ = true;
   }
@@ -99,6 +102,10 @@ net::awaitable<void> Exchange::SendContinueIfExpected() {
 void Exchange::Decorate(bhttp::fields& fields) {
   fields.set(bhttp::field::server, "archived");
   fields.set("X-Request-Id", request_id_);
+  if (stream_.tls()) {
+    // HTTPS only from now on, for a year (testssl.sh wants at least 180 days).
+    fields.set(bhttp::field::strict_transport_security, "max-age=31536000");
+  }
   if (!keep_alive()) {
     fields.set(bhttp::field::connection, "close");
   }
@@ -114,8 +121,8 @@ net::awaitable<void> Exchange::SendText(int status, std::string_view content_typ
   res.prepare_payload();
   status_ = status;
   response_bytes_ += res.body().size();
-  stream_.expires_after(limits_.idle_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream_, res, kNoThrow);
+  stream_.tcp().expires_after(limits_.idle_timeout);
+  auto [ec, n] = co_await stream_.Run([&](auto& s) { return bhttp::async_write(s, res, kNoThrow); });
   if (ec) {
     force_close_ = true;
   }
@@ -126,8 +133,9 @@ net::awaitable<void> Exchange::SendEmpty(bhttp::response<bhttp::empty_body>& res
   response.keep_alive(keep_alive());
   status_ = response.result_int();
   bhttp::response_serializer<bhttp::empty_body> serializer(response);
-  stream_.expires_after(limits_.idle_timeout);
-  auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, kNoThrow);
+  stream_.tcp().expires_after(limits_.idle_timeout);
+  auto [ec, n] =
+      co_await stream_.Run([&](auto& s) { return bhttp::async_write_header(s, serializer, kNoThrow); });
   if (ec) {
     force_close_ = true;
   }
@@ -159,8 +167,9 @@ net::awaitable<bool> Exchange::BeginStream(bhttp::response<bhttp::buffer_body>& 
   status_ = header.result_int();
   streaming_ = &header;
   serializer_ = std::make_unique<bhttp::response_serializer<bhttp::buffer_body>>(header);
-  stream_.expires_after(limits_.idle_timeout);
-  auto [ec, n] = co_await bhttp::async_write_header(stream_, *serializer_, kNoThrow);
+  stream_.tcp().expires_after(limits_.idle_timeout);
+  auto [ec, n] =
+      co_await stream_.Run([&](auto& s) { return bhttp::async_write_header(s, *serializer_, kNoThrow); });
   if (ec) {
     force_close_ = true;
     co_return false;
@@ -182,8 +191,8 @@ net::awaitable<bool> Exchange::WriteBody(std::string_view data, bool more) {
   streaming_->body().data = data.empty() ? nullptr : const_cast<char*>(data.data());
   streaming_->body().size = data.size();
   streaming_->body().more = more;
-  stream_.expires_after(limits_.idle_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, kNoThrow);
+  stream_.tcp().expires_after(limits_.idle_timeout);
+  auto [ec, n] = co_await stream_.Run([&](auto& s) { return bhttp::async_write(s, *serializer_, kNoThrow); });
   if (ec == bhttp::error::need_buffer) {
     ec = {};  // the serializer wants the next piece: this one is written
   }
@@ -205,7 +214,13 @@ struct HttpServer::Impl {
 
   net::awaitable<void> Accept();
   net::awaitable<void> Session(tcp::socket socket);
-  net::awaitable<void> ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  // Serves requests on `connection` until it closes or the server stops.
+  net::awaitable<void> ServeConnection(Connection& connection, beast::flat_buffer& buffer,
+                                       const std::string& remote_address);
+  // The TLS handshake and then ServeConnection; plain HTTP on a TLS port gets a 400.
+  net::awaitable<void> ServeTls(beast::tcp_stream& plain, beast::flat_buffer& buffer,
+                                const std::string& remote_address);
+  net::awaitable<void> ServeOne(Connection& connection, beast::flat_buffer& buffer,
                                 const std::string& remote_address, bool* keep_alive);
   std::string NextRequestId() {
     const std::uint64_t n = ++request_counter;
@@ -220,6 +235,8 @@ struct HttpServer::Impl {
   net::thread_pool pool;
   net::thread_pool search_pool;
   tcp::acceptor acceptor;
+  std::optional<net::ssl::context> tls;  // set when serving HTTPS
+  crypto::TlsCertificateInfo tls_certificate;
   std::thread io_thread;
   std::uint16_t port = 0;
   // Touched only on the I/O thread.
@@ -240,6 +257,11 @@ net::awaitable<void> HttpServer::Impl::Accept() {
       co_return;
     }
     if (ec) {
+      continue;
+    }
+    if (sessions >= options.limits.max_connections && tls) {
+      beast::error_code ignored;
+      socket.close(ignored);  // no TLS session to explain it in; the client sees a reset
       continue;
     }
     if (sessions >= options.limits.max_connections) {
@@ -277,10 +299,12 @@ net::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
   // reads (PERFORMANCE.md measured 18x slower uploads with the default).
   buffer.reserve(64 * 1024);
   try {
-    bool keep_alive = true;
-    while (keep_alive && !stopping) {
-      co_await ServeOne(stream, buffer, remote_address, &keep_alive);
+    if (tls) {
+      co_await ServeTls(stream, buffer, remote_address);
+      co_return;  // the TLS stream owned the socket and closed it
     }
+    Connection connection(stream);
+    co_await ServeConnection(connection, buffer, remote_address);
   } catch (const std::exception& e) {
     // The session's top-level catch: reaching it is a bug.
     LogLine(std::string("unexpected exception in a connection: ") + e.what());
@@ -290,16 +314,66 @@ net::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
   stream.socket().close(ignored);
 }
 
-net::awaitable<void> HttpServer::Impl::ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+net::awaitable<void> HttpServer::Impl::ServeConnection(Connection& connection, beast::flat_buffer& buffer,
+                                                      const std::string& remote_address) {
+  bool keep_alive = true;
+  while (keep_alive && !stopping) {
+    co_await ServeOne(connection, buffer, remote_address, &keep_alive);
+  }
+  idle_streams.erase(&connection.tcp());
+}
+
+net::awaitable<void> HttpServer::Impl::ServeTls(beast::tcp_stream& plain, beast::flat_buffer& buffer,
+                                               const std::string& remote_address) {
+  plain.expires_after(options.limits.idle_timeout);
+  auto [detect_error, is_tls] = co_await beast::async_detect_ssl(plain, buffer, kNoThrow);
+  if (detect_error) {
+    co_return;
+  }
+  if (!is_tls) {
+    // A plain-HTTP request on the HTTPS port: say so in plain HTTP, then close.
+    static const std::string kUseHttps = [] {
+      const std::string body =
+          R"({"code":"INVALID_ARGUMENT","message":"this port serves HTTPS only: use https://","request_id":""})";
+      return "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    [[maybe_unused]] auto [ec, n] = co_await net::async_write(plain, net::buffer(kUseHttps), kNoThrow);
+    beast::error_code ignored;
+    plain.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
+  }
+  TlsStream stream(std::move(plain), *tls);
+  stream.next_layer().expires_after(options.limits.idle_timeout);
+  auto [handshake_error, used] =
+      co_await stream.async_handshake(net::ssl::stream_base::server, buffer.data(), kNoThrow);
+  if (handshake_error) {
+    co_return;  // a scanner, a client that does not trust us, or an old protocol: nothing to log
+  }
+  buffer.consume(used);
+  Connection connection(stream);
+  co_await ServeConnection(connection, buffer, remote_address);
+  // close_notify, then wait briefly for the peer's: a client that just drops the connection
+  // ends this at once with an error we ignore. A stopping server does not wait.
+  if (!stopping) {
+    stream.next_layer().expires_after(std::chrono::seconds(5));
+    [[maybe_unused]] auto [shutdown_error] = co_await stream.async_shutdown(kNoThrow);
+  }
+  beast::error_code ignored;
+  stream.next_layer().socket().close(ignored);
+}
+
+net::awaitable<void> HttpServer::Impl::ServeOne(Connection& stream, beast::flat_buffer& buffer,
                                                const std::string& remote_address, bool* keep_alive) {
   const HttpLimits& limits = options.limits;
   RequestParser parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_upload_bytes);
-  stream.expires_after(limits.idle_timeout);
-  idle_streams.insert(&stream);
-  auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
-  idle_streams.erase(&stream);
+  stream.tcp().expires_after(limits.idle_timeout);
+  idle_streams.insert(&stream.tcp());
+  auto [ec, n] =
+      co_await stream.Run([&](auto& s) { return bhttp::async_read_header(s, buffer, parser, kNoThrow); });
+  idle_streams.erase(&stream.tcp());
   Exchange exchange(stream, buffer, parser, limits, pool, search_pool, NextRequestId(), remote_address);
   *keep_alive = false;
   if (ec == bhttp::error::header_limit) {
@@ -360,6 +434,15 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions&
     return UnavailableError("listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
   }
   impl->port = impl->acceptor.local_endpoint().port();
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+      return InvalidArgumentError("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(crypto::TlsContext context,
+                              crypto::MakeTlsServerContext(options.tls_cert_file, options.tls_key_file,
+                                                           &impl->tls_certificate));
+    impl->tls.emplace(context.release());  // the asio context owns it from here
+  }
   const StatusOr<std::string> prefix = crypto::RandomBytes(4);
   impl->request_prefix = prefix.ok() ? HexEncode(*prefix) : "00000000";
   Impl* raw = impl.get();
@@ -374,6 +457,10 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions&
 }
 
 std::uint16_t HttpServer::port() const { return impl_->port; }
+
+bool HttpServer::tls() const { return impl_->tls.has_value(); }
+
+const crypto::TlsCertificateInfo& HttpServer::tls_certificate() const { return impl_->tls_certificate; }
 
 void HttpServer::Stop(std::chrono::seconds grace) {
   Impl* impl = impl_.get();

@@ -16,6 +16,8 @@
 #include "archived/auth/authenticator.h"
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
+#include "archived/crypto/tls.h"
+#include "archived/service/key_rotation.h"
 #include "archived/service/scrub.h"
 #include "archived/storage/store.h"
 #include "indexer/indexer.h"
@@ -40,6 +42,9 @@ struct HttpServerOptions {
   // Threads that run searches; 0 means one per core. On 2 cores, 2 threads answered 15–23%
   // more queries than 8 (search is CPU-bound). Default: 0.
   int search_threads = 0;
+  // HTTPS: the certificate chain and private key (PEM). Both empty: plain HTTP. Default: "".
+  std::string tls_cert_file;
+  std::string tls_key_file;
   HttpLimits limits;
 };
 
@@ -51,6 +56,7 @@ struct ApiServices {
   const storage::Store* store = nullptr;
   indexer::Indexer* indexer = nullptr;
   service::Scrubber* scrubber = nullptr;
+  service::KeyRotator* key_rotator = nullptr;
   std::string version;  // the daemon's version, for /healthz
   // Set when the audit chain failed verification at start: /healthz reports it (503).
   std::string audit_problem;
@@ -61,7 +67,7 @@ struct ApiServices {
 class HttpServer {
  public:
   // Binds and starts serving. Errors: kUnavailable if the address cannot be bound;
-  // kInvalidArgument for a bad host.
+  // kInvalidArgument for a bad host, or a TLS certificate or key that cannot be used.
   static StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                      const ApiServices& services);
   ~HttpServer();
@@ -69,6 +75,9 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   std::uint16_t port() const;
+  // True when serving HTTPS; then tls_certificate() describes the certificate.
+  bool tls() const;
+  const crypto::TlsCertificateInfo& tls_certificate() const;
   // Stops accepting, lets in-flight requests finish (up to `grace`), then stops. Idempotent.
   void Stop(std::chrono::seconds grace = std::chrono::seconds(30));
 

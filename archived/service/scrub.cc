@@ -1,13 +1,10 @@
 #include "archived/service/scrub.h"
+#include "archived/v1/proto_time.h"
 
 namespace archived::service {
 namespace {
 
-void SetTime(google::protobuf::Timestamp* out, Timestamp t) {
-  const std::int64_t micros = ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<std::int32_t>(micros % 1000000) * 1000);
-}
+using v1::SetTime;
 
 }  // namespace
 

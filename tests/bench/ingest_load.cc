@@ -1,6 +1,7 @@
 // ingest_load: the load generator of scripts/bench/ingest.sh. Two measurements in one run:
 //   ingest_load http URL TOKEN CLIENTS COUNT FILE…  files COUNT documents (cycling through the
-//     files) over CLIENTS keep-alive connections; every one must be answered 201 (durable);
+//     files) over CLIENTS keep-alive connections; every one must be answered 201 (durable).
+//     An https:// URL speaks TLS, trusting the CA file in $INGEST_CACERT;
 //   ingest_load fsync DIR COUNT FILE…  the baseline: writes each document to its own file in
 //     DIR and fdatasyncs it, one after another.
 // Prints one line: "<mode> documents=N seconds=S per_second=R".
@@ -10,8 +11,12 @@
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdlib>
+#include <optional>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -41,11 +46,44 @@ double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Files documents numbered from `next` until `count` over one keep-alive connection.
+template <typename Stream>
+void Client(Stream& stream, const std::string& hostport, const std::string& token, int count,
+            const std::vector<std::string>& contents, std::atomic<int>& next, std::atomic<int>& failed) {
+  beast::flat_buffer buffer;
+  for (int i = next++; i < count; i = next++) {
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/api/v1/documents?title=bench-" + std::to_string(i) + "&category=BGS", 11};
+    req.set(bhttp::field::host, hostport);
+    req.set(bhttp::field::authorization, "Bearer " + token);
+    req.set(bhttp::field::content_type, "text/plain");
+    req.keep_alive(true);
+    req.body() = contents[static_cast<std::size_t>(i) % contents.size()];
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buffer, res);
+    if (res.result_int() != 201) {
+      if (failed++ < 3) std::fprintf(stderr, "request %d: HTTP %d %s\n", i, res.result_int(), res.body().c_str());
+    }
+  }
+}
+
 int RunHttp(const std::string& url, const std::string& token, int clients, int count,
             const std::vector<std::string>& contents) {
+  const bool tls = url.starts_with("https://");
   const std::string hostport = url.substr(url.find("//") + 2);
   const std::string host = hostport.substr(0, hostport.find(':'));
   const std::string port = hostport.substr(hostport.find(':') + 1);
+  net::ssl::context context(net::ssl::context::tls_client);
+  if (tls) {
+    context.set_verify_mode(net::ssl::verify_peer);
+    const char* ca = std::getenv("INGEST_CACERT");
+    if (ca != nullptr) {
+      context.load_verify_file(ca);
+    } else {
+      context.set_default_verify_paths();
+    }
+  }
   std::atomic<int> next{0}, failed{0};
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
@@ -55,28 +93,19 @@ int RunHttp(const std::string& url, const std::string& token, int clients, int c
       net::ip::tcp::resolver resolver(ioc);
       beast::tcp_stream stream(ioc);
       stream.connect(resolver.resolve(host, port));
-      beast::flat_buffer buffer;
-      for (int i = next++; i < count; i = next++) {
-        bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/api/v1/documents?title=bench-" + std::to_string(i) + "&category=BGS", 11};
-        req.set(bhttp::field::host, hostport);
-        req.set(bhttp::field::authorization, "Bearer " + token);
-        req.set(bhttp::field::content_type, "text/plain");
-        req.keep_alive(true);
-        req.body() = contents[static_cast<std::size_t>(i) % contents.size()];
-        req.prepare_payload();
-        bhttp::write(stream, req);
-        bhttp::response<bhttp::string_body> res;
-        bhttp::read(stream, buffer, res);
-        if (res.result_int() != 201) {
-          if (failed++ < 3) std::fprintf(stderr, "request %d: HTTP %d %s\n", i, res.result_int(), res.body().c_str());
-        }
+      if (!tls) {
+        Client(stream, hostport, token, count, contents, next, failed);
+        return;
       }
+      beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), context);
+      secure.handshake(net::ssl::stream_base::client);
+      Client(secure, hostport, token, count, contents, next, failed);
     });
   }
   for (auto& t : threads) t.join();
   const double seconds = Seconds(start);
-  std::printf("http documents=%d seconds=%.3f per_second=%.0f failed=%d\n", count, seconds, count / seconds,
-              failed.load());
+  std::printf("%s documents=%d seconds=%.3f per_second=%.0f failed=%d\n", tls ? "https" : "http", count, seconds,
+              count / seconds, failed.load());
   return failed.load() == 0 ? 0 : 1;
 }
 

@@ -71,6 +71,7 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
         {Operation::kReadAudit, "GET", "/audit/events?limit=5", ""},
         {Operation::kManageUsers, "GET", "/users", ""},
         {Operation::kScrub, "POST", "/admin/scrub", ""},
+        {Operation::kRotateMasterKey, "POST", "/admin/rotate-master-key", ""},
         {Operation::kManageUsers, "GET", "/users/admin", ""},
         {Operation::kManageUsers, "POST", "/users",
          R"({"name":"new-)" + std::to_string(fresh) + R"(","roles":["ROLE_CLERK"]})"},

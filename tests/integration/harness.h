@@ -21,8 +21,8 @@ class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override { StartDaemon(); }
   void StartDaemon(const std::filesystem::path& config = {}) {
-    StatusOr<std::unique_ptr<DaemonProcess>> d =
-        DaemonProcess::Start({.binary = ArchivedBinaryPath(), .data_dir = dir_.path() / "data", .config = config});
+    StatusOr<std::unique_ptr<DaemonProcess>> d = DaemonProcess::Start(
+        {.binary = ArchivedBinaryPath(), .data_dir = dir_.path() / "data", .config = config, .extra_args = daemon_args_});
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     daemon_ = std::move(d).value();
   }
@@ -33,6 +33,10 @@ class DaemonTest : public ::testing::Test {
   // curl with the admin token; extra args follow. -sS; the body goes to stdout.
   CommandResult Curl(std::vector<std::string> args, bool auth = true) {
     std::vector<std::string> argv = {"/usr/bin/curl", "-sS", "--max-time", "120"};
+    if (!ca_file_.empty()) {
+      argv.push_back("--cacert");
+      argv.push_back(ca_file_);
+    }
     if (auth) {
       argv.push_back("-H");
       argv.push_back("Authorization: Bearer " + daemon_->token());
@@ -48,7 +52,8 @@ class DaemonTest : public ::testing::Test {
   }
   CommandResult Ctl(std::vector<std::string> args) {
     args.insert(args.begin(), ArchivectlBinaryPath().string());
-    return RunCommand(args, {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", daemon_->token()}});
+    return RunCommand(args, {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", daemon_->token()},
+                             {"ARCHIVED_CACERT", ca_file_}});
   }
   // archivectl without the admin token: the session of `archivectl login` in the test's
   // directory; `input` on stdin.
@@ -122,6 +127,9 @@ class DaemonTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<DaemonProcess> daemon_;
+  // Set before StartDaemon: extra daemon arguments, and the CA that curl and archivectl trust.
+  std::vector<std::string> daemon_args_;
+  std::string ca_file_;
 };
 
 }  // namespace archived::testing

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace archived::testing {
@@ -113,6 +114,7 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(const DaemonOption
       argv.push_back("--config");
       argv.push_back(options.config.string());
     }
+    argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -128,9 +130,12 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(const DaemonOption
     char buf[256];
     const ssize_t n = ::read(pipe_fds[0], buf, sizeof(buf));
     if (n > 0) seen.append(buf, static_cast<std::size_t>(n));
-    const std::size_t at = seen.find("listening on http://127.0.0.1:");
-    if (at != std::string::npos && seen.find('\n', at) != std::string::npos) {
-      daemon->port_ = std::stoi(seen.substr(at + std::strlen("listening on http://127.0.0.1:")));
+    constexpr std::string_view kAddress = "://127.0.0.1:";
+    const std::size_t at = seen.find("listening on http");
+    const std::size_t address = seen.find(kAddress, at == std::string::npos ? 0 : at);
+    if (at != std::string::npos && address != std::string::npos && seen.find('\n', address) != std::string::npos) {
+      daemon->scheme_ = seen.substr(at + std::strlen("listening on "), address - at - std::strlen("listening on "));
+      daemon->port_ = std::stoi(seen.substr(address + kAddress.size()));
       ::close(pipe_fds[0]);  // later stdout writes get EPIPE/SIGPIPE-ignored: the daemon prints only at start
       return daemon;
     }

@@ -30,6 +30,7 @@ struct DaemonOptions {
   std::filesystem::path binary;
   std::filesystem::path data_dir;
   std::filesystem::path config;  // optional
+  std::vector<std::string> extra_args;  // appended to the command line (e.g. --tls-cert …)
   std::chrono::seconds startup_timeout{20};
 };
 
@@ -40,7 +41,8 @@ class DaemonProcess {
   ~DaemonProcess();  // SIGKILL if still running
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // "http://127.0.0.1:PORT", or https when the daemon serves TLS.
+  std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
   // The admin token from DATA_DIR/admin.token.
   std::string token() const;
   pid_t pid() const { return pid_; }
@@ -56,6 +58,7 @@ class DaemonProcess {
   DaemonProcess() = default;
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string scheme_ = "http";
   std::filesystem::path data_dir_, log_path_;
 };
 

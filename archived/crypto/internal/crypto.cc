@@ -7,13 +7,11 @@
 #include <openssl/rand.h>
 
 #include "archived/base/status_macros.h"
+#include "archived/crypto/internal/openssl_error.h"
 
 namespace archived::crypto {
-namespace {
 
-// The one translator from OpenSSL's error queue to Status. It drains the queue so that a
-// later, unrelated failure does not report this one.
-Status OpenSslError(std::string_view operation) {
+Status internal::OpenSslError(std::string_view operation) {
   std::string message(operation);
   unsigned long code = 0;
   bool first = true;
@@ -26,6 +24,10 @@ Status OpenSslError(std::string_view operation) {
   }
   return InternalError(message);
 }
+
+namespace {
+
+using internal::OpenSslError;
 
 struct CipherCtxDeleter {
   void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }

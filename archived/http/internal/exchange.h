@@ -4,7 +4,9 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <functional>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include <google/protobuf/message.h>
 
@@ -105,9 +108,34 @@ auto StartBlocking(net::thread_pool& pool, const net::any_io_executor& executor,
   return completion;
 }
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// A connection's byte stream: plain TCP, or TLS over TCP. Timeouts are set on tcp() and
+// govern the TLS layer's reads and writes too.
+class Connection {
+ public:
+  explicit Connection(beast::tcp_stream& tcp) : tcp_(tcp) {}
+  explicit Connection(TlsStream& tls) : tcp_(tls.next_layer()), tls_(&tls) {}
+  beast::tcp_stream& tcp() { return tcp_; }
+  bool tls() const { return tls_ != nullptr; }
+  // co_awaits op(stream) on whichever stream this is; `op` starts one Beast operation with
+  // kNoThrow and returns its awaitable.
+  template <typename Op>
+  net::awaitable<std::tuple<beast::error_code, std::size_t>> Run(Op op) {
+    if (tls_ != nullptr) {
+      co_return co_await op(*tls_);
+    }
+    co_return co_await op(tcp_);
+  }
+
+ private:
+  beast::tcp_stream& tcp_;
+  TlsStream* tls_ = nullptr;
+};
+
 class Exchange {
  public:
-  Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+  Exchange(Connection& stream, beast::flat_buffer& buffer, RequestParser& parser,
            const HttpLimits& limits, net::thread_pool& pool, net::thread_pool& search_pool,
            std::string request_id, std::string_view remote_address)
       : stream_(stream), buffer_(buffer), parser_(parser), limits_(limits), pool_(pool),
@@ -157,7 +185,7 @@ class Exchange {
   void Decorate(bhttp::fields& fields);
   // Hands `data` to the streaming serializer (`more`: further pieces follow).
   net::awaitable<bool> WriteBody(std::string_view data, bool more);
-  beast::tcp_stream& stream_;
+  Connection& stream_;
   beast::flat_buffer& buffer_;
   RequestParser& parser_;
   const HttpLimits& limits_;

@@ -1,4 +1,4 @@
-#include "archived/daemon/secret_files.h"
+#include "archived/base/files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,10 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "archived/base/bytes.h"
 #include "archived/base/status_macros.h"
 
-namespace archived::daemon {
+namespace archived {
 namespace {
 
 Status SystemError(std::string_view operation, const std::filesystem::path& path) {
@@ -58,34 +57,37 @@ Status WriteSecretFile(const std::filesystem::path& path, std::string_view conte
   return FsyncPath(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
-StatusOr<crypto::SecretKey> LoadOrCreateMasterKey(const std::filesystem::path& path, bool* created) {
+Status RemoveFileDurably(const std::filesystem::path& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return SystemError("remove", path);
+  }
+  return FsyncPath(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+Status RenameDurably(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return SystemError("rename \"" + from.string() + "\" to", to);
+  }
+  return FsyncPath(to.parent_path().empty() ? "." : to.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+StatusOr<std::optional<std::string>> ReadPrivateFile(const std::filesystem::path& path, std::string_view what) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
-    if (errno != ENOENT) {
-      return SystemError("stat", path);
-    }
-    ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, crypto::SecretKey::Generate());
-    ARCHIVED_RETURN_IF_ERROR(WriteSecretFile(path, HexEncode(key.bytes()) + "\n"));
-    *created = true;
-    return key;
+    if (errno == ENOENT) return std::optional<std::string>();
+    return SystemError("stat", path);
   }
-  *created = false;
   if ((info.st_mode & 077) != 0) {
-    return PermissionDeniedError("master key file \"" + path.string() +
+    return PermissionDeniedError(std::string(what) + " \"" + path.string() +
                                  "\" is readable by group or others; chmod 600 it");
   }
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
-  std::string hex = text.str();
-  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) {
-    hex.pop_back();
+  if (!in && !in.eof()) {
+    return SystemError("read", path);
   }
-  const std::optional<std::string> raw = HexDecode(hex);
-  if (!in || !raw || raw->size() != crypto::kKeyBytes) {
-    return DataLossError("master key file \"" + path.string() + "\" does not hold a 256-bit hex key");
-  }
-  return crypto::SecretKey::FromBytes(*raw);
+  return std::optional<std::string>(text.str());
 }
 
 Status EnsurePrivateDirectory(const std::filesystem::path& dir) {
@@ -102,4 +104,4 @@ Status EnsurePrivateDirectory(const std::filesystem::path& dir) {
   return FsyncPath(parent, O_RDONLY | O_DIRECTORY);
 }
 
-}  // namespace archived::daemon
+}  // namespace archived

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# HTTPS versus plain HTTP, side by side in one run (not in CI; see docs/benchmarks.md).
+# Two daemons from the same Release build, on the same disk: one with --tls-cert/--tls-key
+# (a P-256 test certificate), one plain. Rounds alternate between them so that drift on this
+# machine hits both alike:
+#  1. small documents: DOCUMENTS real 1–20 KiB files per round filed by 16 keep-alive
+#     clients, each answered only once durable (the ingest benchmark's load, over TLS);
+#  2. one 1 GiB upload with curl.
+# Target (issue #4): ingest over TLS at least 80% of plain-HTTP ingest.
+# Usage: scripts/bench/tls.sh [DOCUMENTS] [ROUNDS] (default 5000 3). Output in bench-out/tls/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+documents=${1:-5000}
+rounds=${2:-3}
+scripts/install-deps.sh --bench >/dev/null
+build=$(scripts/build.sh --release | tail -n 1)
+out=$PWD/bench-out/tls
+rm -rf "$out" && mkdir -p "$out"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  true
+}
+trap cleanup EXIT
+
+# A test CA and a server certificate for 127.0.0.1 that it signed.
+openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 -subj "/CN=bench CA" \
+  -keyout "$out/ca.key" -out "$out/ca.pem" -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+openssl req -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj /CN=127.0.0.1 \
+  -keyout "$out/server.key" -out "$out/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$out/ext.cnf"
+openssl x509 -req -in "$out/server.csr" -CA "$out/ca.pem" -CAkey "$out/ca.key" -CAcreateserial -days 30 \
+  -extfile "$out/ext.cnf" -out "$out/server.pem" 2>/dev/null
+chmod 600 "$out/server.key"
+
+start_daemon() {  # name, extra args…
+  local name=$1
+  shift
+  "$build/archived/daemon/archived" --data-dir "$out/$name" --listen 127.0.0.1:0 "$@" \
+    >"$out/$name.out" 2>"$out/$name.log" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q listening "$out/$name.out" 2>/dev/null && break; sleep 0.1; done
+  grep -o 'https\?://127.0.0.1:[0-9]*' "$out/$name.out"
+}
+plain_url=$(start_daemon plain)
+tls_url=$(start_daemon tls --tls-cert "$out/server.pem" --tls-key "$out/server.key")
+plain_token=$(cat "$out/plain/admin.token")
+tls_token=$(cat "$out/tls/admin.token")
+export INGEST_CACERT=$out/ca.pem
+
+mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
+echo "corpus: ${#files[@]} files of 1-20 KiB from /usr/share/doc; $rounds rounds of $documents documents each"
+
+rate() { sed -E 's/.*per_second=([0-9.]+).*/\1/' <<<"$1"; }
+# Each daemon indexes what was filed in the background; a measurement starts only when both
+# are idle, so that neither run pays for the other's indexing.
+wait_idle() {
+  for url in "$plain_url" "$tls_url"; do
+    for _ in $(seq 600); do
+      curl -s --cacert "$out/ca.pem" "$url/metrics" | grep -q '^archived_index_pending_entries 0$' && break
+      sleep 0.5
+    done
+  done
+}
+ratios=()
+echo "== 1. small documents, 16 clients =="
+for round in $(seq "$rounds"); do
+  wait_idle
+  plain_line=$("$build/tests/bench/ingest_load" http "$plain_url" "$plain_token" 16 "$documents" "${files[@]}")
+  wait_idle
+  tls_line=$("$build/tests/bench/ingest_load" http "$tls_url" "$tls_token" 16 "$documents" "${files[@]}")
+  ratio=$(awk -v t="$(rate "$tls_line")" -v p="$(rate "$plain_line")" 'BEGIN {printf "%.3f", t / p}')
+  ratios+=("$ratio")
+  echo "round $round: plain $(rate "$plain_line")/s, TLS $(rate "$tls_line")/s, ratio $ratio"
+done
+
+echo "== 2. one 1 GiB upload =="
+head -c 1073741824 /dev/urandom >"$out/big.bin"
+upload() {  # url, token → bytes/s
+  curl -s --cacert "$out/ca.pem" -o /dev/null -w '%{speed_upload}' -X POST -T "$out/big.bin" \
+    -H "Authorization: Bearer $2" -H 'Content-Type: application/octet-stream' "$1/api/v1/documents?title=big"
+}
+up_ratios=()
+for round in 1 2; do
+  wait_idle
+  p=$(upload "$plain_url" "$plain_token")
+  wait_idle
+  t=$(upload "$tls_url" "$tls_token")
+  r=$(awk -v t="$t" -v p="$p" 'BEGIN {printf "%.3f", t / p}')
+  up_ratios+=("$r")
+  echo "upload $round: plain $(awk -v b="$p" 'BEGIN {printf "%.0f MB/s", b/1e6}'), TLS $(awk -v b="$t" 'BEGIN {printf "%.0f MB/s", b/1e6}'), ratio $r"
+done
+rm -f "$out/big.bin"
+
+echo "== summary =="
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+m=$(median "${ratios[@]}")
+u=$(median "${up_ratios[@]}")
+awk -v m="$m" -v u="$u" 'BEGIN {
+  printf "small documents over TLS: median ratio %.2f of plain HTTP (target >= 0.80): %s\n", m, (m >= 0.8) ? "PASS" : "FAIL"
+  printf "1 GiB upload over TLS: median ratio %.2f of plain HTTP\n", u
+}'
