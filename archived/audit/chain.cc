@@ -7,7 +7,9 @@
 namespace archived::audit {
 namespace {
 
-constexpr std::string_view kDomain{"archived.audit.v1\0", 18};
+// RFC 6962 §2.1 domain separation: leaves and interior nodes hash with different prefixes.
+constexpr std::string_view kLeafPrefix{"\x00", 1};
+constexpr std::string_view kNodePrefix{"\x01", 1};
 
 struct Decoded {
   v1::AuditEvent event;
@@ -42,11 +44,15 @@ std::string AuditKey(std::uint64_t seq) {
 }
 
 std::string ChainHash(std::string_view prev_hash, std::string_view event_bytes) {
-  crypto::Sha256 hash;
-  hash.Update(kDomain);
-  hash.Update(prev_hash);
-  hash.Update(event_bytes);
-  return hash.Finish();
+  crypto::Sha256 leaf;
+  leaf.Update(kLeafPrefix);
+  leaf.Update(event_bytes);
+  const std::string leaf_hash = leaf.Finish();
+  crypto::Sha256 node;
+  node.Update(kNodePrefix);
+  node.Update(prev_hash);
+  node.Update(leaf_hash);
+  return node.Finish();
 }
 
 StatusOr<ChainHead> ReadHead(const storage::Store& store) {

@@ -1,5 +1,5 @@
-// The audit chain's hashing and its verifier. Each event's hash is
-// SHA-256("archived.audit.v1\0" || prev_hash || serialized event), and the event itself
+// The audit chain's hashing and its verifier. Each event's hash is, RFC 6962 style,
+// SHA-256(0x01 || prev_hash || SHA-256(0x00 || serialized event)), and the event itself
 // carries prev_hash and its seq, so editing, deleting, reordering or inserting an event
 // breaks the chain at that point. See FORMAT.md. Thread-safe.
 #pragma once

@@ -1,6 +1,7 @@
 #include "archived/audit/checkpoint.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include "archived/base/bytes.h"
 #include "archived/base/status_macros.h"
@@ -74,6 +75,24 @@ StatusOr<v1::AuditCheckpoint> ParseCheckpointJson(std::string_view json) {
     return InvalidArgumentError("not an audit checkpoint (JSON written by archived)");
   }
   return out;
+}
+
+CheckpointFinding CompareWithCheckpoint(const v1::AuditVerification& v, const v1::AuditCheckpoint& checkpoint) {
+  const std::string when = google::protobuf::util::TimeUtil::ToString(checkpoint.time()).substr(0, 19) + "Z";
+  const auto n = [](std::uint64_t value) { return std::to_string(value); };
+  if (!v.ok()) {
+    return {false, "AUDIT TRAIL BROKEN at event " + n(v.first_bad_seq()) + ": " + v.problem()};
+  }
+  if (v.hash_at_seq().empty()) {
+    return {false, "AUDIT TRAIL CUT SHORT: it ends at event " + n(v.events()) + ", but the checkpoint of " + when +
+                       " saw " + n(checkpoint.seq()) + " events; events from " + n(v.events() + 1) + " are gone"};
+  }
+  if (v.hash_at_seq() != checkpoint.head_hash()) {
+    return {false, "AUDIT TRAIL REWRITTEN: the chain up to event " + n(checkpoint.seq()) +
+                       " differs from the checkpoint of " + when};
+  }
+  return {true, "audit trail intact: " + n(v.events()) + " events, and it holds the checkpoint of " + when +
+                    " (event " + n(checkpoint.seq()) + ")"};
 }
 
 }  // namespace archived::audit

@@ -28,6 +28,17 @@ StatusOr<v1::AuditCheckpoint> MakeCheckpoint(const ChainHead& head, Timestamp ti
 // Errors: kDataLoss when the signature does not hold (the message says so).
 Status VerifyCheckpointSignature(const v1::AuditCheckpoint& checkpoint);
 
+// What the verification of a trail up to a checkpoint's seq (VerifyChain with at_seq) says of
+// that checkpoint: whether the trail still holds it, and one line saying so or naming the
+// problem ("AUDIT TRAIL BROKEN at event N", "… CUT SHORT", "… REWRITTEN"). The signature is
+// checked separately (VerifyCheckpointSignature).
+struct CheckpointFinding {
+  bool holds = false;
+  std::string message;
+};
+CheckpointFinding CompareWithCheckpoint(const v1::AuditVerification& verification,
+                                        const v1::AuditCheckpoint& checkpoint);
+
 // The checkpoint as one line of JSON, and back. Errors: kInvalidArgument.
 std::string CheckpointJson(const v1::AuditCheckpoint& checkpoint);
 StatusOr<v1::AuditCheckpoint> ParseCheckpointJson(std::string_view json);

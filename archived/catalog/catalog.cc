@@ -203,6 +203,11 @@ Status Catalog::InitializeOrCheckFormat() {
     if (version < 1) {
       return DataLossError("the data directory has a malformed format version");
     }
+    if (version < kFormatVersion) {
+      return FailedPreconditionError("the data directory has format version " + *format +
+                                     ", a pre-release format this build does not read (its audit chain "
+                                     "is hashed differently); start a new data directory");
+    }
     return OkStatus();
   }
   if (format.status().code() != StatusCode::kNotFound) {

@@ -26,7 +26,8 @@
 namespace archived::catalog {
 
 // The newest on-disk format this build reads and writes. Persisted in kMeta "format_version".
-inline constexpr int kFormatVersion = 1;
+// 2: the audit chain hashes RFC 6962 style (audit/FORMAT.md). Format 1 is refused.
+inline constexpr int kFormatVersion = 2;
 
 struct CatalogOptions {
   std::string fonds = "Z001";  // 全宗号, the first part of every reference code. Default: Z001.
@@ -151,6 +152,8 @@ class Catalog {
   // Drops the data keys reserved ahead (a master-key rotation begins): later filings get keys
   // wrapped under the keyring's new wrapping key.
   void DiscardReservedKeys() { keys_.Discard(); }
+  // The main store (read-only use: the daemon's own bookkeeping keys in kMeta).
+  const storage::Store* store() const { return store_; }
 
  private:
   Catalog(const CatalogOptions& options, storage::Store* store, storage::Store* vault,

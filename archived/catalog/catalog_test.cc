@@ -169,20 +169,23 @@ TEST_F(CatalogTest, ReopenSweepsUncommittedUploadsAndKeepsCommittedOnes) {
   EXPECT_EQ(Content(kept.id(), 1), std::string(3 << 20, 'k'));
 }
 
-TEST_F(CatalogTest, NewerFormatIsRefused) {
-  Close();
-  {
-    auto store = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
-    storage::WriteBatch b;
-    b.Put(Keyspace::kMeta, "format_version", "99");
-    ASSERT_OK(store->Commit(b, {}));
+TEST_F(CatalogTest, NewerAndPreReleaseFormatsAreRefused) {
+  for (const char* version : {"99", "1"}) {
+    Close();
+    {
+      auto store = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
+      storage::WriteBatch b;
+      b.Put(Keyspace::kMeta, "format_version", version);
+      ASSERT_OK(store->Commit(b, {}));
+    }
+    store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
+    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
+    committer_ = *audit::Committer::Open({}, store_.get(), clock_);
+    const auto catalog = Catalog::Open({}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
+    EXPECT_EQ(catalog.status().code(), StatusCode::kFailedPrecondition) << version;
+    EXPECT_NE(catalog.status().message().find(std::string("format version ") + version), std::string::npos)
+        << catalog.status().message();
   }
-  store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
-  vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
-  committer_ = *audit::Committer::Open({}, store_.get(), clock_);
-  const auto catalog = Catalog::Open({}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
-  EXPECT_EQ(catalog.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(catalog.status().message().find("99"), std::string::npos);
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
 Status ReadTables(const toml::table& root, DaemonConfig* config) {
   for (const auto& [key, node] : root) {
     static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "auth", "audit",
-                                                       "keys", "file_plan"};
+                                                       "keys", "scrub", "file_plan"};
     if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
       return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
     }
@@ -173,6 +173,13 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(keys.Read("rotation_batch_records", &config->rotation.batch_records));
   ARCHIVED_RETURN_IF_ERROR(keys.CheckNoUnknownKeys());
   if (!passphrase_file.empty()) config->passphrase_file = passphrase_file;
+
+  TableReader scrub(Section(root, "scrub"), "scrub");
+  std::int64_t scrub_seconds = config->scrub.every.count();
+  ARCHIVED_RETURN_IF_ERROR(scrub.Read("every_seconds", &scrub_seconds));
+  ARCHIVED_RETURN_IF_ERROR(scrub.CheckNoUnknownKeys());
+  if (scrub_seconds < 0) return InvalidArgumentError("scrub.every_seconds must be 0 (off) or more");
+  config->scrub.every = std::chrono::seconds(scrub_seconds);
 
   TableReader audit(Section(root, "audit"), "audit");
   std::string checkpoint_file;

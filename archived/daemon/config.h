@@ -15,6 +15,7 @@
 #include "archived/auth/authenticator.h"
 #include "archived/daemon/checkpointer.h"
 #include "archived/service/key_rotation.h"
+#include "archived/service/scrub.h"
 #include "indexer/indexer.h"
 
 namespace archived::daemon {
@@ -34,6 +35,7 @@ struct DaemonConfig {
   // Set: master.key is sealed under the passphrase in this file (0600). Default: none.
   std::filesystem::path passphrase_file;
   service::KeyRotationOptions rotation;
+  service::ScrubOptions scrub;
 };
 
 // Where the audit checkpoint goes: the configured file, or beside the data directory.

@@ -6,10 +6,14 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <string>
 
 #include "archived/audit/chain.h"
+#include "archived/audit/checkpoint.h"
 #include "archived/auth/authenticator.h"
 #include "archived/base/files.h"
 #include "archived/base/log.h"
@@ -30,7 +34,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage =
     "usage: archived [--data-dir DIR] [--listen HOST:PORT] [--config FILE]\n"
     "                [--tls-cert FILE --tls-key FILE] [--passphrase-file FILE]\n"
-    "       archived verify-audit [--data-dir DIR]\n"
+    "       archived verify-audit [--data-dir DIR] [--checkpoint FILE]\n"
     "       archived index rebuild|check [--data-dir DIR] [--config FILE]\n"
     "\n"
     "  --data-dir DIR      where the archive lives (default ./archive-data)\n"
@@ -41,7 +45,8 @@ constexpr const char* kUsage =
     "  --passphrase-file F master.key is sealed under the passphrase in F (0600); on first\n"
     "                      start it is created so (scrypt); every command needs it then\n"
     "\n"
-    "verify-audit checks the audit chain; index rebuild rebuilds the search index from the\n"
+    "verify-audit checks the audit chain (and, with --checkpoint, that it still holds a signed\n"
+    "checkpoint exported earlier; exit 3 when not); index rebuild rebuilds the search index from the\n"
     "catalogue; index check compares the index with the catalogue (run both with the daemon\n"
     "stopped).\n"
     "\n"
@@ -50,7 +55,7 @@ constexpr const char* kUsage =
 
 struct Flags {
   std::string command;  // "" (serve), "verify-audit", "index rebuild" or "index check"
-  std::optional<std::string> data_dir, listen, config, tls_cert, tls_key, passphrase_file;
+  std::optional<std::string> data_dir, listen, config, tls_cert, tls_key, passphrase_file, checkpoint;
 };
 
 StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -80,6 +85,8 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.tls_key));
     } else if (name == "--passphrase-file") {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.passphrase_file));
+    } else if (name == "--checkpoint" && flags.command == "verify-audit") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.checkpoint));
     } else if (arg == "verify-audit" && flags.command.empty() && i == 1) {
       flags.command = arg;
     } else if (arg == "index" && flags.command.empty() && i == 1) {
@@ -224,13 +231,31 @@ StatusOr<int> IndexCommand(const DaemonConfig& config, const std::string& comman
 }
 
 // Offline check of the audit chain: exits 0 when it verifies.
-StatusOr<int> VerifyAudit(const DaemonConfig& config) {
+// The chain checked offline; with a checkpoint file, also that the chain still holds it.
+StatusOr<int> VerifyAudit(const DaemonConfig& config, const std::optional<std::string>& checkpoint_file) {
+  std::optional<v1::AuditCheckpoint> checkpoint;
+  if (checkpoint_file) {
+    std::ifstream in(*checkpoint_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return InvalidArgumentError("cannot read the checkpoint file " + *checkpoint_file);
+    ARCHIVED_ASSIGN_OR_RETURN(checkpoint, audit::ParseCheckpointJson(text.str()));
+    if (Status signed_ok = audit::VerifyCheckpointSignature(*checkpoint); !signed_ok.ok()) {
+      std::printf("CHECKPOINT REFUSED: %s\n", signed_ok.message().c_str());
+      return 3;
+    }
+  }
   ARCHIVED_ASSIGN_OR_RETURN(Stores stores, OpenStores(config));
-  ARCHIVED_ASSIGN_OR_RETURN(const v1::AuditVerification result, audit::VerifyChain(*stores.main));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::AuditVerification result,
+                            audit::VerifyChain(*stores.main, checkpoint ? checkpoint->seq() : 0));
   std::printf("audit chain: %s, %llu events, head %s%s%s\n", result.ok() ? "ok" : "BROKEN",
               static_cast<unsigned long long>(result.events()), result.head_hash().c_str(),
               result.ok() ? "" : ": ", result.problem().c_str());
-  return result.ok() ? 0 : 3;
+  if (!result.ok()) return 3;
+  if (!checkpoint) return 0;
+  const audit::CheckpointFinding finding = audit::CompareWithCheckpoint(result, *checkpoint);
+  std::printf("%s\n", finding.message.c_str());
+  return finding.holds ? 0 : 3;
 }
 
 StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
@@ -275,7 +300,9 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
     LogLine("created admin token in " + token_path.string());
   }
   archive->indexer->Start();
-  auto scrubber = std::make_unique<service::Scrubber>(archive->catalog.get(), committer, SystemClock::Get());
+  auto scrubber =
+      std::make_unique<service::Scrubber>(archive->catalog.get(), committer, SystemClock::Get(), config.scrub);
+  scrubber->StartSchedule();
   auto key_rotator = std::make_unique<service::KeyRotator>(archive->key_files, archive->keyring.get(),
                                                            stores.vault.get(), archive->catalog.get(), committer,
                                                            SystemClock::Get(), config.rotation);
@@ -352,7 +379,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "archived: %s\n%s", config.status().message().c_str(), daemon::kUsage);
     return 1;
   }
-  StatusOr<int> exit_code = flags->command == "verify-audit"      ? daemon::VerifyAudit(*config)
+  StatusOr<int> exit_code = flags->command == "verify-audit"      ? daemon::VerifyAudit(*config, flags->checkpoint)
                             : flags->command.starts_with("index ") ? daemon::IndexCommand(*config, flags->command)
                                                                    : daemon::Serve(*config, signals);
   if (!exit_code.ok()) {

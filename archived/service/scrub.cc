@@ -1,4 +1,8 @@
 #include "archived/service/scrub.h"
+
+#include <cstdlib>
+
+#include "archived/base/log.h"
 #include "archived/v1/proto_time.h"
 
 namespace archived::service {
@@ -8,9 +12,59 @@ using v1::SetTime;
 
 }  // namespace
 
+constexpr std::string_view kLastFinishedKey = "scrub.last_finished";
+
 Scrubber::~Scrubber() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (schedule_thread_.joinable()) schedule_thread_.join();
   if (thread_.joinable()) thread_.join();
+}
+
+void Scrubber::StartSchedule() {
+  if (options_.every.count() <= 0) return;
+  if (!catalog_->store()->Get(storage::Keyspace::kMeta, kLastFinishedKey).ok()) {
+    // Never scrubbed: the schedule counts from this first start, not from 1970.
+    const Status started = committer_->Run([&](audit::Transaction& txn) {
+      txn.Put(storage::Keyspace::kMeta, kLastFinishedKey, std::to_string(ToUnixMicros(clock_.Now())));
+      return OkStatus();
+    });
+    if (!started.ok()) LogLine("scrub schedule: " + started.ToString());
+  }
+  schedule_thread_ = std::thread([this] { Schedule(); });
+}
+
+Timestamp Scrubber::LastFinished() const {
+  StatusOr<std::string> value = catalog_->store()->Get(storage::Keyspace::kMeta, kLastFinishedKey);
+  if (!value.ok()) return FromUnixMicros(0);
+  return FromUnixMicros(std::strtoll(value->c_str(), nullptr, 10));
+}
+
+void Scrubber::Schedule() {
+  for (;;) {
+    const Timestamp due = FromUnixMicros(ToUnixMicros(LastFinished()) +
+                                         std::chrono::duration_cast<std::chrono::microseconds>(options_.every).count());
+    const std::int64_t wait_micros = ToUnixMicros(due) - ToUnixMicros(clock_.Now());
+    {
+      std::unique_lock lock(mu_);
+      if (stopping_) return;
+      if (wait_micros > 0) {
+        // Wake at most every minute to look again (the clock may jump; a manual scrub moves
+        // the due time).
+        wake_.wait_for(lock, std::chrono::microseconds(std::min<std::int64_t>(wait_micros, 60'000'000)));
+        continue;
+      }
+      if (running_) {  // a manual scrub is under way: it will move the due time
+        wake_.wait_for(lock, std::chrono::seconds(1));
+        continue;
+      }
+      BeginLocked({.name = "schedule"});
+    }
+    Run({.name = "schedule"});
+  }
 }
 
 std::optional<v1::ScrubReport> Scrubber::Latest() const {
@@ -27,23 +81,23 @@ StatusOr<v1::ScrubReport> Scrubber::Start(const audit::Actor& actor) {
   std::lock_guard lock(mu_);
   if (running_) return FailedPreconditionError("a scrub is running already; GET /api/v1/admin/scrub shows it");
   if (thread_.joinable()) thread_.join();  // the previous run has finished
+  BeginLocked(actor);
+  thread_ = std::thread([this, actor] { Run(actor); });
+  return *report_;
+}
+
+void Scrubber::BeginLocked(const audit::Actor& actor) {
   running_ = true;
   report_.emplace();
   report_->set_state("running");
   report_->set_requested_by(actor.name);
   SetTime(report_->mutable_started_time(), clock_.Now());
-  thread_ = std::thread([this, actor] { Run(actor); });
-  return *report_;
 }
 
 v1::ScrubReport Scrubber::RunNow(const audit::Actor& actor) {
   {
     std::lock_guard lock(mu_);
-    running_ = true;
-    report_.emplace();
-    report_->set_state("running");
-    report_->set_requested_by(actor.name);
-    SetTime(report_->mutable_started_time(), clock_.Now());
+    BeginLocked(actor);
   }
   Run(actor);
   return *Latest();
@@ -99,6 +153,7 @@ void Scrubber::Run(const audit::Actor& actor) {
   if (!final_report.problems().empty() || !walked.ok()) event.set_outcome("failed");
   (void)committer_->Run([&](audit::Transaction& txn) {
     txn.Audit(std::move(event));
+    txn.Put(storage::Keyspace::kMeta, kLastFinishedKey, std::to_string(ToUnixMicros(clock_.Now())));
     return OkStatus();
   });
   std::lock_guard lock(mu_);

@@ -38,26 +38,9 @@ int VerifyAgainstCheckpoint(const Context& context, const std::string& path) {
   StatusOr<v1::AuditVerification> v =
       r.ok() ? ParseBody<v1::AuditVerification>(*r) : StatusOr<v1::AuditVerification>(r.status());
   if (!v.ok()) return Fail("audit verify", v.status());
-  const std::string when = google::protobuf::util::TimeUtil::ToString(checkpoint->time()).substr(0, 19) + "Z";
-  const auto seq = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
-  if (!v->ok()) {
-    std::printf("AUDIT TRAIL BROKEN at event %llu: %s\n", seq(v->first_bad_seq()), v->problem().c_str());
-    return 3;
-  }
-  if (v->hash_at_seq().empty()) {
-    std::printf("AUDIT TRAIL CUT SHORT: it ends at event %llu, but the checkpoint of %s saw %llu events; "
-                "events from %llu are gone\n",
-                seq(v->events()), when.c_str(), seq(checkpoint->seq()), seq(v->events() + 1));
-    return 3;
-  }
-  if (v->hash_at_seq() != checkpoint->head_hash()) {
-    std::printf("AUDIT TRAIL REWRITTEN: the chain up to event %llu differs from the checkpoint of %s\n",
-                seq(checkpoint->seq()), when.c_str());
-    return 3;
-  }
-  std::printf("audit trail intact: %llu events, and it holds the checkpoint of %s (event %llu)\n", seq(v->events()),
-              when.c_str(), seq(checkpoint->seq()));
-  return 0;
+  const audit::CheckpointFinding finding = audit::CompareWithCheckpoint(*v, *checkpoint);
+  std::printf("%s\n", finding.message.c_str());
+  return finding.holds ? 0 : 3;
 }
 
 }  // namespace

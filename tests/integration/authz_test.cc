@@ -297,6 +297,12 @@ TEST_F(AuthzTest, ACheckpointFindsATrailCutShort) {
   const CommandResult intact = verify(kept);
   EXPECT_EQ(intact.exit_code, 0) << intact.out << intact.err;
   EXPECT_NE(intact.out.find("holds the checkpoint"), std::string::npos) << intact.out;
+  ASSERT_EQ(daemon_->Stop(), 0);
+  const CommandResult offline = RunCommand({ArchivedBinaryPath().string(), "verify-audit", "--data-dir",
+                                            (dir_.path() / "data").string(), "--checkpoint", kept.string()});
+  EXPECT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+  EXPECT_NE(offline.out.find("holds the checkpoint"), std::string::npos) << offline.out;
+  StartDaemon(config);
 
   // An altered checkpoint is refused.
   std::string text;
@@ -329,6 +335,16 @@ TEST_F(AuthzTest, ACheckpointFindsATrailCutShort) {
     batch.Delete(storage::Keyspace::kAudit, audit::AuditKey(last - 1));
     ASSERT_TRUE((*store)->Commit(batch, {.sync = true}).ok());
   }
+  // Offline, with the daemon stopped, the same finding.
+  const std::string data = (dir_.path() / "data").string();
+  const CommandResult offline_cut =
+      RunCommand({ArchivedBinaryPath().string(), "verify-audit", "--data-dir", data, "--checkpoint", kept.string()});
+  EXPECT_EQ(offline_cut.exit_code, 3) << offline_cut.out << offline_cut.err;
+  EXPECT_NE(offline_cut.out.find("CUT SHORT"), std::string::npos) << offline_cut.out;
+  const CommandResult offline_forged =
+      RunCommand({ArchivedBinaryPath().string(), "verify-audit", "--data-dir", data, "--checkpoint", forged.string()});
+  EXPECT_EQ(offline_forged.exit_code, 3);
+  EXPECT_NE(offline_forged.out.find("CHECKPOINT REFUSED"), std::string::npos) << offline_forged.out;
   StartDaemon(config);
   EXPECT_EQ(Ctl({"audit", "verify"}).exit_code, 0);  // consistent on its own
   const CommandResult cut = verify(kept);
@@ -376,6 +392,28 @@ TEST_F(AuthzTest, AScrubFindsAlteredAndMissingChunks) {
   const std::string events = Curl({Api("/audit/events?action=archive.scrub")}).out;
   EXPECT_NE(events.find("problems=2"), std::string::npos) << events;
   EXPECT_NE(events.find("\"outcome\":\"failed\""), std::string::npos) << events;
+}
+
+// The scrub also runs on its own schedule: with every_seconds = 1 a run by "schedule" lands
+// on the audit trail soon after the start, and again after it.
+TEST_F(AuthzTest, TheScrubRunsOnItsSchedule) {
+  Curl({"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", "scheduled", Api("/documents?title=s&category=BGS")});
+  const auto config = WriteFile("archived.toml", "[scrub]\nevery_seconds = 1\n");
+  RestartDaemon(config);
+  int scheduled_runs = 0;
+  for (int i = 0; i < 100 && scheduled_runs < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::string events = Curl({Api("/audit/events?action=archive.scrub&actor=schedule")}).out;
+    scheduled_runs = 0;
+    for (std::size_t at = events.find("\"action\":\"archive.scrub\""); at != std::string::npos;
+         at = events.find("\"action\":\"archive.scrub\"", at + 1)) {
+      ++scheduled_runs;
+    }
+  }
+  EXPECT_GE(scheduled_runs, 2) << daemon_->Log();
+  const std::string latest = Curl({Api("/admin/scrub")}).out;
+  EXPECT_NE(latest.find("\"requested_by\":\"schedule\""), std::string::npos) << latest;
+  EXPECT_NE(latest.find("\"documents\":\"1\""), std::string::npos) << latest;
 }
 
 }  // namespace
