@@ -303,6 +303,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   auto scrubber =
       std::make_unique<service::Scrubber>(archive->catalog.get(), committer, SystemClock::Get(), config.scrub);
   scrubber->StartSchedule();
+  const service::Guard guard(archive->catalog.get(), &authenticator);
   auto key_rotator = std::make_unique<service::KeyRotator>(archive->key_files, archive->keyring.get(),
                                                            stores.vault.get(), archive->catalog.get(), committer,
                                                            SystemClock::Get(), config.rotation);
@@ -314,6 +315,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                                                .indexer = archive->indexer.get(),
                                                                                .scrubber = scrubber.get(),
                                                                                .key_rotator = key_rotator.get(),
+                                                                               .guard = &guard,
                                                                                .version = kVersion,
                                                                                .audit_problem = audit_problem,
                                                                                .latest_checkpoint = [&] {

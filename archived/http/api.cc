@@ -13,7 +13,7 @@
 #include "archived/http/json.h"
 #include "archived/http/multipart.h"
 #include "archived/http/query.h"
-#include "archived/service/access.h"
+#include "archived/service/guard.h"
 
 namespace archived::http::internal {
 namespace {
@@ -479,11 +479,10 @@ net::awaitable<void> HandleList(Exchange& ex, const ApiServices& s, const Target
     limit = static_cast<std::size_t>(std::min<std::uint64_t>(*parsed, 1u << 30));
   }
   StatusOr<v1::DocumentList> list = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::DocumentList> {
-    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
-    if (!plan.ok()) return plan.status();
-    const service::AccessRules rules(*plan);
+    StatusOr<std::function<bool(const v1::Document&)>> visible = s.guard->VisibleFilter(principal);
+    if (!visible.ok()) return visible.status();
     return s.catalog->ListDocuments(target.Get("category").value_or(""), limit, target.Get("cursor").value_or(""),
-                                    [&](const v1::Document& d) { return rules.MayRead(principal, d); });
+                                    *visible);
   });
   if (!list.ok()) {
     co_await ex.SendError(list.status());
@@ -525,23 +524,7 @@ net::awaitable<void> HandleDocument(Exchange& ex, const ApiServices& s, const au
     co_return;
   }
   StatusOr<v1::Document> updated = co_await RunBlocking(ex.pool(), [&]() -> StatusOr<v1::Document> {
-    // Moving a document needs the right to file in its new category; classifying it, a
-    // clearance that reaches the new level.
-    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
-    if (!plan.ok()) return plan.status();
-    const service::AccessRules rules(*plan);
-    Status allowed = OkStatus();
-    if (patch.has_category() && !rules.MayFileIn(principal, patch.category())) {
-      allowed = PermissionDeniedError("category: you may not file in " + patch.category());
-    } else if (patch.has_classification() && !rules.Cleared(principal, patch.classification())) {
-      allowed = PermissionDeniedError("classification: above your clearance");
-    }
-    if (!allowed.ok()) {
-      if (Status audited = s.authenticator->AuditDenial(actor, "document.update", id, allowed.message()); !audited.ok()) {
-        return audited;
-      }
-      return allowed;
-    }
+    if (Status allowed = s.guard->CheckUpdate(principal, actor, id, patch); !allowed.ok()) return allowed;
     return s.catalog->UpdateDocument(actor, id, patch, keys->count("tags") > 0);
   });
   if (!updated.ok()) {
@@ -580,9 +563,9 @@ net::awaitable<void> HandleSearch(Exchange& ex, const ApiServices& s, const Targ
   }
   StatusOr<v1::SearchResponse> result = co_await RunBlocking(ex.search_pool(), [&]() -> StatusOr<v1::SearchResponse> {
     // Access is a filter inside the query: counts, facets and pages hold only what may be seen.
-    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
-    if (!plan.ok()) return plan.status();
-    const service::SearchScope scope = service::AccessRules(*plan).SearchScopeOf(principal);
+    StatusOr<service::SearchScope> allowed = s.guard->SearchScopeFor(principal);
+    if (!allowed.ok()) return allowed.status();
+    const service::SearchScope& scope = *allowed;
     request.access.all_categories = scope.all_categories;
     request.access.categories = scope.categories;
     request.access.all_classifications = scope.classifications.size() == 4;
@@ -634,19 +617,14 @@ net::awaitable<void> HandleMetrics(Exchange& ex, const ApiServices& s) {
   co_await ex.SendText(200, "text/plain; version=0.0.4", std::move(text));
 }
 
-// Checks the policy for `operation`. A refusal is audited and answered 403; an allowance
-// records the role it was allowed under on `actor`.
+// Checks the policy for `operation` (service::Guard). A refusal is audited and answered 403;
+// an allowance records the role it was allowed under on `actor`.
 net::awaitable<bool> Permit(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
                             auth::Operation operation, std::string_view object, audit::Actor* actor) {
-  StatusOr<v1::Role> role = auth::Authorize(principal, operation);
-  if (role.ok()) {
-    actor->role = auth::RoleName(*role);
-    co_return true;
-  }
-  const Status audited = co_await RunBlocking(ex.pool(), [&] {
-    return s.authenticator->AuditDenial(*actor, auth::RuleFor(operation).name, object, role.status().message());
-  });
-  co_await ex.SendError(audited.ok() ? role.status() : audited);
+  const Status allowed = s.guard->Check(principal, operation, actor);
+  if (allowed.ok()) co_return true;
+  const Status refused = co_await RunBlocking(ex.pool(), [&] { return s.guard->Refuse(*actor, operation, object, allowed); });
+  co_await ex.SendError(refused);
   co_return false;
 }
 
@@ -777,26 +755,8 @@ net::awaitable<void> HandleWhoAmI(Exchange& ex, const ApiServices& s, const auth
 net::awaitable<bool> PermitDocument(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
                                     const audit::Actor& actor, auth::Operation operation, const std::string& id,
                                     bool to_change) {
-  const Status allowed = co_await RunBlocking(ex.pool(), [&]() -> Status {
-    StatusOr<v1::Document> doc = s.catalog->GetDocument(id);
-    if (!doc.ok()) return doc.status();
-    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
-    if (!plan.ok()) return plan.status();
-    const service::AccessRules rules(*plan);
-    Status refusal = OkStatus();
-    if (!rules.MayRead(principal, *doc)) {
-      refusal = NotFoundError("document \"" + id + "\" not found");
-    } else if (to_change && !rules.MayFileIn(principal, doc->category())) {
-      refusal = PermissionDeniedError("you may not file in category " + doc->category());
-    }
-    if (refusal.ok()) return refusal;
-    const std::string reason = refusal.code() == StatusCode::kNotFound ? "not visible to the caller" : refusal.message();
-    if (Status audited = s.authenticator->AuditDenial(actor, auth::RuleFor(operation).name, doc->id(), reason);
-        !audited.ok()) {
-      return audited;
-    }
-    return refusal;
-  });
+  const Status allowed = co_await RunBlocking(
+      ex.pool(), [&] { return s.guard->CheckDocument(principal, actor, operation, id, to_change); });
   if (allowed.ok()) co_return true;
   co_await ex.SendError(allowed);
   co_return false;
@@ -805,23 +765,7 @@ net::awaitable<bool> PermitDocument(Exchange& ex, const ApiServices& s, const au
 // What a new document's metadata must satisfy: the caller may file in its category (the
 // default one when none is given) and is cleared to its classification (INTERNAL when none).
 UploadJob::Check FilingCheck(const ApiServices& s, const auth::Principal& principal, const audit::Actor& actor) {
-  return [&s, principal, actor](const v1::FileMetadata& m) -> Status {
-    StatusOr<v1::CategoryList> plan = s.catalog->ListCategories();
-    if (!plan.ok()) return plan.status();
-    const service::AccessRules rules(*plan);
-    const std::string category = m.category().empty() ? s.catalog->default_category() : m.category();
-    Status refusal = OkStatus();
-    if (!rules.MayFileIn(principal, category)) {
-      refusal = PermissionDeniedError("you may not file in category " + category);
-    } else if (!rules.Cleared(principal, m.classification())) {
-      refusal = PermissionDeniedError("classification: above your clearance");
-    }
-    if (refusal.ok()) return refusal;
-    if (Status audited = s.authenticator->AuditDenial(actor, "document.file", category, refusal.message()); !audited.ok()) {
-      return audited;
-    }
-    return refusal;
-  };
+  return [&s, principal, actor](const v1::FileMetadata& m) { return s.guard->CheckFiling(principal, actor, m); };
 }
 
 // GET /api/v1/audit/events: events in order from `from_seq` (default 1), at most `limit`

@@ -17,6 +17,7 @@
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
 #include "archived/crypto/tls.h"
+#include "archived/service/guard.h"
 #include "archived/service/key_rotation.h"
 #include "archived/service/scrub.h"
 #include "archived/storage/store.h"
@@ -57,6 +58,7 @@ struct ApiServices {
   indexer::Indexer* indexer = nullptr;
   service::Scrubber* scrubber = nullptr;
   service::KeyRotator* key_rotator = nullptr;
+  const service::Guard* guard = nullptr;  // every authorization decision
   std::string version;  // the daemon's version, for /healthz
   // Set when the audit chain failed verification at start: /healthz reports it (503).
   std::string audit_problem;

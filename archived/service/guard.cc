@@ -1,0 +1,84 @@
+#include "archived/service/guard.h"
+
+#include <memory>
+
+#include "archived/base/status_macros.h"
+
+namespace archived::service {
+
+StatusOr<AccessRules> Guard::Rules() const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::CategoryList plan, catalog_->ListCategories());
+  return AccessRules(plan);
+}
+
+Status Guard::Check(const auth::Principal& principal, auth::Operation operation, audit::Actor* actor) const {
+  StatusOr<v1::Role> role = auth::Authorize(principal, operation);
+  if (!role.ok()) return role.status();
+  actor->role = auth::RoleName(*role);
+  return OkStatus();
+}
+
+Status Guard::Refuse(const audit::Actor& actor, auth::Operation operation, std::string_view object,
+                     const Status& refusal) const {
+  const std::string reason = refusal.code() == StatusCode::kNotFound ? "not visible to the caller" : refusal.message();
+  ARCHIVED_RETURN_IF_ERROR(authenticator_->AuditDenial(actor, auth::RuleFor(operation).name, object, reason));
+  return refusal;
+}
+
+Status Guard::CheckDocument(const auth::Principal& principal, const audit::Actor& actor, auth::Operation operation,
+                            const std::string& id, bool to_change) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
+  ARCHIVED_ASSIGN_OR_RETURN(const AccessRules rules, Rules());
+  if (!rules.MayRead(principal, doc)) {
+    return Refuse(actor, operation, doc.id(), NotFoundError("document \"" + id + "\" not found"));
+  }
+  if (to_change && !rules.MayFileIn(principal, doc.category())) {
+    return Refuse(actor, operation, doc.id(), PermissionDeniedError("you may not file in category " + doc.category()));
+  }
+  return OkStatus();
+}
+
+Status Guard::CheckFiling(const auth::Principal& principal, const audit::Actor& actor,
+                          const v1::FileMetadata& metadata) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const AccessRules rules, Rules());
+  const std::string category = metadata.category().empty() ? catalog_->default_category() : metadata.category();
+  if (!rules.MayFileIn(principal, category)) {
+    return Refuse(actor, auth::Operation::kFileDocument, category,
+                  PermissionDeniedError("you may not file in category " + category));
+  }
+  if (!rules.Cleared(principal, metadata.classification())) {
+    return Refuse(actor, auth::Operation::kFileDocument, category,
+                  PermissionDeniedError("classification: above your clearance"));
+  }
+  return OkStatus();
+}
+
+Status Guard::CheckUpdate(const auth::Principal& principal, const audit::Actor& actor, const std::string& id,
+                          const v1::DocumentPatch& patch) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const AccessRules rules, Rules());
+  // Moving a document needs the right to file in its new category; classifying it, a
+  // clearance that reaches the new level.
+  if (patch.has_category() && !rules.MayFileIn(principal, patch.category())) {
+    return Refuse(actor, auth::Operation::kUpdateDocument, id,
+                  PermissionDeniedError("category: you may not file in " + patch.category()));
+  }
+  if (patch.has_classification() && !rules.Cleared(principal, patch.classification())) {
+    return Refuse(actor, auth::Operation::kUpdateDocument, id,
+                  PermissionDeniedError("classification: above your clearance"));
+  }
+  return OkStatus();
+}
+
+StatusOr<std::function<bool(const v1::Document&)>> Guard::VisibleFilter(const auth::Principal& principal) const {
+  ARCHIVED_ASSIGN_OR_RETURN(AccessRules rules, Rules());
+  auto shared = std::make_shared<const AccessRules>(std::move(rules));
+  return std::function<bool(const v1::Document&)>(
+      [shared, principal](const v1::Document& d) { return shared->MayRead(principal, d); });
+}
+
+StatusOr<SearchScope> Guard::SearchScopeFor(const auth::Principal& principal) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const AccessRules rules, Rules());
+  return rules.SearchScopeOf(principal);
+}
+
+}  // namespace archived::service
