@@ -8,6 +8,8 @@
 #  2. one 1 GiB upload with curl.
 # Target (issue #4): ingest over TLS at least 80% of plain-HTTP ingest.
 # Usage: scripts/bench/tls.sh [DOCUMENTS] [ROUNDS] (default 5000 3). Output in bench-out/tls/.
+# With PIN=1 the daemons run on CPU 1 and the load generator on CPU 0 (taskset), so that the
+# clients' own TLS work does not take the daemon's CPU; both sides are pinned alike.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 documents=${1:-5000}
@@ -18,6 +20,12 @@ out=$PWD/bench-out/tls
 rm -rf "$out" && mkdir -p "$out"
 
 pids=()
+daemon_cpu=""
+load_cpu=""
+if [[ "${PIN:-0}" == 1 ]]; then
+  daemon_cpu="taskset -c 1"
+  load_cpu="taskset -c 0"
+fi
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   true
@@ -37,7 +45,7 @@ chmod 600 "$out/server.key"
 start_daemon() {  # name, extra args…
   local name=$1
   shift
-  "$build/archived/daemon/archived" --data-dir "$out/$name" --listen 127.0.0.1:0 "$@" \
+  $daemon_cpu "$build/archived/daemon/archived" --data-dir "$out/$name" --listen 127.0.0.1:0 "$@" \
     >"$out/$name.out" 2>"$out/$name.log" &
   pids+=($!)
   for _ in $(seq 100); do grep -q listening "$out/$name.out" 2>/dev/null && break; sleep 0.1; done
@@ -67,9 +75,9 @@ ratios=()
 echo "== 1. small documents, 16 clients =="
 for round in $(seq "$rounds"); do
   wait_idle
-  plain_line=$("$build/tests/bench/ingest_load" http "$plain_url" "$plain_token" 16 "$documents" "${files[@]}")
+  plain_line=$($load_cpu "$build/tests/bench/ingest_load" http "$plain_url" "$plain_token" 16 "$documents" "${files[@]}")
   wait_idle
-  tls_line=$("$build/tests/bench/ingest_load" http "$tls_url" "$tls_token" 16 "$documents" "${files[@]}")
+  tls_line=$($load_cpu "$build/tests/bench/ingest_load" http "$tls_url" "$tls_token" 16 "$documents" "${files[@]}")
   ratio=$(awk -v t="$(rate "$tls_line")" -v p="$(rate "$plain_line")" 'BEGIN {printf "%.3f", t / p}')
   ratios+=("$ratio")
   echo "round $round: plain $(rate "$plain_line")/s, TLS $(rate "$tls_line")/s, ratio $ratio"
