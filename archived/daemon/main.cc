@@ -30,6 +30,8 @@ namespace archived::daemon {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+// A passphrase that seals master.key is refused below this length.
+constexpr std::size_t kMinPassphraseBytes = 12;
 
 constexpr const char* kUsage =
     "usage: archived [--data-dir DIR] [--listen HOST:PORT] [--config FILE]\n"
@@ -150,7 +152,10 @@ StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
     if (!passphrase) return NotFoundError("passphrase file \"" + config.passphrase_file.string() + "\" is missing");
     std::string text = *passphrase;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    if (text.size() < 12) return InvalidArgumentError("the passphrase must be at least 12 characters long");
+    if (text.size() < kMinPassphraseBytes) {
+      return InvalidArgumentError("the passphrase must be at least " + std::to_string(kMinPassphraseBytes) +
+                                  " characters long");
+    }
     archive->key_files.passphrase = std::move(text);
   }
   ARCHIVED_ASSIGN_OR_RETURN(crypto::MasterKeys keys, crypto::LoadOrCreateMasterKeys(archive->key_files));

@@ -628,6 +628,21 @@ net::awaitable<bool> Permit(Exchange& ex, const ApiServices& s, const auth::Prin
   co_return false;
 }
 
+// An administrator's background job (scrub, key rotation): POST starts it (202 with its
+// report; starting may write files and the audit trail, so it runs on the pool), GET shows
+// the running or last one (404 with `none` before the first).
+template <typename StartFn, typename LatestFn>
+net::awaitable<void> HandleJob(Exchange& ex, bool start, StartFn start_fn, LatestFn latest_fn, std::string_view none) {
+  if (start) {
+    auto started = co_await RunBlocking(ex.pool(), std::move(start_fn));
+    if (!started.ok()) co_return co_await ex.SendError(started.status());
+    co_return co_await ex.SendJson(202, *started);
+  }
+  const auto latest = latest_fn();
+  if (!latest) co_return co_await ex.SendError(NotFoundError(none));
+  co_await ex.SendJson(200, *latest);
+}
+
 // A JSON body parsed into `message`, and the names of its top-level keys.
 template <typename Message>
 net::awaitable<StatusOr<std::set<std::string>>> ReadJson(Exchange& ex, Message* message) {
@@ -918,26 +933,13 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
   } else if (n == 4 && parts[2] == "admin" && parts[3] == "scrub") {
     if (method != bhttp::verb::get && method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "GET, POST");
     if (!co_await permit(Operation::kScrub, "")) co_return;
-    if (method == bhttp::verb::post) {
-      StatusOr<v1::ScrubReport> started = s.scrubber->Start(actor);
-      if (!started.ok()) co_return co_await ex.SendError(started.status());
-      co_return co_await ex.SendJson(202, *started);
-    }
-    const std::optional<v1::ScrubReport> latest = s.scrubber->Latest();
-    if (!latest) co_return co_await ex.SendError(NotFoundError("no scrub has run since the daemon started"));
-    co_return co_await ex.SendJson(200, *latest);
+    co_return co_await HandleJob(ex, method == bhttp::verb::post, [&] { return s.scrubber->Start(actor); },
+                                 [&] { return s.scrubber->Latest(); }, "no scrub has run since the daemon started");
   } else if (n == 4 && parts[2] == "admin" && parts[3] == "rotate-master-key") {
     if (method != bhttp::verb::get && method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "GET, POST");
     if (!co_await permit(Operation::kRotateMasterKey, "")) co_return;
-    if (method == bhttp::verb::post) {
-      StatusOr<v1::KeyRotationReport> started =
-          co_await RunBlocking(ex.pool(), [&] { return s.key_rotator->Start(actor); });
-      if (!started.ok()) co_return co_await ex.SendError(started.status());
-      co_return co_await ex.SendJson(202, *started);
-    }
-    const std::optional<v1::KeyRotationReport> latest = s.key_rotator->Latest();
-    if (!latest) co_return co_await ex.SendError(NotFoundError("no master-key rotation since the daemon started"));
-    co_return co_await ex.SendJson(200, *latest);
+    co_return co_await HandleJob(ex, method == bhttp::verb::post, [&] { return s.key_rotator->Start(actor); },
+                                 [&] { return s.key_rotator->Latest(); }, "no master-key rotation since the daemon started");
   } else if (n == 4 && parts[2] == "audit" && parts[3] == "checkpoint") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
     if (!co_await permit(Operation::kVerifyAudit, "")) co_return;

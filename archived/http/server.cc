@@ -205,6 +205,18 @@ net::awaitable<bool> Exchange::WriteBody(std::string_view data, bool more) {
 
 }  // namespace internal
 
+namespace {
+
+// A whole HTTP/1.1 response for a connection refused before any request is parsed: the JSON
+// error body of `status`, then close.
+std::string ClosingErrorResponse(std::string_view status_line, const Status& status) {
+  const std::string body = ErrorBodyJson(status, "");
+  return "HTTP/1.1 " + std::string(status_line) + "\r\nContent-Type: application/json\r\nConnection: close\r\n" +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
   Impl(const HttpServerOptions& o, const ApiServices& s)
       : options(o), services(s), pool(static_cast<std::size_t>(o.blocking_threads)),
@@ -266,12 +278,8 @@ net::awaitable<void> HttpServer::Impl::Accept() {
     }
     if (sessions >= options.limits.max_connections) {
       // Over the limit: a short 503 and close, so the client learns why.
-      static const std::string kBusy = [] {
-        const std::string body =
-            R"({"code":"UNAVAILABLE","message":"too many connections","request_id":""})";
-        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-               "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-      }();
+      static const std::string kBusy =
+          ClosingErrorResponse("503 Service Unavailable", UnavailableError("too many connections"));
       beast::error_code ignored;
       net::write(socket, net::buffer(kBusy), ignored);
       socket.close(ignored);
@@ -332,12 +340,8 @@ net::awaitable<void> HttpServer::Impl::ServeTls(beast::tcp_stream& plain, beast:
   }
   if (!is_tls) {
     // A plain-HTTP request on the HTTPS port: say so in plain HTTP, then close.
-    static const std::string kUseHttps = [] {
-      const std::string body =
-          R"({"code":"INVALID_ARGUMENT","message":"this port serves HTTPS only: use https://","request_id":""})";
-      return "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
-             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    }();
+    static const std::string kUseHttps =
+        ClosingErrorResponse("400 Bad Request", InvalidArgumentError("this port serves HTTPS only: use https://"));
     [[maybe_unused]] auto [ec, n] = co_await net::async_write(plain, net::buffer(kUseHttps), kNoThrow);
     beast::error_code ignored;
     plain.socket().shutdown(tcp::socket::shutdown_send, ignored);

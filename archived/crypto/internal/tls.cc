@@ -68,8 +68,8 @@ std::string KeyDescription(EVP_PKEY* key) {
   if (EVP_PKEY_is_a(key, "ED25519")) {
     return "Ed25519";
   }
-  return std::string(EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown") + " " +
-         std::to_string(bits);
+  const char* type = EVP_PKEY_get0_type_name(key);
+  return std::string(type != nullptr ? type : "unknown") + " " + std::to_string(bits);
 }
 
 // Refuses keys below the strength the issue and R20 ask for.
