@@ -55,6 +55,25 @@ bool Keyring::rotating() const {
   return next_.has_value();
 }
 
+StatusOr<SecretKey> Keyring::Derive(std::string_view kek_id, std::string_view salt, std::string_view info,
+                                    std::string* used_id) const {
+  std::shared_lock lock(mu_);
+  const Entry* entry = &WrappingLocked();
+  if (!kek_id.empty()) {
+    entry = nullptr;
+    for (const std::optional<Entry>* candidate : {&current_, &next_}) {
+      if (candidate->has_value() && HexEncode((*candidate)->id) == kek_id) entry = &**candidate;
+    }
+    if (entry == nullptr) {
+      return NotFoundError("master key " + std::string(kek_id) + " is not here (this archive holds " +
+                           HexEncode(current_->id) + ")");
+    }
+  }
+  if (used_id != nullptr) *used_id = HexEncode(entry->id);
+  ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, HkdfSha256(entry->key.bytes(), salt, info, kKeyBytes));
+  return SecretKey::FromBytes(bytes);
+}
+
 std::string Keyring::current_id() const {
   std::shared_lock lock(mu_);
   return HexEncode(current_->id);

@@ -47,6 +47,12 @@ class Keyring {
   StatusOr<SecretKey> Unwrap(std::string_view record) const;
   // True if the record is wrapped by the wrapping key (a rotation has nothing to do for it).
   bool IsCurrent(std::string_view record) const;
+  // A key derived from one of the ring's KEKs with HKDF-SHA-256 (RFC 5869), for sealing
+  // something other than data keys (backups): `kek_id` is the hex id of the KEK (empty: the
+  // wrapping key), `salt` and `info` as in HKDF. `used_id` gets the hex id of the KEK used.
+  // Errors: kNotFound when no key of the ring has that id; kInternal.
+  StatusOr<SecretKey> Derive(std::string_view kek_id, std::string_view salt, std::string_view info,
+                             std::string* used_id = nullptr) const;
   // The record opened and wrapped again under the wrapping key. Errors: as Unwrap and Wrap.
   StatusOr<std::string> Rewrap(std::string_view record) const;
 

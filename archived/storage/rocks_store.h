@@ -32,6 +32,9 @@ struct RocksStoreOptions {
   // place): reads skip RocksDB's own checksum, which Debian's build computes in software and
   // which cost 40% of a download. Corruption is still caught, by the AEAD. Default: kChunks.
   std::vector<Keyspace> self_authenticating_keyspaces = {Keyspace::kChunks};
+  // Opens without writing anything (no log replay into new files, no lock): for checking a
+  // checkpoint. Commits, flushes and compactions then fail. Default: false.
+  bool read_only = false;
   int max_open_files = 512;     // Default: 512.
   int background_jobs = 2;      // Default: 2 (the machine has two cores).
   Status Validate() const;

@@ -3,6 +3,7 @@
 // MemoryStore (tests; the reference model). Thread-safe.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,6 +72,13 @@ class Store {
   // the files. Empty bounds mean the whole keyspace.
   virtual Status CompactRange(Keyspace keyspace, std::string_view begin,
                               std::string_view end) = 0;
+
+  // Writes a consistent copy of the whole store as of now into `directory` (which must not
+  // exist; it is created): immutable table and blob files are hard-linked when `directory` is
+  // on the same file system, the rest copied. Writes made without the log are included only
+  // if they were flushed, so a caller must order this after the flushes it relies on.
+  // Errors: kAlreadyExists; kUnimplemented for stores that keep nothing on disk; kInternal.
+  virtual Status Checkpoint(const std::filesystem::path& directory) = 0;
 
   // Flushes memtables and closes; further calls fail with kUnavailable.
   virtual Status Close() = 0;

@@ -103,6 +103,10 @@ class MemoryStore final : public Store {
 
   Status Flush(Keyspace) override { return OkStatus(); }
 
+  Status Checkpoint(const std::filesystem::path&) override {
+    return UnimplementedError("an in-memory store has no files to checkpoint");
+  }
+
   Status Close() override {
     std::lock_guard lock(mu_);
     closed_ = true;
