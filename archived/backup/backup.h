@@ -22,6 +22,7 @@
 
 #include "archived/base/clock.h"
 #include "archived/base/status.h"
+#include "archived/backup/keep.h"
 #include "archived/crypto/keyring.h"
 #include "archived/v1/backup.pb.h"
 
@@ -96,5 +97,19 @@ struct RestorePlan {
 // first problem; I/O errors.
 StatusOr<RestorePlan> RestoreBackup(const std::filesystem::path& target, const crypto::Keyring& keyring,
                                     std::string_view id, const std::filesystem::path& data_dir);
+
+struct ForgetResult {
+  std::vector<std::string> removed;  // ids, oldest first (with dry_run: would be removed)
+  std::vector<std::string> kept;
+  // Kept although the policy would drop them: an incremental backup that is kept needs them.
+  std::vector<std::string> kept_as_needed;
+  std::vector<std::string> unreadable;  // backups whose manifest fails: never removed here
+};
+// Removes the backups the keep policies no longer keep: content backups by `content`
+// (never one that a kept backup needs), vault backups by `vault` (the newest always stays).
+// A backup's manifest is removed before its archive, so an interrupted forget leaves no
+// half backup. Errors: kNotFound for a missing target; I/O errors.
+StatusOr<ForgetResult> ForgetBackups(const std::filesystem::path& target, const crypto::Keyring& keyring,
+                                     const KeepPolicy& content, const KeepPolicy& vault, Timestamp now, bool dry_run);
 
 }  // namespace archived::backup

@@ -8,6 +8,7 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -224,6 +225,33 @@ TEST_F(BackupTest, ACrashedRunLeavesEarlierBackupsValidAndTheNextRunSucceeds) {
   EXPECT_FALSE(failed.ok());
   EXPECT_FALSE(fs::exists(target_ / "content-00000003.archive"));
   EXPECT_FALSE(fs::exists(target_ / "content-00000003.manifest"));
+}
+
+TEST_F(BackupTest, ForgetKeepsWhatThePolicyAndTheIncrementalChainsNeed) {
+  for (int run = 0; run < 4; ++run) {
+    AddDocuments(run * 5, 5);
+    ASSERT_OK(Backup().status());
+    clock_.Advance(std::chrono::hours(24));
+  }
+  // Backups 1 (full) and 2, 3, 4 (each needing 1, and the ones before it whose files live on).
+  ASSERT_OK_AND_ASSIGN(const auto listed, ListBackups(target_, ring_));
+  ASSERT_EQ(listed.size(), 8u);
+  ASSERT_OK_AND_ASSIGN(const ForgetResult dry,
+                       ForgetBackups(target_, ring_, {.last = 1}, {.last = 2}, clock_.Now(), /*dry_run=*/true));
+  ASSERT_OK_AND_ASSIGN(const auto still, ListBackups(target_, ring_));
+  EXPECT_EQ(still.size(), 8u) << "a dry run removes nothing";
+  ASSERT_OK_AND_ASSIGN(const ForgetResult done,
+                       ForgetBackups(target_, ring_, {.last = 1}, {.last = 2}, clock_.Now(), /*dry_run=*/false));
+  EXPECT_EQ(done.removed, dry.removed);
+  EXPECT_EQ(std::count(done.kept.begin(), done.kept.end(), "content-00000004"), 1);
+  EXPECT_EQ(std::count(done.kept.begin(), done.kept.end(), "content-00000001"), 1) << "backup 4 needs backup 1";
+  EXPECT_EQ(std::count(done.kept_as_needed.begin(), done.kept_as_needed.end(), "content-00000001"), 1);
+  EXPECT_EQ(std::count(done.removed.begin(), done.removed.end(), "vault-00000001"), 1);
+  EXPECT_EQ(std::count(done.removed.begin(), done.removed.end(), "vault-00000002"), 1);
+  EXPECT_FALSE(fs::exists(target_ / "vault-00000001.archive"));
+  // What is left still verifies and restores.
+  ASSERT_OK(VerifyBackup(target_, ring_, "4", true).status());
+  ASSERT_OK(RestoreBackup(target_, ring_, "", dir_.path() / "restored").status());
 }
 
 // R11: hostile tar streams, sealed under the right key (a key in the wrong hands, or a bug).

@@ -551,4 +551,41 @@ StatusOr<RestorePlan> RestoreBackup(const fs::path& target, const crypto::Keyrin
   return plan;
 }
 
+StatusOr<ForgetResult> ForgetBackups(const fs::path& target, const crypto::Keyring& keyring, const KeepPolicy& content,
+                                     const KeepPolicy& vault, Timestamp now, bool dry_run) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<Listed> listed, ListBackups(target, keyring));
+  ForgetResult result;
+  for (const std::string_view kind : {kContent, kVault}) {
+    std::vector<Dated> dated;
+    std::map<std::uint64_t, const v1::BackupManifest*> by_seq;
+    for (const Listed& l : listed) {
+      if (l.kind != kind) continue;
+      if (!l.manifest) {
+        result.unreadable.push_back(l.id);
+        continue;
+      }
+      dated.push_back({.seq = l.seq, .time = v1::TimeOf(l.manifest->finished())});
+      by_seq[l.seq] = &*l.manifest;
+    }
+    const std::set<std::uint64_t> by_policy = Kept(dated, kind == kContent ? content : vault, now);
+    std::set<std::uint64_t> kept = by_policy;
+    for (const std::uint64_t seq : by_policy) {
+      for (const std::uint64_t needed : by_seq.at(seq)->needs()) kept.insert(needed);
+    }
+    for (const auto& [seq, manifest] : by_seq) {
+      const std::string id = BackupId(kind, seq);
+      if (kept.contains(seq)) {
+        result.kept.push_back(id);
+        if (!by_policy.contains(seq)) result.kept_as_needed.push_back(id);
+        continue;
+      }
+      result.removed.push_back(id);
+      if (dry_run) continue;
+      ARCHIVED_RETURN_IF_ERROR(RemoveFileDurably(target / ManifestName(id)));
+      ARCHIVED_RETURN_IF_ERROR(RemoveFileDurably(target / ArchiveName(id)));
+    }
+  }
+  return result;
+}
+
 }  // namespace archived::backup
