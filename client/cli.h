@@ -73,6 +73,8 @@ int RunToken(const Context& context, const Args& args);
 int RunAudit(const Context& context, const Args& args);
 // Exit 3 when the scrub found problems.
 int RunAdmin(const Context& context, const Args& args);
+// Exit 3 when a backup run or a verification failed.
+int RunBackup(const Context& context, const Args& args);
 
 // A message as the JSON the API takes.
 std::string ToJson(const google::protobuf::Message& message);

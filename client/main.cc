@@ -39,6 +39,11 @@ constexpr const char* kUsage =
     "                                                  (admin; exit 3 when something is damaged)\n"
     "  admin rotate-master-key [--no-wait]             rewrap every data key under a new master key\n"
     "                                                  (admin; exit 3 if it stopped)\n"
+    "  backup now [--no-wait]                          back up now to the configured target (admin)\n"
+    "  backup list                                     backups: time, type, size, duration, verification\n"
+    "  backup verify [ID] [--read-data]                check a backup (default the newest); with\n"
+    "                                                  --read-data every byte (exit 3 when it fails)\n"
+    "  backup forget [--dry-run]                       remove backups the keep policy no longer keeps\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_CACERT, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE,\n"
@@ -60,7 +65,8 @@ int main(int argc, char** argv) {
                                                 "classification", "since", "until", "actor", "object", "action",
                                                 "from-seq", "checkpoint"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
-                                             "password-stdin", "disable", "enable", "no-wait"};
+                                             "password-stdin", "disable", "enable", "no-wait",
+                                             "read-data", "dry-run"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
   if (!args.ok()) {
     std::fprintf(stderr, "archivectl: %s\n\n%s", args.status().message().c_str(), kUsage);
@@ -76,7 +82,7 @@ int main(int argc, char** argv) {
       {"put", RunPut}, {"version", RunVersion}, {"get", RunGet},
       {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}, {"search", RunSearch},
       {"login", RunLogin}, {"logout", RunLogout}, {"whoami", RunWhoAmI}, {"user", RunUser}, {"token", RunToken},
-      {"audit", RunAudit}, {"admin", RunAdmin}};
+      {"audit", RunAudit}, {"admin", RunAdmin}, {"backup", RunBackup}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);

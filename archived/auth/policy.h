@@ -32,6 +32,10 @@ enum class Operation {
   kManageUsers,      // /users: create, list, read, change
   kScrub,            // /admin/scrub: start and read fixity scrubs
   kRotateMasterKey,  // /admin/rotate-master-key: start and read master-key rotations
+  kBackup,           // POST /admin/backups: start a backup run; GET …/latest
+  kListBackups,      // GET /admin/backups
+  kVerifyBackup,     // POST /admin/backups/verify
+  kForgetBackups,    // POST /admin/backups/forget: apply the keep policies
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
   kManageAllTokens,  // another user's tokens
 };
@@ -73,6 +77,12 @@ inline constexpr Rule kPolicy[] = {
     {Operation::kScrub, "archive.scrub", true, RoleBits({v1::ROLE_ADMIN})},
     // Keys are the administrator's; a rotation never exposes a key or any content.
     {Operation::kRotateMasterKey, "keys.rotate", true, RoleBits({v1::ROLE_ADMIN})},
+    // Backups hold everything, sealed: making and pruning them is the administrator's; the
+    // auditor may list and verify them (nothing is read out).
+    {Operation::kBackup, "backup.create", true, RoleBits({v1::ROLE_ADMIN})},
+    {Operation::kListBackups, "backup.list", false, RoleBits({v1::ROLE_ADMIN, v1::ROLE_AUDITOR})},
+    {Operation::kVerifyBackup, "backup.verify", false, RoleBits({v1::ROLE_ADMIN, v1::ROLE_AUDITOR})},
+    {Operation::kForgetBackups, "backup.forget", true, RoleBits({v1::ROLE_ADMIN})},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
     {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},
 };

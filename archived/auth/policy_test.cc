@@ -28,13 +28,16 @@ TEST(PolicyTest, TheAdministratorRunsTheSystemButReadsNoDocument) {
   }
 }
 
-TEST(PolicyTest, TheAuditorReadsTheAuditTrailAndNothingElse) {
+// The auditor oversees: reads and verifies the audit trail, lists and verifies backups.
+TEST(PolicyTest, TheAuditorReadsTheAuditTrailChecksBackupsAndNothingElse) {
   const Principal auditor = With({v1::ROLE_AUDITOR});
   EXPECT_TRUE(Authorize(auditor, Operation::kVerifyAudit).ok());
   EXPECT_TRUE(Authorize(auditor, Operation::kManageOwnTokens).ok());
+  EXPECT_TRUE(Authorize(auditor, Operation::kVerifyBackup).ok());
   for (const Rule& rule : kPolicy) {
     if (rule.operation == Operation::kVerifyAudit || rule.operation == Operation::kReadAudit ||
-        rule.operation == Operation::kManageOwnTokens) {
+        rule.operation == Operation::kManageOwnTokens || rule.operation == Operation::kListBackups ||
+        rule.operation == Operation::kVerifyBackup) {
       continue;
     }
     EXPECT_FALSE(Authorize(auditor, rule.operation).ok()) << rule.name;

@@ -98,7 +98,7 @@ Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
 Status ReadTables(const toml::table& root, DaemonConfig* config) {
   for (const auto& [key, node] : root) {
     static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "auth", "audit",
-                                                       "keys", "scrub", "file_plan"};
+                                                       "keys", "scrub", "backup", "file_plan"};
     if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
       return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
     }
@@ -181,6 +181,26 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   if (scrub_seconds < 0) return InvalidArgumentError("scrub.every_seconds must be 0 (off) or more");
   config->scrub.every = std::chrono::seconds(scrub_seconds);
 
+  TableReader backup(Section(root, "backup"), "backup");
+  service::BackupServiceOptions& b = config->backup;
+  std::string target = b.target.string();
+  std::int64_t retry_seconds = b.retry_after.count();
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("target", &target));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("schedule", &config->backup_schedule));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("zstd_level", &b.zstd_level));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("keep_last", &b.keep.last));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("keep_daily", &b.keep.daily));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("keep_weekly", &b.keep.weekly));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("keep_monthly", &b.keep.monthly));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("keep_yearly", &b.keep.yearly));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("vault_keep_last", &b.vault_keep.last));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("vault_keep_days", &b.vault_keep.max_age_days));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("retry_seconds", &retry_seconds));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("retries", &b.retries));
+  ARCHIVED_RETURN_IF_ERROR(backup.CheckNoUnknownKeys());
+  b.target = target;
+  b.retry_after = std::chrono::seconds(retry_seconds);
+
   TableReader audit(Section(root, "audit"), "audit");
   std::string checkpoint_file;
   std::int64_t every_seconds = config->checkpoint.every.count();
@@ -239,19 +259,38 @@ std::filesystem::path CheckpointFile(const DaemonConfig& config) {
   return dir.string() + ".audit-checkpoint.json";
 }
 
+namespace {
+
+// True if `path` is `dir` or lies inside it (lexically, after making both absolute).
+bool IsWithin(const std::filesystem::path& dir, const std::filesystem::path& path) {
+  const std::filesystem::path d = std::filesystem::absolute(dir).lexically_normal();
+  const std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
+  const auto [di, pi] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  (void)pi;
+  // A trailing separator leaves an empty last component in `d`.
+  return di == d.end() || (di->empty() && std::next(di) == d.end());
+}
+
+}  // namespace
+
 Status ValidateConfig(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(config.catalog.Validate());
+  if (!config.backup_schedule.empty()) {
+    ARCHIVED_RETURN_IF_ERROR(backup::CronSchedule::Parse(config.backup_schedule).status().Annotate("backup.schedule"));
+  }
+  if (config.backup.zstd_level < 1 || config.backup.zstd_level > 19) {
+    return InvalidArgumentError("backup.zstd_level must be between 1 and 19");
+  }
+  if (!config.backup.target.empty()) {
+    if (IsWithin(config.data_dir, config.backup.target)) {
+      return InvalidArgumentError("backup.target must be outside the data directory (a backup there is lost with it)");
+    }
+  }
   if (config.rotation.batch_records == 0 || config.rotation.batch_records > 1000000) {
     return InvalidArgumentError("keys.rotation_batch_records must be between 1 and 1000000");
   }
-  {
-    const std::filesystem::path data = std::filesystem::absolute(config.data_dir).lexically_normal();
-    const std::filesystem::path file = std::filesystem::absolute(CheckpointFile(config)).lexically_normal();
-    const auto [d, f] = std::mismatch(data.begin(), data.end(), file.begin(), file.end());
-    if (d == data.end() || (d != data.end() && d->empty() && std::next(d) == data.end())) {
-      return InvalidArgumentError("audit.checkpoint_file: must be outside the data directory (it witnesses it)");
-    }
-    (void)f;
+  if (IsWithin(config.data_dir, CheckpointFile(config))) {
+    return InvalidArgumentError("audit.checkpoint_file: must be outside the data directory (it witnesses it)");
   }
   if (config.checkpoint.every_events == 0 || config.checkpoint.every.count() <= 0) {
     return InvalidArgumentError("audit.checkpoint_every_events and audit.checkpoint_every_seconds: at least 1");

@@ -14,6 +14,7 @@
 #include "archived/http/server.h"
 #include "archived/auth/authenticator.h"
 #include "archived/daemon/checkpointer.h"
+#include "archived/service/backups.h"
 #include "archived/service/key_rotation.h"
 #include "archived/service/scrub.h"
 #include "indexer/indexer.h"
@@ -36,6 +37,10 @@ struct DaemonConfig {
   std::filesystem::path passphrase_file;
   service::KeyRotationOptions rotation;
   service::ScrubOptions scrub;
+  // [backup]: target empty means not configured; work_dir and daemon_version are set at
+  // start; the schedule string is parsed into backup.schedule by ValidateConfig's caller.
+  service::BackupServiceOptions backup;
+  std::string backup_schedule = "0 2 * * *";  // nightly at 02:00 UTC; "" for none
 };
 
 // Where the audit checkpoint goes: the configured file, or beside the data directory.

@@ -15,6 +15,9 @@
 #include "archived/audit/chain.h"
 #include "archived/audit/checkpoint.h"
 #include "archived/auth/authenticator.h"
+#include "archived/backup/backup.h"
+#include "archived/backup/schedule.h"
+#include "archived/base/bytes.h"
 #include "archived/base/files.h"
 #include "archived/base/log.h"
 #include "archived/base/status_macros.h"
@@ -38,6 +41,8 @@ constexpr const char* kUsage =
     "                [--tls-cert FILE --tls-key FILE] [--passphrase-file FILE]\n"
     "       archived verify-audit [--data-dir DIR] [--checkpoint FILE]\n"
     "       archived index rebuild|check [--data-dir DIR] [--config FILE]\n"
+    "       archived restore --from DIR [--backup ID] --data-dir NEW --key-file KEY\n"
+    "                        [--passphrase-file FILE]\n"
     "\n"
     "  --data-dir DIR      where the archive lives (default ./archive-data)\n"
     "  --listen HOST:PORT  address to serve (default 127.0.0.1:8750; port 0 picks one)\n"
@@ -50,14 +55,18 @@ constexpr const char* kUsage =
     "verify-audit checks the audit chain (and, with --checkpoint, that it still holds a signed\n"
     "checkpoint exported earlier; exit 3 when not); index rebuild rebuilds the search index from the\n"
     "catalogue; index check compares the index with the catalogue (run both with the daemon\n"
-    "stopped).\n"
+    "stopped). restore verifies the backups in DIR (content backup ID, default the newest, and the\n"
+    "newest vault backup), then restores them into NEW (which must not exist, or be empty) with\n"
+    "the master key KEY (a copy of the master.key that made them), rebuilds the search index and\n"
+    "checks the audit chain against the backup's manifest; a bad backup writes nothing.\n"
     "\n"
     "The first start creates DIR, its master key (DIR/master.key) and an admin API token\n"
     "(DIR/admin.token). Keep a copy of master.key somewhere safe: without it nothing can be read.\n";
 
 struct Flags {
-  std::string command;  // "" (serve), "verify-audit", "index rebuild" or "index check"
+  std::string command;  // "" (serve), "verify-audit", "index rebuild", "index check" or "restore"
   std::optional<std::string> data_dir, listen, config, tls_cert, tls_key, passphrase_file, checkpoint;
+  std::optional<std::string> from, backup_id, key_file;  // restore
 };
 
 StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -89,7 +98,13 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.passphrase_file));
     } else if (name == "--checkpoint" && flags.command == "verify-audit") {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.checkpoint));
-    } else if (arg == "verify-audit" && flags.command.empty() && i == 1) {
+    } else if (name == "--from" && flags.command == "restore") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.from));
+    } else if (name == "--backup" && flags.command == "restore") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.backup_id));
+    } else if (name == "--key-file" && flags.command == "restore") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.key_file));
+    } else if ((arg == "verify-audit" || arg == "restore") && flags.command.empty() && i == 1) {
       flags.command = arg;
     } else if (arg == "index" && flags.command.empty() && i == 1) {
       if (i + 1 >= argc || (std::string(argv[i + 1]) != "rebuild" && std::string(argv[i + 1]) != "check")) {
@@ -99,6 +114,9 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
     } else {
       return InvalidArgumentError("unknown argument \"" + arg + "\"");
     }
+  }
+  if (flags.command == "restore" && (!flags.from || !flags.data_dir || !flags.key_file)) {
+    return InvalidArgumentError("restore needs --from DIR, --data-dir NEW and --key-file KEY");
   }
   return flags;
 }
@@ -142,22 +160,26 @@ struct Archive {
   std::unique_ptr<indexer::Indexer> indexer;
 };
 
+// The passphrase in config.passphrase_file, without its line end; empty when none is set.
+StatusOr<std::string> ReadPassphrase(const DaemonConfig& config) {
+  if (config.passphrase_file.empty()) return std::string();
+  ARCHIVED_ASSIGN_OR_RETURN(const std::optional<std::string> passphrase,
+                            ReadPrivateFile(config.passphrase_file, "passphrase file"));
+  if (!passphrase) return NotFoundError("passphrase file \"" + config.passphrase_file.string() + "\" is missing");
+  std::string text = *passphrase;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.size() < kMinPassphraseBytes) {
+    return InvalidArgumentError("the passphrase must be at least " + std::to_string(kMinPassphraseBytes) +
+                                " characters long");
+  }
+  return text;
+}
+
 StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir));
   auto archive = std::make_unique<Archive>();
   archive->key_files = {.current = config.data_dir / "master.key", .next = config.data_dir / "master.key.next"};
-  if (!config.passphrase_file.empty()) {
-    ARCHIVED_ASSIGN_OR_RETURN(const std::optional<std::string> passphrase,
-                              ReadPrivateFile(config.passphrase_file, "passphrase file"));
-    if (!passphrase) return NotFoundError("passphrase file \"" + config.passphrase_file.string() + "\" is missing");
-    std::string text = *passphrase;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    if (text.size() < kMinPassphraseBytes) {
-      return InvalidArgumentError("the passphrase must be at least " + std::to_string(kMinPassphraseBytes) +
-                                  " characters long");
-    }
-    archive->key_files.passphrase = std::move(text);
-  }
+  ARCHIVED_ASSIGN_OR_RETURN(archive->key_files.passphrase, ReadPassphrase(config));
   ARCHIVED_ASSIGN_OR_RETURN(crypto::MasterKeys keys, crypto::LoadOrCreateMasterKeys(archive->key_files));
   if (keys.created) {
     LogLine("created master key " + archive->key_files.current.string() +
@@ -263,6 +285,55 @@ StatusOr<int> VerifyAudit(const DaemonConfig& config, const std::optional<std::s
   return finding.holds ? 0 : 3;
 }
 
+// Offline: restores a backup into a new data directory (backup/backup.h RestoreBackup), then
+// opens it as the daemon would (sweeping uploads that were in flight at the checkpoint),
+// checks the audit chain against the manifest, records the restore on it and rebuilds the
+// search index.
+StatusOr<int> RestoreCommand(DaemonConfig config, const Flags& flags) {
+  const std::filesystem::path key_path = *flags.key_file;
+  ARCHIVED_ASSIGN_OR_RETURN(const std::optional<std::string> key_text, ReadPrivateFile(key_path, "master key file"));
+  if (!key_text) return NotFoundError("master key file \"" + key_path.string() + "\" is missing");
+  crypto::MasterKeyFiles key_files{.current = key_path, .next = {}};
+  ARCHIVED_ASSIGN_OR_RETURN(key_files.passphrase, ReadPassphrase(config));
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, crypto::DecodeMasterKeyFile(key_files, *key_text, key_path));
+  const crypto::Keyring keyring(std::move(key));
+  std::printf("verifying the backups in %s (master key %s)\n", flags.from->c_str(), keyring.current_id().c_str());
+  std::fflush(stdout);
+  ARCHIVED_ASSIGN_OR_RETURN(const backup::RestorePlan plan,
+                            backup::RestoreBackup(*flags.from, keyring, flags.backup_id.value_or(""), config.data_dir));
+  const std::string content_id = backup::BackupId(backup::kContent, plan.content.seq());
+  const std::string vault_id = backup::BackupId(backup::kVault, plan.vault.seq());
+  std::printf("restored %s (%llu documents, audit event %llu) and %s into %s\n", content_id.c_str(),
+              static_cast<unsigned long long>(plan.content.documents()),
+              static_cast<unsigned long long>(plan.content.audit_seq()), vault_id.c_str(), config.data_dir.c_str());
+  ARCHIVED_RETURN_IF_ERROR(WriteSecretFile(config.data_dir / "master.key", *key_text));
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, OpenArchive(config));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::AuditVerification chain,
+                            audit::VerifyChain(*archive->stores.main, plan.content.audit_seq()));
+  if (!chain.ok() || chain.hash_at_seq() != HexEncode(plan.content.audit_head())) {
+    IgnoreError(CloseArchive(*archive));
+    return DataLossError("the restored audit chain does not match the backup's manifest: " +
+                         (chain.ok() ? "head " + chain.hash_at_seq() + " at event " + std::to_string(plan.content.audit_seq()) +
+                                           ", manifest " + HexEncode(plan.content.audit_head())
+                                     : chain.problem()));
+  }
+  ARCHIVED_RETURN_IF_ERROR(archive->committer->Run([&](audit::Transaction& txn) {
+    txn.Audit(audit::EventBy({.name = "restore"}, "backup.restore", content_id,
+                             "restored " + content_id + " and " + vault_id + " from " + *flags.from +
+                                 "; chain verified through event " + std::to_string(plan.content.audit_seq())));
+    return OkStatus();
+  }));
+  std::printf("audit chain verified: %llu events, matching the manifest\n",
+              static_cast<unsigned long long>(chain.events()));
+  std::fflush(stdout);
+  ARCHIVED_RETURN_IF_ERROR(archive->indexer->Rebuild([](std::size_t, std::size_t) {}));
+  std::printf("search index rebuilt: %llu documents\n",
+              static_cast<unsigned long long>(archive->indexer->stats().documents_in_index));
+  ARCHIVED_RETURN_IF_ERROR(CloseArchive(*archive));
+  std::printf("done: start the daemon with --data-dir %s\n", config.data_dir.c_str());
+  return 0;
+}
+
 StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   // glibc gives each thread that allocates its own arena, and arenas keep freed megabyte
   // buffers: with eight blocking threads RSS grew ~90 MiB over a 2 GiB upload. Two arenas
@@ -313,6 +384,22 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                            stores.vault.get(), archive->catalog.get(), committer,
                                                            SystemClock::Get(), config.rotation);
   key_rotator->ResumeIfInterrupted();
+  service::BackupServiceOptions backup_options = config.backup;
+  backup_options.work_dir = config.data_dir / "backup-work";
+  backup_options.daemon_version = kVersion;
+  if (!config.backup_schedule.empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(backup_options.schedule, backup::CronSchedule::Parse(config.backup_schedule));
+  }
+  {
+    std::error_code ec;  // a run killed midway left its hard-linked checkpoints here
+    std::filesystem::remove_all(backup_options.work_dir, ec);
+  }
+  auto backups = std::make_unique<service::BackupService>(stores.main.get(), stores.vault.get(), archive->keyring.get(),
+                                                          committer, SystemClock::Get(), backup_options);
+  if (backups->configured()) {
+    backups->StartSchedule();
+    LogLine("backups go to " + backup_options.target.string());
+  }
   ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = archive->catalog.get(),
                                                                                .authenticator = &authenticator,
                                                                                .committer = committer,
@@ -320,6 +407,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                                                .indexer = archive->indexer.get(),
                                                                                .scrubber = scrubber.get(),
                                                                                .key_rotator = key_rotator.get(),
+                                                                               .backups = backups.get(),
                                                                                .guard = &guard,
                                                                                .version = kVersion,
                                                                                .audit_problem = audit_problem,
@@ -348,6 +436,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   server->Stop();
   server.reset();
   scrubber.reset();  // a running scrub stops at the next document
+  backups.reset();   // waits for a running backup
   if (checkpointer) {
     if (Status last = checkpointer->Stop(); !last.ok()) LogLine("cannot write the last audit checkpoint: " + last.ToString());
   }
@@ -386,7 +475,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "archived: %s\n%s", config.status().message().c_str(), daemon::kUsage);
     return 1;
   }
-  StatusOr<int> exit_code = flags->command == "verify-audit"      ? daemon::VerifyAudit(*config, flags->checkpoint)
+  StatusOr<int> exit_code = flags->command == "restore"           ? daemon::RestoreCommand(*config, *flags)
+                            : flags->command == "verify-audit"    ? daemon::VerifyAudit(*config, flags->checkpoint)
                             : flags->command.starts_with("index ") ? daemon::IndexCommand(*config, flags->command)
                                                                    : daemon::Serve(*config, signals);
   if (!exit_code.ok()) {

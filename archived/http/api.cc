@@ -614,6 +614,13 @@ net::awaitable<void> HandleMetrics(Exchange& ex, const ApiServices& s) {
          index.extraction_failures);
   metric("archived_index_errors_total", "counter", "Documents the indexer could not read.", index.errors);
   metric("archived_index_rebuilding", "gauge", "1 while the index is being rebuilt.", index.rebuilding ? 1 : 0);
+  if (s.backups != nullptr) {
+    const service::BackupCounters backups = s.backups->counters();
+    metric("archived_backups_succeeded_total", "counter", "Backup runs that succeeded since start.", backups.succeeded);
+    metric("archived_backups_failed_total", "counter", "Backup runs that failed since start.", backups.failed);
+    metric("archived_backup_last_success_seconds", "gauge", "When the last backup run succeeded (Unix time; 0: none since start).",
+           static_cast<std::uint64_t>(std::max<std::int64_t>(0, ToUnixMicros(backups.last_success) / 1'000'000)));
+  }
   co_await ex.SendText(200, "text/plain; version=0.0.4", std::move(text));
 }
 
@@ -641,6 +648,65 @@ net::awaitable<void> HandleJob(Exchange& ex, bool start, StartFn start_fn, Lates
   const auto latest = latest_fn();
   if (!latest) co_return co_await ex.SendError(NotFoundError(none));
   co_await ex.SendJson(200, *latest);
+}
+
+// A query flag: absent is false; "true" or "false" otherwise. Errors: kInvalidArgument.
+StatusOr<bool> FlagParameter(const Target& target, std::string_view name) {
+  const std::optional<std::string> value = target.Get(name);
+  if (!value || *value == "false") return false;
+  if (*value == "true") return true;
+  return InvalidArgumentError(std::string(name) + " must be true or false");
+}
+
+// /api/v1/admin/backups: GET lists, POST starts a run; …/latest shows the running or last
+// run; POST …/verify?id=&read_data= verifies; POST …/forget?dry_run= applies the keep
+// policies.
+net::awaitable<void> HandleBackups(Exchange& ex, const ApiServices& s, const Target& target,
+                                   const std::vector<std::string>& parts, const auth::Principal& principal,
+                                   audit::Actor& actor) {
+  using auth::Operation;
+  const bhttp::verb method = ex.request().method();
+  const std::string sub = parts.size() == 5 ? parts[4] : "";
+  const auto permit = [&](Operation operation) { return Permit(ex, s, principal, operation, "", &actor); };
+  if (sub.empty()) {
+    if (method != bhttp::verb::get && method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "GET, POST");
+    if (!co_await permit(method == bhttp::verb::post ? Operation::kBackup : Operation::kListBackups)) co_return;
+    if (method == bhttp::verb::post) {
+      co_return co_await HandleJob(ex, true, [&] { return s.backups->Start(actor); },
+                                   [&] { return s.backups->Latest(); }, "");
+    }
+    StatusOr<v1::BackupList> list = co_await RunBlocking(ex.pool(), [&] { return s.backups->List(); });
+    if (!list.ok()) co_return co_await ex.SendError(list.status());
+    co_return co_await ex.SendJson(200, *list);
+  }
+  if (sub == "latest") {
+    if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+    if (!co_await permit(Operation::kListBackups)) co_return;
+    co_return co_await HandleJob(ex, false, [&] { return s.backups->Start(actor); }, [&] { return s.backups->Latest(); },
+                                 "no backup has run since the daemon started");
+  }
+  if (sub == "verify" || sub == "forget") {
+    if (method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "POST");
+    if (!co_await permit(sub == "verify" ? Operation::kVerifyBackup : Operation::kForgetBackups)) co_return;
+    if (Status st = CheckParameters(target, sub == "verify" ? std::initializer_list<std::string_view>{"id", "read_data"}
+                                                            : std::initializer_list<std::string_view>{"dry_run"});
+        !st.ok()) {
+      co_return co_await ex.SendError(st);
+    }
+    StatusOr<bool> flag = FlagParameter(target, sub == "verify" ? "read_data" : "dry_run");
+    if (!flag.ok()) co_return co_await ex.SendError(flag.status());
+    if (sub == "verify") {
+      const std::string id = target.Get("id").value_or("");
+      StatusOr<v1::BackupReport> report =
+          co_await RunBlocking(ex.pool(), [&] { return s.backups->Verify(actor, id, *flag); });
+      if (!report.ok()) co_return co_await ex.SendError(report.status());
+      co_return co_await ex.SendJson(200, *report);
+    }
+    StatusOr<v1::BackupForgetReport> report = co_await RunBlocking(ex.pool(), [&] { return s.backups->Forget(actor, *flag); });
+    if (!report.ok()) co_return co_await ex.SendError(report.status());
+    co_return co_await ex.SendJson(200, *report);
+  }
+  co_await ex.SendError(NotFoundError("no such route: " + target.path));
 }
 
 // A JSON body parsed into `message`, and the names of its top-level keys.
@@ -935,6 +1001,8 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     if (!co_await permit(Operation::kScrub, "")) co_return;
     co_return co_await HandleJob(ex, method == bhttp::verb::post, [&] { return s.scrubber->Start(actor); },
                                  [&] { return s.scrubber->Latest(); }, "no scrub has run since the daemon started");
+  } else if ((n == 4 || n == 5) && parts[2] == "admin" && parts[3] == "backups") {
+    co_return co_await HandleBackups(ex, s, target, parts, principal, actor);
   } else if (n == 4 && parts[2] == "admin" && parts[3] == "rotate-master-key") {
     if (method != bhttp::verb::get && method != bhttp::verb::post) co_return co_await SendMethodNotAllowed(ex, "GET, POST");
     if (!co_await permit(Operation::kRotateMasterKey, "")) co_return;

@@ -17,6 +17,7 @@
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
 #include "archived/crypto/tls.h"
+#include "archived/service/backups.h"
 #include "archived/service/guard.h"
 #include "archived/service/key_rotation.h"
 #include "archived/service/scrub.h"
@@ -58,6 +59,7 @@ struct ApiServices {
   indexer::Indexer* indexer = nullptr;
   service::Scrubber* scrubber = nullptr;
   service::KeyRotator* key_rotator = nullptr;
+  service::BackupService* backups = nullptr;
   const service::Guard* guard = nullptr;  // every authorization decision
   std::string version;  // the daemon's version, for /healthz
   // Set when the audit chain failed verification at start: /healthz reports it (503).

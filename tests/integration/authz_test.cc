@@ -21,6 +21,10 @@ struct Route {
 
 class AuthzTest : public DaemonTest {
  protected:
+  // Backups configured, so that their routes answer.
+  void SetUp() override {
+    StartDaemon(WriteFile("archived.toml", "[backup]\ntarget = \"" + (dir_.path() / "backups").string() + "\"\n"));
+  }
   // A user with `roles` (created by the first-start administrator) and a token for it.
   std::string TokenFor(const std::string& name, const std::string& roles_json, const std::string& scope = "FULL") {
     const CommandResult user = Curl({"-X", "POST", "-d", R"({"name":")" + name + R"(","roles":)" + roles_json + "}",
@@ -53,6 +57,8 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
                                   Api("/documents?title=t&category=BGS")}).out;
   const std::string id = JsonField(filed, "id");
   ASSERT_FALSE(id.empty()) << filed;
+  // A first backup, finished, for the verification route.
+  ASSERT_EQ(Ctl({"backup", "now"}).exit_code, 0);
   int fresh = 0;
   const auto routes = [&] {
     ++fresh;
@@ -72,6 +78,11 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
         {Operation::kManageUsers, "GET", "/users", ""},
         {Operation::kScrub, "POST", "/admin/scrub", ""},
         {Operation::kRotateMasterKey, "POST", "/admin/rotate-master-key", ""},
+        {Operation::kBackup, "POST", "/admin/backups", ""},
+        {Operation::kListBackups, "GET", "/admin/backups", ""},
+        {Operation::kListBackups, "GET", "/admin/backups/latest", ""},
+        {Operation::kVerifyBackup, "POST", "/admin/backups/verify?id=1", ""},
+        {Operation::kForgetBackups, "POST", "/admin/backups/forget?dry_run=true", ""},
         {Operation::kManageUsers, "GET", "/users/admin", ""},
         {Operation::kManageUsers, "POST", "/users",
          R"({"name":"new-)" + std::to_string(fresh) + R"(","roles":["ROLE_CLERK"]})"},
