@@ -274,12 +274,13 @@ StatusOr<v1::BackupForgetReport> BackupService::Forget(const audit::Actor& actor
 
 void BackupService::StartSchedule() {
   if (!configured() || !options_.schedule) return;
-  schedule_thread_ = std::thread([this] { Schedule(); });
+  // The first due time is taken now, not when the thread gets going.
+  const Timestamp due = options_.schedule->Next(clock_.Now());
+  schedule_thread_ = std::thread([this, due] { Schedule(due); });
 }
 
-void BackupService::Schedule() {
+void BackupService::Schedule(Timestamp due) {
   const audit::Actor actor{.name = "schedule"};
-  Timestamp due = options_.schedule->Next(clock_.Now());
   int failures = 0;
   LogLine("backups scheduled \"" + options_.schedule->spec() + "\"; next at " + FormatRfc3339(due));
   for (;;) {

@@ -77,7 +77,7 @@ class BackupService {
   Status Acquire(std::string_view what);
   void Release();
   v1::BackupReport Run(const audit::Actor& actor);
-  void Schedule();
+  void Schedule(Timestamp due);
 
   storage::Store* const main_;
   storage::Store* const vault_;

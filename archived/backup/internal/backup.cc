@@ -465,14 +465,17 @@ StatusOr<RestorePlan> RestoreBackup(const fs::path& target, const crypto::Keyrin
   const Listed* content = nullptr;
   const Listed* vault = nullptr;
   for (const Listed& l : listed) {
-    if (l.kind == kContent && ((content_seq && l.seq == *content_seq) || (!content_seq && l.manifest))) content = &l;
+    if (l.kind == kContent && (!content_seq || l.seq == *content_seq)) content = &l;
     if (l.kind == kVault && l.manifest) vault = &l;
   }
   if (content == nullptr) {
     return NotFoundError(content_seq ? "backup " + BackupId(kContent, *content_seq) + " is not in \"" + target.string() + "\""
                                      : "no content backup in \"" + target.string() + "\"");
   }
-  if (!content->manifest) return content->problem.Annotate("backup " + content->id);
+  if (!content->manifest) {
+    return content->problem.Annotate("backup " + content->id +
+                                     (content_seq ? "" : " (the newest; --backup names an earlier one)"));
+  }
   if (vault == nullptr) return NotFoundError("no readable vault backup in \"" + target.string() + "\"");
   if (vault->seq < content->seq) {
     return FailedPreconditionError("the newest vault backup (" + vault->id + ") is older than " + content->id +

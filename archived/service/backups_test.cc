@@ -1,0 +1,137 @@
+// BackupService with a fake clock: the schedule starts a run when due (and not before), a
+// failed scheduled run is retried `retries` times, counted and audited as failed, and a run
+// that succeeds applies the keep policies; one run at a time.
+#include "archived/service/backups.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "archived/audit/chain.h"
+#include "archived/storage/rocks_store.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace archived::service {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono;
+
+class BackupServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto main = storage::OpenRocksStore({.directory = dir_.path() / "db"});
+    ASSERT_OK(main);
+    main_ = std::move(*main);
+    auto vault = storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {storage::Keyspace::kKeys}});
+    ASSERT_OK(vault);
+    vault_ = std::move(*vault);
+    auto committer = audit::Committer::Open({}, main_.get(), clock_);
+    ASSERT_OK(committer);
+    committer_ = std::move(*committer);
+  }
+  void TearDown() override { committer_->Stop(); }
+
+  BackupServiceOptions Options(const std::string& schedule) {
+    BackupServiceOptions o{.target = dir_.path() / "backups", .work_dir = dir_.path() / "work"};
+    if (!schedule.empty()) o.schedule = *backup::CronSchedule::Parse(schedule);
+    o.retry_after = seconds(0);
+    o.retries = 2;
+    o.keep = {.last = 2};
+    return o;
+  }
+
+  // The audit events with `action`, as "outcome" strings ("" for success).
+  std::vector<std::string> Outcomes(std::string_view action) {
+    std::vector<std::string> outcomes;
+    const StatusOr<std::vector<v1::AuditEvent>> events = audit::ReadEvents(*main_, 1, 10000);
+    for (const v1::AuditEvent& e : *events) {
+      if (e.action() == action) outcomes.push_back(e.outcome());
+    }
+    return outcomes;
+  }
+
+  template <typename Predicate>
+  bool WaitFor(Predicate done) {
+    for (int i = 0; i < 400; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(milliseconds(25));
+    }
+    return false;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{sys_days{year{2026} / 11 / 24} + hours(1) + minutes(59) + seconds(59)};
+  crypto::Keyring ring_{*crypto::SecretKey::Generate()};
+  std::unique_ptr<storage::Store> main_, vault_;
+  std::unique_ptr<audit::Committer> committer_;
+};
+
+TEST_F(BackupServiceTest, TheScheduleRunsWhenDueAndAppliesTheKeepPolicy) {
+  BackupService service(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, Options("0 2 * * *"));
+  // Two backups made by hand first, an hour apart.
+  ASSERT_OK(service.RunNow({.name = "admin"}));
+  clock_.Advance(milliseconds(10));
+  ASSERT_OK(service.RunNow({.name = "admin"}));
+  service.StartSchedule();
+  // Not yet due: nothing runs.
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(service.counters().succeeded, 2u);
+  // 02:00 passes on the fake clock.
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(WaitFor([&] { return service.counters().succeeded == 3; })) << service.counters().succeeded;
+  // Keep last 2: the scheduled run's forget removed backup 1 (content and vault).
+  ASSERT_TRUE(WaitFor([&] { return !fs::exists(dir_.path() / "backups" / "content-00000001.manifest"); }));
+  EXPECT_TRUE(fs::exists(dir_.path() / "backups" / "content-00000003.manifest"));
+  ASSERT_TRUE(WaitFor([&] { return Outcomes("backup.forget").size() == 1; }));
+  // Nothing more until tomorrow 02:00.
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(service.counters().succeeded, 3u);
+  std::vector<std::string> created = Outcomes("backup.create");
+  EXPECT_EQ(created, (std::vector<std::string>{"", "", ""}));
+}
+
+TEST_F(BackupServiceTest, AFailedScheduledRunIsRetriedCountedAndAudited) {
+  // The target is a file: every run fails.
+  std::ofstream(dir_.path() / "backups") << "not a directory";
+  BackupService service(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, Options("0 2 * * *"));
+  service.StartSchedule();
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(WaitFor([&] { return service.counters().failed == 3; })) << service.counters().failed;
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(service.counters().failed, 3u) << "one run and two retries, then the next day";
+  EXPECT_EQ(service.counters().succeeded, 0u);
+  EXPECT_EQ(Outcomes("backup.create"), (std::vector<std::string>{"failed", "failed", "failed"}));
+  const std::optional<v1::BackupReport> latest = service.Latest();
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->state(), "failed");
+  EXPECT_FALSE(latest->error().empty());
+}
+
+TEST_F(BackupServiceTest, OneRunAtATimeAndNothingWithoutATarget) {
+  BackupService unconfigured(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, {});
+  EXPECT_EQ(unconfigured.RunNow({.name = "admin"}).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(unconfigured.List().status().code(), StatusCode::kFailedPrecondition);
+  BackupService service(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, Options(""));
+  ASSERT_OK(service.Start({.name = "admin"}));
+  // While it runs (or just after), a second start is refused or, if it finished, succeeds.
+  const StatusOr<v1::BackupReport> second = service.Start({.name = "admin"});
+  if (!second.ok()) {
+    EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  }
+  ASSERT_TRUE(WaitFor([&] { return service.Latest() && service.Latest()->state() != "running"; }));
+  ASSERT_TRUE(WaitFor([&] { return service.List().ok() && service.List()->backups_size() >= 2; }));
+  ASSERT_OK_AND_ASSIGN(const v1::BackupReport verified, service.Verify({.name = "auditor"}, "", true));
+  EXPECT_EQ(verified.state(), "done");
+  ASSERT_OK_AND_ASSIGN(const v1::BackupList list, service.List());
+  bool saw_verified = false;
+  for (const v1::BackupSummary& b : list.backups()) {
+    if (b.verification().starts_with("ok at")) saw_verified = true;
+  }
+  EXPECT_TRUE(saw_verified);
+}
+
+}  // namespace
+}  // namespace archived::service
