@@ -12,7 +12,7 @@ packages=(
   curl procps strace eatmydata openssl testssl.sh sslscan
 )
 # Tools for the benchmarks only (scripts/bench/); installed with --bench.
-bench_packages=(nginx-light hyperfine wrk
+bench_packages=(nginx-light hyperfine wrk restic borgbackup
   python3.11-doc debian-handbook debian-reference-en debian-reference-zh-cn manpages-zh fortunes-zh groff)
 
 want=("${packages[@]}")

@@ -42,7 +42,7 @@ constexpr const char* kUsage =
     "       archived verify-audit [--data-dir DIR] [--checkpoint FILE]\n"
     "       archived index rebuild|check [--data-dir DIR] [--config FILE]\n"
     "       archived restore --from DIR [--backup ID] --data-dir NEW --key-file KEY\n"
-    "                        [--passphrase-file FILE]\n"
+    "                        [--passphrase-file FILE] [--index-later]\n"
     "\n"
     "  --data-dir DIR      where the archive lives (default ./archive-data)\n"
     "  --listen HOST:PORT  address to serve (default 127.0.0.1:8750; port 0 picks one)\n"
@@ -58,7 +58,8 @@ constexpr const char* kUsage =
     "stopped). restore verifies the backups in DIR (content backup ID, default the newest, and the\n"
     "newest vault backup), then restores them into NEW (which must not exist, or be empty) with\n"
     "the master key KEY (a copy of the master.key that made them), rebuilds the search index and\n"
-    "checks the audit chain against the backup's manifest; a bad backup writes nothing.\n"
+    "checks the audit chain against the backup's manifest; a bad backup writes nothing. With\n"
+    "--index-later the index is rebuilt by the daemon in the background when it first starts.\n"
     "\n"
     "The first start creates DIR, its master key (DIR/master.key) and an admin API token\n"
     "(DIR/admin.token). Keep a copy of master.key somewhere safe: without it nothing can be read.\n";
@@ -67,6 +68,7 @@ struct Flags {
   std::string command;  // "" (serve), "verify-audit", "index rebuild", "index check" or "restore"
   std::optional<std::string> data_dir, listen, config, tls_cert, tls_key, passphrase_file, checkpoint;
   std::optional<std::string> from, backup_id, key_file;  // restore
+  bool index_later = false;
 };
 
 StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -102,6 +104,8 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.from));
     } else if (name == "--backup" && flags.command == "restore") {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.backup_id));
+    } else if (arg == "--index-later" && flags.command == "restore") {
+      flags.index_later = true;
     } else if (name == "--key-file" && flags.command == "restore") {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.key_file));
     } else if ((arg == "verify-audit" || arg == "restore") && flags.command.empty() && i == 1) {
@@ -326,9 +330,13 @@ StatusOr<int> RestoreCommand(DaemonConfig config, const Flags& flags) {
   std::printf("audit chain verified: %llu events, matching the manifest\n",
               static_cast<unsigned long long>(chain.events()));
   std::fflush(stdout);
-  ARCHIVED_RETURN_IF_ERROR(archive->indexer->Rebuild([](std::size_t, std::size_t) {}));
-  std::printf("search index rebuilt: %llu documents\n",
-              static_cast<unsigned long long>(archive->indexer->stats().documents_in_index));
+  if (flags.index_later) {
+    std::printf("search index: rebuilt in the background when the daemon first starts\n");
+  } else {
+    ARCHIVED_RETURN_IF_ERROR(archive->indexer->Rebuild([](std::size_t, std::size_t) {}));
+    std::printf("search index rebuilt: %llu documents\n",
+                static_cast<unsigned long long>(archive->indexer->stats().documents_in_index));
+  }
   ARCHIVED_RETURN_IF_ERROR(CloseArchive(*archive));
   std::printf("done: start the daemon with --data-dir %s\n", config.data_dir.c_str());
   return 0;
