@@ -268,7 +268,7 @@ class HostileArchiveTest : public ::testing::Test {
 
   // Writes entries with libarchive's writer into a sealed file. An entry declaring more
   // than its data ends the stream there (libarchive would pad it to the declared size).
-  void WriteSealed(const std::vector<Entry>& entries, bool zip = false) {
+  void WriteSealed(const std::vector<Entry>& entries, bool zip = false, bool gzip = false) {
     struct Out {
       std::string bytes;
       bool stop = false;
@@ -279,6 +279,7 @@ class HostileArchiveTest : public ::testing::Test {
     } else {
       archive_write_set_format_pax_restricted(a);
     }
+    if (gzip) archive_write_add_filter_gzip(a);
     archive_write_set_bytes_per_block(a, 0);
     archive_write_open(
         a, &out, nullptr,
@@ -364,6 +365,13 @@ TEST_F(HostileArchiveTest, EveryHostileEntryIsRefusedBeforeItsData) {
   // A format we do not write.
   WriteSealed({{.name = "CURRENT", .data = "abcd"}}, /*zip=*/true);
   EXPECT_EQ(ReadWith(expected).code(), StatusCode::kDataLoss);
+  // A gzip bomb: 64 MiB of zeros in a tar, gzipped to a few dozen KiB. No filter is enabled,
+  // so it is refused as unrecognised without inflating anything.
+  WriteSealed({{.name = "CURRENT", .data = std::string(64 << 20, '\0')}}, false, /*gzip=*/true);
+  EXPECT_LT(fs::file_size(path_), 1u << 20);
+  opened_.clear();
+  EXPECT_EQ(ReadWith({{"CURRENT", 64u << 20}}).code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(opened_.empty());
   // And the good case reads.
   WriteSealed({{.name = "CURRENT", .data = "abcd"}});
   EXPECT_OK(ReadWith(expected));
