@@ -23,8 +23,10 @@ namespace archived::catalog {
 struct ContentOptions {
   // Plaintext bytes per chunk. Default: 1 MiB.
   std::size_t chunk_bytes = 1 << 20;
-  // zstd level for chunks that compress; 0 stores everything raw. Default: 1.
-  int zstd_level = 1;
+  // zstd level for chunks that compress; 0 stores everything raw. Default: 3, which on the
+  // backup benchmark's corpus stores 5% less than level 1 at nearly its speed (266 against
+  // 280 MB/s of HTML on this machine; random bytes pass at ~4 GB/s either way).
+  int zstd_level = 3;
   Status Validate() const;
 };
 

@@ -23,7 +23,8 @@ scripts/install-deps.sh --bench >/dev/null
 build=$(scripts/build.sh --release | tail -n 1)
 tool="$build/tests/bench/search_bench"
 out=$PWD/bench-out/backup
-rm -rf "$out" && mkdir -p "$out"
+# The corpus is kept between runs (building it takes minutes); everything else is made anew.
+mkdir -p "$out" && find "$out" -mindepth 1 -maxdepth 1 ! -name corpus ! -name list -exec rm -rf {} +
 export RESTIC_PASSWORD=benchmark-password BORG_PASSPHRASE=benchmark-password BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
 
 cleanup() {
@@ -32,8 +33,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-source scripts/bench/corpus.sh
-build_corpus "$out" "$documents" >/dev/null
+if [[ ! -s "$out/list" || $(wc -l <"$out/list") -ne $documents ]]; then
+  rm -rf "$out/corpus" "$out/list"
+  source scripts/bench/corpus.sh
+  build_corpus "$out" "$documents" >/dev/null
+fi
 corpus_bytes=$(du -sb "$out/corpus" | cut -f1)
 echo "corpus: $(wc -l <"$out/list") documents, $corpus_bytes bytes"
 [[ $corpus_bytes -ge 150000000 ]] || { echo "corpus under 150 MB: give more DOCUMENTS" >&2; exit 1; }

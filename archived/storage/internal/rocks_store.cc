@@ -214,6 +214,11 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::string& name,
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.write_buffer_size = options.write_buffer_bytes;
   cf.max_write_buffer_number = 2;
+  // Metadata, audit events and indexes: zstd stores them in about three quarters of what
+  // Snappy (RocksDB's default) did (7.0 against 9.6 MB for the backup benchmark's 16,000
+  // documents, fully compacted), and backups carry them too. They are small, so the CPU
+  // cost is small. Sealed chunks are skipped below.
+  cf.compression = rocksdb::kZSTD;
   if (name == KeyspaceName(Keyspace::kChunks)) {
     // Sealed chunks are random-looking bytes: compression would only cost time. They go to
     // blob files so that compactions move 8-byte references instead of megabytes.
