@@ -10,6 +10,8 @@ namespace {
 using v1::SetTime;
 
 constexpr std::string_view kVerifiedPrefix = "backup.verified/";
+// The seq of the newest backup this archive made, to notice a target that lost backups.
+constexpr std::string_view kLastSeqKey = "backup.last_seq";
 
 v1::BackupSummary Summarize(const backup::Listed& listed, const storage::Store& store) {
   v1::BackupSummary s;
@@ -121,7 +123,9 @@ v1::BackupReport BackupService::Run(const audit::Actor& actor) {
                                       .work_dir = options_.work_dir,
                                       .zstd_level = options_.zstd_level,
                                       .daemon_version = options_.daemon_version};
-  StatusOr<backup::BackupResult> made = backup::MakeBackup(
+  StatusOr<backup::BackupResult> made = CheckTargetKept();
+  if (made.ok()) {
+    made = backup::MakeBackup(
       options, *keyring_,
       [&](const std::filesystem::path& content_dir, const std::filesystem::path& vault_dir) {
         // On the committer's thread, between groups: no commit is half in the checkpoint.
@@ -131,6 +135,7 @@ v1::BackupReport BackupService::Run(const audit::Actor& actor) {
         });
       },
       clock_);
+  }
   v1::BackupReport report;
   report.set_state(made.ok() ? "done" : "failed");
   SetTime(report.mutable_started(), started);
@@ -153,6 +158,7 @@ v1::BackupReport BackupService::Run(const audit::Actor& actor) {
   if (!made.ok()) event.set_outcome("failed");
   if (Status audited = committer_->Run([&](audit::Transaction& txn) {
         txn.Audit(std::move(event));
+        if (made.ok()) txn.Put(storage::Keyspace::kMeta, kLastSeqKey, std::to_string(made->content.seq()));
         return OkStatus();
       });
       !audited.ok()) {
@@ -167,6 +173,29 @@ v1::BackupReport BackupService::Run(const audit::Actor& actor) {
   }
   report_ = report;
   return report;
+}
+
+StatusOr<backup::BackupResult> BackupService::CheckTargetKept() const {
+  const StatusOr<std::string> last = main_->Get(storage::Keyspace::kMeta, kLastSeqKey);
+  if (!last.ok()) return backup::BackupResult{};  // no backup made yet
+  std::error_code ec;
+  if (!std::filesystem::exists(options_.target, ec)) return backup::BackupResult{};  // a new target: a new chain
+  StatusOr<std::vector<backup::Listed>> listed = backup::ListBackups(options_.target, *keyring_);
+  if (!listed.ok()) return listed.status();
+  std::uint64_t newest = 0;
+  for (const backup::Listed& l : *listed) {
+    if (l.kind == backup::kContent && l.manifest) newest = std::max(newest, l.seq);
+  }
+  const std::uint64_t made = std::strtoull(last->c_str(), nullptr, 10);
+  if (!listed->empty() && newest < made) {
+    return FailedPreconditionError("the backup target's newest readable backup is " +
+                                   (newest == 0 ? std::string("none") : backup::BackupId(backup::kContent, newest)) +
+                                   ", but this archive made " + backup::BackupId(backup::kContent, made) +
+                                   ": backups were removed or the directory was replaced by an older copy; "
+                                   "check it (archivectl backup list), or point [backup] target at an empty directory "
+                                   "to start a new chain");
+  }
+  return backup::BackupResult{};
 }
 
 StatusOr<v1::BackupList> BackupService::List() const {

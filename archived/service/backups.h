@@ -77,6 +77,10 @@ class BackupService {
   Status Acquire(std::string_view what);
   void Release();
   v1::BackupReport Run(const audit::Actor& actor);
+  // Refuses a target whose newest content backup is older than the newest this archive made
+  // (backups removed behind its back, or an older copy of the directory put in its place);
+  // an empty or new target starts a new chain. The value is unused.
+  StatusOr<backup::BackupResult> CheckTargetKept() const;
   void Schedule(Timestamp due);
 
   storage::Store* const main_;

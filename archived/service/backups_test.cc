@@ -110,6 +110,31 @@ TEST_F(BackupServiceTest, AFailedScheduledRunIsRetriedCountedAndAudited) {
   EXPECT_FALSE(latest->error().empty());
 }
 
+// R10: an older backup passed off as the newest. The archive remembers the newest backup it
+// made; a target whose backups stop before it (the newer ones removed, or an older copy of
+// the directory restored in its place) is refused and the refusal audited.
+TEST_F(BackupServiceTest, ATargetThatLostItsNewestBackupsIsRefused) {
+  BackupService service(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, Options(""));
+  const fs::path target = dir_.path() / "backups";
+  ASSERT_OK(service.RunNow({.name = "admin"}));
+  const fs::path copy = dir_.path() / "old-copy";
+  fs::copy(target, copy);
+  ASSERT_OK(service.RunNow({.name = "admin"}));
+  // The directory replaced by the older copy.
+  fs::remove_all(target);
+  fs::copy(copy, target);
+  ASSERT_OK_AND_ASSIGN(const v1::BackupReport refused, service.RunNow({.name = "admin"}));
+  EXPECT_EQ(refused.state(), "failed");
+  EXPECT_NE(refused.error().find("content-00000002"), std::string::npos) << refused.error();
+  EXPECT_EQ(Outcomes("backup.create"), (std::vector<std::string>{"", "", "failed"}));
+  // An empty directory starts a new chain.
+  fs::remove_all(target);
+  fs::create_directories(target);
+  ASSERT_OK_AND_ASSIGN(const v1::BackupReport fresh, service.RunNow({.name = "admin"}));
+  EXPECT_EQ(fresh.state(), "done") << fresh.error();
+  EXPECT_EQ(fresh.content().id(), "content-00000001");
+}
+
 TEST_F(BackupServiceTest, OneRunAtATimeAndNothingWithoutATarget) {
   BackupService unconfigured(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, {});
   EXPECT_EQ(unconfigured.RunNow({.name = "admin"}).status().code(), StatusCode::kFailedPrecondition);
