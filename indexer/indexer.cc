@@ -82,6 +82,11 @@ Status RemoveDirectory(const fs::path& path) {
   return OkStatus();
 }
 
+// Destroyed and transferred documents leave the index: only their records remain.
+bool Searchable(const v1::Document& doc) {
+  return doc.state() != v1::DOCUMENT_STATE_DESTROYED && doc.state() != v1::DOCUMENT_STATE_TRANSFERRED;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Indexer>> Indexer::Open(const IndexerOptions& options, catalog::Catalog* catalog,
@@ -214,6 +219,10 @@ Status Indexer::IndexById(const std::string& id) {
     return index_->Remove(id);
   }
   if (!doc.ok()) return doc.status();
+  if (!Searchable(*doc)) {
+    ++removed_;
+    return index_->Remove(id);
+  }
   return IndexDocument(*index_, *doc);
 }
 
@@ -306,7 +315,7 @@ Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& pro
         [&](const std::function<void(v1::Document)>& push) {
           std::size_t pushed = 0;
           return catalog_->ForEachDocument([&](const v1::Document& doc) {
-            push(doc);
+            if (Searchable(doc)) push(doc);
             if (++pushed % 1000 == 0) progress(done_count.load(), total);
             return OkStatus();
           });
@@ -351,8 +360,8 @@ Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& pro
 StatusOr<Indexer::Difference> Indexer::Check() const {
   Difference out;
   std::vector<std::string> live;
-  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocumentId([&](std::string_view id) {
-    live.emplace_back(id);
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) {
+    if (Searchable(doc)) live.push_back(doc.id());
     return OkStatus();
   }));
   std::sort(live.begin(), live.end());

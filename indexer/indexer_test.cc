@@ -32,7 +32,7 @@ class IndexerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
-    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {storage::Keyspace::kKeys}});
+    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = storage::kVaultKeyspaces});
     committer_ = *audit::Committer::Open({}, store_.get(), clock_);
     catalog_ = *catalog::Catalog::Open({}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
     options_.index.path = (dir_.path() / "index").string();

@@ -37,6 +37,7 @@ class FlakyStore final : public storage::Store {
   std::unique_ptr<storage::Iterator> NewIterator(Keyspace k) const override { return inner_->NewIterator(k); }
   Status CompactRange(Keyspace, std::string_view, std::string_view) override { return OkStatus(); }
   Status Flush(Keyspace) override { return OkStatus(); }
+  Status FlushAll() override { return OkStatus(); }
   Status Checkpoint(const std::filesystem::path&) override { return UnimplementedError("not here"); }
   Status Close() override { return OkStatus(); }
   std::atomic<bool> fail{false};

@@ -68,7 +68,7 @@ class BackupTest : public ::testing::Test {
     auto main = storage::OpenRocksStore({.directory = dir_.path() / "db"});
     ASSERT_OK(main);
     main_ = std::move(*main);
-    auto vault = storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
+    auto vault = storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = storage::kVaultKeyspaces});
     ASSERT_OK(vault);
     vault_ = std::move(*vault);
   }
@@ -101,7 +101,7 @@ class BackupTest : public ::testing::Test {
     if (!plan.ok()) return plan.status();
     auto main = storage::OpenRocksStore({.directory = into / "db"});
     if (!main.ok()) return main.status();
-    auto vault = storage::OpenRocksStore({.directory = into / "vault", .keyspaces = {Keyspace::kKeys}});
+    auto vault = storage::OpenRocksStore({.directory = into / "vault", .keyspaces = storage::kVaultKeyspaces});
     if (!vault.ok()) return vault.status();
     return std::make_pair(Dump(**main, {Keyspace::kDocuments, Keyspace::kChunks}), Dump(**vault, {Keyspace::kKeys}));
   }

@@ -11,6 +11,7 @@
 #include "archived/catalog/file_plan.h"
 #include "archived/catalog/key_vault.h"
 #include "archived/catalog/internal/keys.h"
+#include "archived/catalog/internal/records.h"
 #include "archived/crypto/chunk_seal.h"
 #include "archived/v1/proto_time.h"
 
@@ -19,53 +20,17 @@ namespace {
 
 using storage::Keyspace;
 namespace keys = internal;
+using internal::EnqueueForIndex;
+using internal::Parse;
+using internal::ReadDocument;
+using internal::ValidateDate;
+using internal::ValidateText;
 
 constexpr std::string_view kFormatKey = "format_version";
 constexpr std::string_view kFilingCounter = "filing";
-constexpr std::string_view kIndexQueueCounter = "index_queue";
+constexpr std::string_view kIndexQueueCounter = "index_queue";  // also in internal/records.cc
 
 using v1::SetTime;
-
-template <typename Message>
-StatusOr<Message> Parse(const std::string& bytes, std::string_view what) {
-  Message message;
-  if (!message.ParseFromString(bytes)) {
-    return DataLossError(std::string(what) + " record is malformed");
-  }
-  return message;
-}
-
-Status ValidateDate(std::string_view date) {
-  if (date.empty()) {
-    return OkStatus();
-  }
-  unsigned y = 0, m = 0, d = 0;
-  char tail = 0;
-  if (date.size() != 10 || std::sscanf(std::string(date).c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
-      date[4] != '-' || date[7] != '-') {
-    return InvalidArgumentError("date: use YYYY-MM-DD");
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m),
-                                        std::chrono::day(d)};
-  if (!ymd.ok() || y < 1000) {
-    return InvalidArgumentError("date: not a calendar date");
-  }
-  return OkStatus();
-}
-
-Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes) {
-  if (value.size() > max_bytes) {
-    return InvalidArgumentError(std::string(field) + ": longer than " + std::to_string(max_bytes) +
-                                " bytes");
-  }
-  if (!IsValidUtf8(value)) {
-    return InvalidArgumentError(std::string(field) + ": not valid UTF-8");
-  }
-  if (HasControlCharacters(value, /*allow_tab=*/true)) {
-    return InvalidArgumentError(std::string(field) + ": contains control characters");
-  }
-  return OkStatus();
-}
 
 // A filename as stored: the last path component only, so that no download can be steered
 // into another directory.
@@ -118,16 +83,6 @@ void FillVersion(v1::Version& version, std::string_view id, std::uint32_t number
   ref->set_seal_format(crypto::kChunkSealFormat);
 }
 
-// Queues document `id` for the full-text index, in the transaction that changed it.
-Status EnqueueForIndex(audit::Transaction& txn, std::string_view id) {
-  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t seq, txn.NextCounter(kIndexQueueCounter));
-  v1::IndexQueueEntry entry;
-  entry.set_document_id(std::string(id));
-  entry.set_queued_unix_micros(ToUnixMicros(txn.now()));
-  txn.Put(Keyspace::kIndexQueue, keys::IndexQueueKey(seq), entry.SerializeAsString());
-  return OkStatus();
-}
-
 // Writes a version and everything that points at it: the content owner index, the full-text
 // outbox entry, the wrapped key, and the end of its pending-upload record.
 Status PutVersion(audit::Transaction& txn, const v1::Version& version, const SealedContent& sealed) {
@@ -141,17 +96,6 @@ Status PutVersion(audit::Transaction& txn, const v1::Version& version, const Sea
     txn.Delete(Keyspace::kUploads, sealed.content_id);
   }
   return EnqueueForIndex(txn, version.document_id());
-}
-
-// A document as this transaction sees it. Errors: kNotFound naming the id; kDataLoss.
-StatusOr<v1::Document> ReadDocument(const audit::Transaction& txn, std::string_view id) {
-  StatusOr<std::string> bytes = txn.Get(Keyspace::kDocuments, id);
-  if (!bytes.ok()) {
-    return bytes.status().code() == StatusCode::kNotFound
-               ? NotFoundError("document \"" + std::string(id) + "\" not found")
-               : bytes.status();
-  }
-  return Parse<v1::Document>(*bytes, "document");
 }
 
 v1::FileResponse MakeFileResponse(const v1::Document& doc, const v1::Version& version) {
@@ -188,6 +132,9 @@ StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const CatalogOptions& options,
   auto catalog = std::unique_ptr<Catalog>(new Catalog(options, store, vault, keyring, committer, clock));
   ARCHIVED_RETURN_IF_ERROR(catalog->InitializeOrCheckFormat());
   ARCHIVED_RETURN_IF_ERROR(catalog->SweepOrphans().status());
+  // Destructions this store has not seen: a crash in the middle of one, or a content backup
+  // restored beside a newer vault.
+  ARCHIVED_RETURN_IF_ERROR(catalog->ReplayLedger({.name = "system"}).status());
   return catalog;
 }
 
@@ -351,7 +298,7 @@ StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::s
   v1::Document doc;
   v1::Version version;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
-    ARCHIVED_ASSIGN_OR_RETURN(doc, ReadDocument(txn, id));
+    ARCHIVED_ASSIGN_OR_RETURN(doc, internal::ReadLiveDocument(txn, id));
     const std::uint32_t number = doc.latest_version() + 1;
     if (m.filename().empty()) {
       // A new version without a name keeps the name of the one before it.
@@ -396,7 +343,7 @@ StatusOr<v1::Document> Catalog::UpdateDocument(const audit::Actor& actor, std::s
   }
   v1::Document doc;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
-    ARCHIVED_ASSIGN_OR_RETURN(doc, ReadDocument(txn, id));
+    ARCHIVED_ASSIGN_OR_RETURN(doc, internal::ReadLiveDocument(txn, id));
     std::string changes;
     const auto note = [&](std::string_view field, const std::string& before, const std::string& after) {
       if (before != after) {
@@ -488,6 +435,13 @@ StatusOr<v1::Version> Catalog::GetVersion(std::string_view id, std::uint32_t ver
 }
 
 StatusOr<std::unique_ptr<ContentReader>> Catalog::OpenContent(const v1::Version& version) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, LoadDocument(version.document_id()));
+  if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) {
+    return FailedPreconditionError("document " + doc.reference_code() + " was destroyed at " +
+                                   FormatRfc3339(v1::TimeOf(doc.destruction().destroyed_time())) +
+                                   " (disposition batch " + doc.destruction().batch_id() +
+                                   "): its content is gone, only its record remains");
+  }
   return ContentReader::Open(*store_, *vault_, *keyring_, version);
 }
 

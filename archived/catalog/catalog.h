@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "archived/storage/store.h"
 #include "archived/v1/api.pb.h"
 #include "archived/v1/catalog.pb.h"
+#include "archived/v1/retention.pb.h"
 
 namespace archived::catalog {
 
@@ -57,7 +59,8 @@ struct Filing {
 class Catalog {
  public:
   // Opens the catalogue, creating a new archive (format version, file plan, first audit
-  // event) in an empty store, and sweeps what crashed uploads left behind.
+  // event) in an empty store, sweeps what crashed uploads left behind, and replays the
+  // destruction ledger (ReplayLedger).
   // Errors: kFailedPrecondition for a store of a newer format; kDataLoss for a malformed one.
   static StatusOr<std::unique_ptr<Catalog>> Open(const CatalogOptions& options,
                                                  storage::Store* store, storage::Store* vault,
@@ -149,6 +152,51 @@ class Catalog {
   // Returns how many uploads were swept.
   StatusOr<std::size_t> SweepOrphans();
 
+  // --- Retention facts: archived/retention decides, the catalogue records. ---
+  // Adds `category` to the file plan under its parent ("BGS" for "BGS/HR"), which must exist.
+  // Errors: kInvalidArgument naming the field; kAlreadyExists; kNotFound for the parent.
+  Status AddCategory(const audit::Actor& actor, const v1::Category& category);
+  // Errors: kNotFound.
+  StatusOr<v1::Category> GetCategory(std::string_view code) const;
+  // Replaces the schedule of category `code` if it is still `expected` (so that a check made
+  // on `expected` holds), audited as `action` with `detail`. Errors: kNotFound; kAborted
+  // when the schedule changed meanwhile.
+  Status SetCategorySchedule(const audit::Actor& actor, std::string_view code, const v1::RetentionSchedule& expected,
+                             const v1::RetentionSchedule& schedule, std::string_view action, std::string_view detail);
+  // Records the event `name` ("closed": the closing date) on `date` for document `id`,
+  // audited ("document.event"). Recording it again with another date replaces it, audited.
+  // Errors: kNotFound; kInvalidArgument; kFailedPrecondition for a destroyed document.
+  StatusOr<v1::Document> RecordEvent(const audit::Actor& actor, std::string_view id, std::string_view name,
+                                     std::string_view date);
+  // Keeps document `id` at least until `retain_until` (YYYY-MM-DD; empty: unchanged) and,
+  // when `schedule` is given, under it instead of its category's. Audited as `action`.
+  // Errors: kNotFound; kInvalidArgument; kFailedPrecondition for a destroyed document.
+  Status SetDocumentRetention(const audit::Actor& actor, std::string_view id, std::string_view retain_until,
+                              const v1::RetentionSchedule* schedule, std::string_view action, std::string_view detail);
+
+  // --- Destruction (crypto-shredding) and the destruction ledger in the key vault. ---
+  // Destroys document `id`: (1) a ledger record naming it and its content ids is appended to
+  // the vault, synced; (2) one transaction turns the document into its stub (state
+  // DESTROYED, `stub`), deletes its chunks and content-owner entries, queues it for removal
+  // from the index and audits "document.destroy"; (3) its data keys are deleted from the
+  // vault, synced. A crash after (1) is finished by ReplayLedger at the next start. The
+  // caller then calls Purge(). Errors: kNotFound; kFailedPrecondition if already destroyed.
+  StatusOr<v1::DestructionRecord> DestroyDocument(const audit::Actor& actor, std::string_view id,
+                                                  v1::DestructionStub stub);
+  // Applies the ledger records this store has not applied yet (2 and 3 above): at start,
+  // after a crash, and after a restore of a content backup older than the vault. Returns
+  // how many. Errors: kDataLoss for a malformed record; storage errors.
+  StatusOr<std::size_t> ReplayLedger(const audit::Actor& actor);
+  // Every ledger record, oldest first. Errors: kDataLoss; storage errors.
+  StatusOr<std::vector<v1::DestructionRecord>> ReadLedger() const;
+  // Makes deletions final on disk: flushes both stores (so no log file still holds a
+  // deleted value) and compacts the chunk and key ranges of `content_ids`, rewriting the
+  // blob files they were in. Errors: storage errors.
+  Status Purge(const std::vector<std::string>& content_ids);
+  // Holds vault deletions off while the lock lives (a master-key rewrap pass rewrites
+  // records, and must not write back one that a destruction deleted).
+  std::unique_lock<std::mutex> HoldVaultDeletions() { return std::unique_lock(vault_deletions_mu_); }
+
   // Drops the data keys reserved ahead (a master-key rotation begins): later filings get keys
   // wrapped under the keyring's new wrapping key.
   void DiscardReservedKeys() { keys_.Discard(); }
@@ -163,6 +211,9 @@ class Catalog {
   Status InitializeOrCheckFormat();
   Status FileTransaction(audit::Transaction& txn, Filing& filing);
   StatusOr<v1::Document> LoadDocument(std::string_view id) const;
+  // (2) and (3) of DestroyDocument for one ledger record; a record already applied changes
+  // nothing.
+  Status ApplyDestruction(const audit::Actor& actor, const v1::DestructionRecord& record);
 
   const CatalogOptions options_;
   storage::Store* const store_;
@@ -171,6 +222,8 @@ class Catalog {
   audit::Committer* const committer_;
   const Clock& clock_;
   KeyReserve keys_;
+  std::mutex destroy_mu_;          // one destruction at a time: ledger order
+  std::mutex vault_deletions_mu_;  // see HoldVaultDeletions
 };
 
 }  // namespace archived::catalog

@@ -20,7 +20,7 @@ class CatalogTest : public ::testing::Test {
   void SetUp() override { Open(); }
   void Open() {
     store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
-    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
+    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = storage::kVaultKeyspaces});
     committer_ = *audit::Committer::Open({}, store_.get(), clock_);
     auto catalog = Catalog::Open({.fonds = "Z001"}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
     ASSERT_OK(catalog);
@@ -179,7 +179,7 @@ TEST_F(CatalogTest, NewerAndPreReleaseFormatsAreRefused) {
       ASSERT_OK(store->Commit(b, {}));
     }
     store_ = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
-    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {Keyspace::kKeys}});
+    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = storage::kVaultKeyspaces});
     committer_ = *audit::Committer::Open({}, store_.get(), clock_);
     const auto catalog = Catalog::Open({}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
     EXPECT_EQ(catalog.status().code(), StatusCode::kFailedPrecondition) << version;

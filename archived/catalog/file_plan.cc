@@ -87,23 +87,26 @@ std::vector<v1::Category> DefaultFilePlan() {
   struct Row {
     const char* code;
     const char* name;
+    const char* name_en;
     v1::RetentionClass retention;
   };
   static constexpr Row kRows[] = {
-      {"BGS", "办公室综合", v1::RETENTION_CLASS_30_YEARS},
-      {"BGS/WS", "文书与通知", v1::RETENTION_CLASS_10_YEARS},
-      {"BGS/HR", "人事", v1::RETENTION_CLASS_PERMANENT},
-      {"BGS/ZC", "资产与采购", v1::RETENTION_CLASS_30_YEARS},
-      {"BGS/CW", "预算与费用", v1::RETENTION_CLASS_30_YEARS},
-      {"BGS/XM", "项目", v1::RETENTION_CLASS_30_YEARS},
-      {"BGS/LW", "来往文书与纠纷", v1::RETENTION_CLASS_10_YEARS},
-      {"BGS/CB", "承办事项", v1::RETENTION_CLASS_10_YEARS},
+      {"BGS", "办公室综合", "General office", v1::RETENTION_CLASS_30_YEARS},
+      {"BGS/WS", "文书与通知", "Papers and notices", v1::RETENTION_CLASS_10_YEARS},
+      {"BGS/HR", "人事", "Personnel", v1::RETENTION_CLASS_PERMANENT},
+      {"BGS/ZC", "资产与采购", "Assets and purchasing", v1::RETENTION_CLASS_30_YEARS},
+      {"BGS/CW", "预算与费用", "Budgets and expenses", v1::RETENTION_CLASS_30_YEARS},
+      {"BGS/XM", "项目", "Projects", v1::RETENTION_CLASS_30_YEARS},
+      {"BGS/LW", "来往文书与纠纷", "Correspondence and disputes", v1::RETENTION_CLASS_10_YEARS},
+      {"BGS/CB", "承办事项", "Assigned matters", v1::RETENTION_CLASS_10_YEARS},
+      {"BGS/DA", "档案管理", "Records management (certificates)", v1::RETENTION_CLASS_PERMANENT},
   };
   std::vector<v1::Category> plan;
   for (const Row& row : kRows) {
     v1::Category category;
     category.set_code(row.code);
     category.set_name(row.name);
+    category.set_name_en(row.name_en);
     category.set_retention_class(row.retention);
     plan.push_back(std::move(category));
   }

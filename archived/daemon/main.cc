@@ -149,7 +149,7 @@ StatusOr<Stores> OpenStores(const DaemonConfig& config) {
   Stores stores;
   ARCHIVED_ASSIGN_OR_RETURN(stores.main, storage::OpenRocksStore({.directory = config.data_dir / "db"}));
   ARCHIVED_ASSIGN_OR_RETURN(stores.vault, storage::OpenRocksStore({.directory = config.data_dir / "vault",
-                                                                   .keyspaces = {storage::Keyspace::kKeys}}));
+                                                                   .keyspaces = storage::kVaultKeyspaces}));
   return stores;
 }
 

@@ -7,13 +7,6 @@ namespace {
 
 using namespace std::chrono;
 
-// `d` plus `months` months, on the same day of the month or the month's last day.
-Date AddMonths(Date d, int months) {
-  const year_month ym = year_month(d.year(), d.month()) + std::chrono::months(months);
-  const day last = year_month_day_last(ym.year(), month_day_last(ym.month())).day();
-  return Date(ym.year(), ym.month(), d.day() > last ? last : d.day());
-}
-
 // The first day after the cut-off period the date falls in.
 Date AfterCutOff(const Schedule& schedule, Date d) {
   switch (schedule.cut_off) {
@@ -49,6 +42,12 @@ std::optional<Date> TriggerDate(const Schedule& schedule, const Facts& facts) {
 int TotalMonths(const Schedule& s) { return s.years * 12 + s.months; }
 
 }  // namespace
+
+Date AddMonths(Date d, int months) {
+  const year_month ym = year_month(d.year(), d.month()) + std::chrono::months(months);
+  const day last = year_month_day_last(ym.year(), month_day_last(ym.month())).day();
+  return Date(ym.year(), ym.month(), d.day() > last ? last : d.day());
+}
 
 Status Schedule::Validate() const {
   if (permanent) {
@@ -106,6 +105,9 @@ Decision Decide(const Schedule& schedule, const Facts& facts, const std::vector<
     return d;
   }
   d.due = DueDate(schedule, *trigger);
+  if (facts.retain_until && sys_days(*d.due) <= sys_days(*facts.retain_until)) {
+    d.due = Date(sys_days(*facts.retain_until) + days(1));
+  }
   if (sys_days(today) < sys_days(*d.due)) {
     d.state = State::kRetained;
     return d;

@@ -51,6 +51,7 @@ struct Facts {
   std::optional<Date> document_date;
   std::optional<Date> closed;             // the file or case closed
   std::map<std::string, Date> events;     // named events recorded for the document
+  std::optional<Date> retain_until;       // kept at least until then (an exclusion, a review)
   bool destroyed = false;
   bool transferred = false;
 };
@@ -79,6 +80,9 @@ Decision Decide(const Schedule& schedule, const Facts& facts, const std::vector<
 // The day the period of `schedule` runs out for a trigger on `trigger_date` (the first day
 // it is due); nullopt for a permanent schedule.
 std::optional<Date> DueDate(const Schedule& schedule, Date trigger_date);
+
+// `d` plus `months` months, on the same day of the month or the month's last day.
+Date AddMonths(Date d, int months);
 
 // True if changing a category from `from` to `to` could make some document due earlier:
 // permanent to a period, a shorter period, a different trigger or cut-off, or an action that

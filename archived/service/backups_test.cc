@@ -25,7 +25,7 @@ class BackupServiceTest : public ::testing::Test {
     auto main = storage::OpenRocksStore({.directory = dir_.path() / "db"});
     ASSERT_OK(main);
     main_ = std::move(*main);
-    auto vault = storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = {storage::Keyspace::kKeys}});
+    auto vault = storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = storage::kVaultKeyspaces});
     ASSERT_OK(vault);
     vault_ = std::move(*vault);
     auto committer = audit::Committer::Open({}, main_.get(), clock_);

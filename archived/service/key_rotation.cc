@@ -77,10 +77,13 @@ void KeyRotator::Run(const audit::Actor& actor) {
   const std::string old_id = keyring_->current_id();
   const std::string new_id = keyring_->next_id();
   // (3) Rewrap until no record is left under the old key.
-  StatusOr<catalog::RewrapCounts> counts = catalog::RewrapVault(
-      vault_, *keyring_, options_.batch_records, [&](std::uint64_t rewrapped) {
-        Update([&](v1::KeyRotationReport& r) { r.set_rewrapped(rewrapped); });
-      });
+  // Destructions wait meanwhile: a rewrap must not write back a key one just deleted.
+  StatusOr<catalog::RewrapCounts> counts = [&] {
+    const std::unique_lock hold = catalog_->HoldVaultDeletions();
+    return catalog::RewrapVault(vault_, *keyring_, options_.batch_records, [&](std::uint64_t rewrapped) {
+      Update([&](v1::KeyRotationReport& r) { r.set_rewrapped(rewrapped); });
+    });
+  }();
   Status done = counts.status();
   // (4) Only now may the old key go.
   if (done.ok()) done = crypto::PromoteNextMasterKey(files_).Annotate("promote the next master key");

@@ -106,6 +106,8 @@ v1::ScrubReport Scrubber::RunNow(const audit::Actor& actor) {
 void Scrubber::Run(const audit::Actor& actor) {
   const Status walked = catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
     if (stopping_) return CancelledError("the daemon is stopping");
+    // A destroyed document has no content left to check: its stub is its record.
+    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) return OkStatus();
     StatusOr<std::vector<v1::Version>> versions = catalog_->ListVersions(doc.id());
     if (!versions.ok()) {
       Update([&](v1::ScrubReport& r) {

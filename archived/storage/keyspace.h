@@ -19,8 +19,10 @@ enum class Keyspace : int {
   kIndexQueue = 8,  // outbox for the full-text indexer
   kKeys = 9,        // the key vault: content id -> wrapped data key (vault store only)
   kAuth = 10,       // principals and API token hashes
+  kRetention = 11,  // holds, disposition batches, certificates (main store)
+  kLedger = 12,     // the destruction ledger (vault store only)
 };
-inline constexpr int kKeyspaceCount = 11;
+inline constexpr int kKeyspaceCount = 13;
 
 // The column family name, e.g. "documents".
 std::string_view KeyspaceName(Keyspace keyspace);

@@ -12,14 +12,19 @@
 
 namespace archived::storage {
 
+// The key vault's keyspaces: wrapped data keys and the destruction ledger.
+inline const std::vector<Keyspace> kVaultKeyspaces = {Keyspace::kKeys, Keyspace::kLedger};
+
 struct RocksStoreOptions {
   std::filesystem::path directory;  // Required. Created if missing.
-  // The keyspaces this store holds; others may not be used. Default: all but kKeys.
+  // The keyspaces this store holds; others may not be used. Default: all but the vault's
+  // (kKeys, kLedger).
   std::vector<Keyspace> keyspaces = {Keyspace::kMeta,    Keyspace::kCategories,
                                      Keyspace::kDocuments, Keyspace::kVersions,
                                      Keyspace::kChunks,  Keyspace::kIndexes,
                                      Keyspace::kUploads, Keyspace::kAudit,
-                                     Keyspace::kIndexQueue, Keyspace::kAuth};
+                                     Keyspace::kIndexQueue, Keyspace::kAuth,
+                                     Keyspace::kRetention};
   std::size_t block_cache_bytes = 32 << 20;  // Default: 32 MiB.
   // Memtable size of the chunk keyspace; it bounds the memory a large upload costs until
   // the memtable is flushed to blob files. Default: 16 MiB.

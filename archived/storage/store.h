@@ -68,6 +68,10 @@ class Store {
   // durable, including writes made without the log.
   virtual Status Flush(Keyspace keyspace) = 0;
 
+  // Flushes every keyspace the store holds, so that no log file is needed (and the logs
+  // holding deleted values are removed).
+  virtual Status FlushAll() = 0;
+
   // Compacts [begin, end) of `keyspace` down to the bottom level, so that deleted values leave
   // the files. Empty bounds mean the whole keyspace.
   virtual Status CompactRange(Keyspace keyspace, std::string_view begin,

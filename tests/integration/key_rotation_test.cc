@@ -67,7 +67,7 @@ class KeyRotationTest : public DaemonTest {
   // Every vault record, read with the daemon stopped.
   std::vector<std::string> VaultRecords() {
     auto vault = storage::OpenRocksStore({.directory = dir_.path() / "data" / "vault",
-                                          .keyspaces = {storage::Keyspace::kKeys}});
+                                          .keyspaces = storage::kVaultKeyspaces});
     EXPECT_TRUE(vault.ok()) << vault.status().ToString();
     std::vector<std::string> out;
     auto it = (*vault)->NewIterator(storage::Keyspace::kKeys);

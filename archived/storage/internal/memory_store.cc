@@ -102,6 +102,7 @@ class MemoryStore final : public Store {
   }
 
   Status Flush(Keyspace) override { return OkStatus(); }
+  Status FlushAll() override { return OkStatus(); }
 
   Status Checkpoint(const std::filesystem::path&) override {
     return UnimplementedError("an in-memory store has no files to checkpoint");

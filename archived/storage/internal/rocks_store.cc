@@ -129,9 +129,19 @@ class RocksStore final : public Store {
     return FromRocks("flush", db_->Flush(options, Handle(keyspace)));
   }
 
+  Status FlushAll() override {
+    rocksdb::FlushOptions options;
+    options.wait = true;
+    return FromRocks("flush", db_->Flush(options, handles_));
+  }
+
   Status CompactRange(Keyspace keyspace, std::string_view begin, std::string_view end) override {
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    // Values in blob files leave them only when their files are rewritten: force that for
+    // every blob file the range refers to, so a destroyed document's chunks leave the disk.
+    options.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
+    options.blob_garbage_collection_age_cutoff = 1.0;
     const rocksdb::Slice begin_slice(begin), end_slice(end);
     ARCHIVED_RETURN_IF_ERROR(
         FromRocks("flush before compaction", db_->Flush(rocksdb::FlushOptions(), Handle(keyspace))));

@@ -1,0 +1,85 @@
+#include "archived/catalog/internal/records.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "archived/base/status_macros.h"
+#include "archived/base/text.h"
+#include "archived/catalog/internal/keys.h"
+#include "archived/v1/proto_time.h"
+
+namespace archived::catalog::internal {
+namespace {
+
+using storage::Keyspace;
+
+constexpr std::string_view kIndexQueueCounter = "index_queue";
+
+}  // namespace
+
+Status ValidateDate(std::string_view date) {
+  if (date.empty()) {
+    return OkStatus();
+  }
+  unsigned y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (date.size() != 10 || std::sscanf(std::string(date).c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+      date[4] != '-' || date[7] != '-') {
+    return InvalidArgumentError("date: use YYYY-MM-DD");
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m),
+                                        std::chrono::day(d)};
+  if (!ymd.ok() || y < 1000) {
+    return InvalidArgumentError("date: not a calendar date");
+  }
+  return OkStatus();
+}
+
+Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes) {
+  if (value.size() > max_bytes) {
+    return InvalidArgumentError(std::string(field) + ": longer than " + std::to_string(max_bytes) +
+                                " bytes");
+  }
+  if (!IsValidUtf8(value)) {
+    return InvalidArgumentError(std::string(field) + ": not valid UTF-8");
+  }
+  if (HasControlCharacters(value, /*allow_tab=*/true)) {
+    return InvalidArgumentError(std::string(field) + ": contains control characters");
+  }
+  return OkStatus();
+}
+
+// Queues document `id` for the full-text index, in the transaction that changed it.
+Status EnqueueForIndex(audit::Transaction& txn, std::string_view id) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t seq, txn.NextCounter(kIndexQueueCounter));
+  v1::IndexQueueEntry entry;
+  entry.set_document_id(std::string(id));
+  entry.set_queued_unix_micros(ToUnixMicros(txn.now()));
+  txn.Put(Keyspace::kIndexQueue, IndexQueueKey(seq), entry.SerializeAsString());
+  return OkStatus();
+}
+
+// A document as this transaction sees it. Errors: kNotFound naming the id; kDataLoss.
+StatusOr<v1::Document> ReadDocument(const audit::Transaction& txn, std::string_view id) {
+  StatusOr<std::string> bytes = txn.Get(Keyspace::kDocuments, id);
+  if (!bytes.ok()) {
+    return bytes.status().code() == StatusCode::kNotFound
+               ? NotFoundError("document \"" + std::string(id) + "\" not found")
+               : bytes.status();
+  }
+  return Parse<v1::Document>(*bytes, "document");
+}
+
+// A document that may still change. Errors: kFailedPrecondition for a destroyed or
+// transferred one.
+StatusOr<v1::Document> ReadLiveDocument(const audit::Transaction& txn, std::string_view id) {
+  ARCHIVED_ASSIGN_OR_RETURN(v1::Document doc, ReadDocument(txn, id));
+  if (doc.state() == v1::DOCUMENT_STATE_DESTROYED || doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
+    return FailedPreconditionError("document " + doc.reference_code() + " is " +
+                                   (doc.state() == v1::DOCUMENT_STATE_DESTROYED ? "destroyed" : "transferred") +
+                                   ": only its record remains");
+  }
+  return doc;
+}
+
+}  // namespace archived::catalog::internal

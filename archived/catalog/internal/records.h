@@ -1,0 +1,37 @@
+// Record helpers shared by the catalogue's source files: parsing, field checks, and the
+// transaction steps every change of a document takes. Internal to archived/catalog.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "archived/audit/committer.h"
+#include "archived/base/status.h"
+#include "archived/v1/catalog.pb.h"
+
+namespace archived::catalog::internal {
+
+// Errors: kDataLoss naming `what`.
+template <typename Message>
+StatusOr<Message> Parse(const std::string& bytes, std::string_view what) {
+  Message message;
+  if (!message.ParseFromString(bytes)) {
+    return DataLossError(std::string(what) + " record is malformed");
+  }
+  return message;
+}
+
+// "" or YYYY-MM-DD, a calendar date. Errors: kInvalidArgument ("date: …").
+Status ValidateDate(std::string_view date);
+// At most `max_bytes` of UTF-8 without control characters (tabs allowed).
+// Errors: kInvalidArgument naming `field`.
+Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes);
+// Queues document `id` for the full-text index, in the transaction that changed it.
+Status EnqueueForIndex(audit::Transaction& txn, std::string_view id);
+// A document as this transaction sees it. Errors: kNotFound naming the id; kDataLoss.
+StatusOr<v1::Document> ReadDocument(const audit::Transaction& txn, std::string_view id);
+// The same for a document that may still change. Errors: as ReadDocument;
+// kFailedPrecondition for a destroyed or transferred one.
+StatusOr<v1::Document> ReadLiveDocument(const audit::Transaction& txn, std::string_view id);
+
+}  // namespace archived::catalog::internal

@@ -1,0 +1,774 @@
+#include "archived/retention/retention.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "archived/audit/chain.h"
+#include "archived/base/bytes.h"
+#include "archived/base/status_macros.h"
+#include "archived/base/text.h"
+#include "archived/retention/schedules.h"
+#include "archived/v1/proto_time.h"
+
+namespace archived::retention {
+namespace {
+
+using storage::Keyspace;
+using namespace std::chrono;
+
+constexpr std::string_view kHoldPrefix = "hold/";
+constexpr std::string_view kBatchPrefix = "batch/";
+constexpr std::string_view kClockKey = "clock";
+constexpr std::string_view kBatchCounter = "disposition_batch";
+// Signatures over certificates are domain-separated from every other signature of the
+// archive's keys.
+constexpr std::string_view kCertificateContext{"archived.certificate.v1\0", 24};
+
+std::string HoldKey(std::string_view name) { return std::string(kHoldPrefix) + std::string(name); }
+
+std::string BatchKey(std::uint64_t id) {
+  std::string key(kBatchPrefix);
+  AppendBigEndian64(key, id);
+  return key;
+}
+
+StatusOr<std::uint64_t> ParseBatchId(std::string_view id) {
+  std::uint64_t n = 0;
+  if (id.empty() || id.size() > 18) return InvalidArgumentError("batch id: a number, 1, 2, 3 …");
+  for (const char c : id) {
+    if (c < '0' || c > '9') return InvalidArgumentError("batch id: a number, 1, 2, 3 …");
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (n == 0) return InvalidArgumentError("batch id: a number, 1, 2, 3 …");
+  return n;
+}
+
+template <typename Message>
+StatusOr<Message> Parse(std::string_view bytes, std::string_view what) {
+  Message message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DataLossError(std::string(what) + " record is malformed");
+  }
+  return message;
+}
+
+Status ValidateHoldName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return InvalidArgumentError("name: 1 to 64 characters");
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok) return InvalidArgumentError("name: letters, digits, '-', '_' and '.' only");
+  }
+  return OkStatus();
+}
+
+Status ValidateNote(std::string_view field, std::string_view text, bool required) {
+  if (required && text.empty()) return InvalidArgumentError(std::string(field) + ": required");
+  if (text.size() > 2000) return InvalidArgumentError(std::string(field) + ": longer than 2000 bytes");
+  if (!IsValidUtf8(text) || HasControlCharacters(text, /*allow_tab=*/true)) {
+    return InvalidArgumentError(std::string(field) + ": not plain UTF-8 text");
+  }
+  return OkStatus();
+}
+
+bool InSubtree(std::string_view category, std::string_view root) {
+  return category == root || (category.size() > root.size() && category.starts_with(root) && category[root.size()] == '/');
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string_view StateName(State state) {
+  switch (state) {
+    case State::kPermanent:
+      return "permanent";
+    case State::kRetained:
+      return "retained";
+    case State::kAwaitingTrigger:
+      return "awaiting its trigger";
+    case State::kDue:
+      return "due";
+    case State::kHeld:
+      return "held";
+    case State::kDestroyed:
+      return "destroyed";
+    case State::kTransferred:
+      return "transferred";
+  }
+  return "unknown";
+}
+
+v1::DispositionItem* FindItem(v1::DispositionBatch& batch, std::string_view document_id) {
+  for (v1::DispositionItem& item : *batch.mutable_items()) {
+    if (item.document_id() == document_id) return &item;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+struct Retention::HoldIndex {
+  std::map<std::string, std::vector<std::string>, std::less<>> by_document;
+  std::vector<std::pair<std::string, std::string>> by_category;  // subtree root, hold name
+
+  std::vector<std::string> On(const v1::Document& doc) const {
+    std::vector<std::string> out;
+    if (const auto it = by_document.find(doc.id()); it != by_document.end()) out = it->second;
+    for (const auto& [root, name] : by_category) {
+      if (InSubtree(doc.category(), root)) out.push_back(name);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+};
+
+Status RetentionOptions::Validate() const {
+  if (approvals_required < 1 || approvals_required > 2) return InvalidArgumentError("approvals_required: 1 or 2");
+  if (review_period_months < 1 || review_period_months > 1200) {
+    return InvalidArgumentError("review_period_months: from 1 to 1200");
+  }
+  if (max_clock_jump < hours(24)) return InvalidArgumentError("max_clock_jump: at least a day");
+  if (certificate_category.empty()) return InvalidArgumentError("certificate_category: required");
+  return OkStatus();
+}
+
+Retention::Retention(const RetentionOptions& options, catalog::Catalog* catalog, audit::Committer* committer,
+                     const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher)
+    : options_(options), catalog_(catalog), committer_(committer), clock_(clock),
+      signing_key_(std::move(signing_key)), public_key_(HexEncode(signing_key_.public_key())),
+      matcher_(std::move(matcher)) {}
+
+StatusOr<std::unique_ptr<Retention>> Retention::Open(const RetentionOptions& options, catalog::Catalog* catalog,
+                                                     audit::Committer* committer, const Clock& clock,
+                                                     crypto::Ed25519Key signing_key, QueryMatcher matcher) {
+  ARCHIVED_RETURN_IF_ERROR(options.Validate());
+  std::unique_ptr<Retention> r(
+      new Retention(options, catalog, committer, clock, std::move(signing_key), std::move(matcher)));
+  const audit::Actor system{.name = "system"};
+  StatusOr<v1::Category> category = catalog->GetCategory(options.certificate_category);
+  if (!category.ok() && category.status().code() == StatusCode::kNotFound) {
+    // An archive made before certificates existed: the category is added to its plan.
+    v1::Category added;
+    added.set_code(options.certificate_category);
+    added.set_name("档案管理");
+    added.set_name_en("Records management (certificates)");
+    added.set_retention_class(v1::RETENTION_CLASS_PERMANENT);
+    ARCHIVED_RETURN_IF_ERROR(catalog->AddCategory(system, added).Annotate("add the certificate category"));
+    category = catalog->GetCategory(options.certificate_category);
+  }
+  ARCHIVED_RETURN_IF_ERROR(category.status());
+  ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleOf(*category));
+  if (!schedule.permanent) {
+    return FailedPreconditionError("the certificate category " + options.certificate_category +
+                                   " must be kept permanently; its schedule is: " + Describe(schedule));
+  }
+  // A batch approved but not executed: a crash stopped it. Executing it again finishes it
+  // (what was destroyed under it is recognised; the rest is decided afresh).
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::DispositionBatchList batches, r->ListBatches());
+  for (const v1::DispositionBatch& batch : batches.batches()) {
+    if (batch.state() == v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL &&
+        batch.approvals_size() >= static_cast<int>(batch.approvals_required())) {
+      std::lock_guard lock(r->mu_);
+      ARCHIVED_RETURN_IF_ERROR(r->Execute(system, batch).status().Annotate("finish disposition batch " + batch.id()));
+    }
+  }
+  return r;
+}
+
+Date Retention::Today() const { return DayOf(clock_.Now()); }
+
+// --- The file plan ---
+
+Status Retention::AddCategory(const audit::Actor& actor, const v1::Category& category) {
+  if (category.has_schedule()) ARCHIVED_RETURN_IF_ERROR(FromProto(category.schedule()).status());
+  return catalog_->AddCategory(actor, category);
+}
+
+StatusOr<v1::Category> Retention::SetSchedule(const audit::Actor& actor, std::string_view code,
+                                              const v1::RetentionSchedule& schedule, bool allow_shorten) {
+  ARCHIVED_ASSIGN_OR_RETURN(const Schedule next, FromProto(schedule));
+  std::lock_guard lock(mu_);
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Category category, catalog_->GetCategory(code));
+  ARCHIVED_ASSIGN_OR_RETURN(const Schedule current, ScheduleOf(category));
+  const bool shortens = Shortens(current, next);
+  if (shortens && !allow_shorten) {
+    return FailedPreconditionError("this shortens the retention of " + category.code() + " (from \"" +
+                                   Describe(current) + "\" to \"" + Describe(next) +
+                                   "\"): documents may fall due earlier; confirm with allow_shorten");
+  }
+  const std::string detail = "from=\"" + Describe(current) + "\" to=\"" + Describe(next) + "\"";
+  ARCHIVED_RETURN_IF_ERROR(catalog_->SetCategorySchedule(actor, category.code(), category.schedule(), ToProto(next),
+                                                         shortens ? "schedule.shorten" : "schedule.set", detail));
+  return catalog_->GetCategory(category.code());
+}
+
+// --- Holds ---
+
+StatusOr<v1::Hold> Retention::PlaceHold(const audit::Actor& actor, v1::Hold hold) {
+  ARCHIVED_RETURN_IF_ERROR(ValidateHoldName(hold.name()));
+  ARCHIVED_RETURN_IF_ERROR(ValidateNote("reason", hold.reason(), true));
+  ARCHIVED_RETURN_IF_ERROR(ValidateNote("owner", hold.owner(), false));
+  ARCHIVED_RETURN_IF_ERROR(ValidateNote("query", hold.query(), false));
+  if (hold.document_ids().empty() && hold.categories().empty() && hold.query().empty()) {
+    return InvalidArgumentError("a hold needs a scope: document_ids, categories or a query");
+  }
+  // Documents by id or reference code; both resolve to ids.
+  for (std::string& id : *hold.mutable_document_ids()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
+    id = doc.id();
+  }
+  for (const std::string& code : hold.categories()) {
+    ARCHIVED_RETURN_IF_ERROR(catalog_->GetCategory(code).status());
+  }
+  if (!hold.query().empty()) ARCHIVED_RETURN_IF_ERROR(matcher_(hold.query()).status().Annotate("query"));
+  if (hold.owner().empty()) hold.set_owner(actor.name);
+  hold.set_placed_by(actor.name);
+  hold.set_released(false);
+  hold.clear_released_time();
+  hold.clear_released_by();
+  hold.clear_release_reason();
+  std::lock_guard lock(mu_);
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    if (txn.Get(Keyspace::kRetention, HoldKey(hold.name())).ok()) {
+      return AlreadyExistsError("hold \"" + hold.name() + "\" exists (names are never reused)");
+    }
+    v1::SetTime(hold.mutable_placed_time(), txn.now());
+    txn.Put(Keyspace::kRetention, HoldKey(hold.name()), hold.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, "hold.place", hold.name(),
+                             "documents=" + std::to_string(hold.document_ids_size()) +
+                                 " categories=" + std::to_string(hold.categories_size()) +
+                                 (hold.query().empty() ? "" : " query=\"" + hold.query() + "\"") + " reason=\"" +
+                                 hold.reason() + "\""));
+    return OkStatus();
+  }));
+  return hold;
+}
+
+StatusOr<v1::Hold> Retention::ReleaseHold(const audit::Actor& actor, std::string_view name, std::string_view reason) {
+  ARCHIVED_RETURN_IF_ERROR(ValidateNote("reason", reason, true));
+  std::lock_guard lock(mu_);
+  v1::Hold hold;
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    StatusOr<std::string> bytes = txn.Get(Keyspace::kRetention, HoldKey(name));
+    if (!bytes.ok()) {
+      return bytes.status().code() == StatusCode::kNotFound ? NotFoundError("hold \"" + std::string(name) + "\"")
+                                                            : bytes.status();
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(hold, Parse<v1::Hold>(*bytes, "hold"));
+    if (hold.released()) return FailedPreconditionError("hold \"" + hold.name() + "\" is already released");
+    hold.set_released(true);
+    v1::SetTime(hold.mutable_released_time(), txn.now());
+    hold.set_released_by(actor.name);
+    hold.set_release_reason(std::string(reason));
+    txn.Put(Keyspace::kRetention, HoldKey(hold.name()), hold.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, "hold.release", hold.name(), "reason=\"" + std::string(reason) + "\""));
+    return OkStatus();
+  }));
+  return hold;
+}
+
+StatusOr<v1::HoldList> Retention::ListHolds(bool include_released) const {
+  v1::HoldList out;
+  auto it = catalog_->store()->NewIterator(Keyspace::kRetention);
+  for (it->Seek(kHoldPrefix); it->Valid() && it->key().starts_with(kHoldPrefix); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(v1::Hold hold, Parse<v1::Hold>(it->value(), "hold"));
+    if (include_released || !hold.released()) *out.add_holds() = std::move(hold);
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+StatusOr<v1::Hold> Retention::GetHold(std::string_view name) const {
+  StatusOr<std::string> bytes = catalog_->store()->Get(Keyspace::kRetention, HoldKey(name));
+  if (!bytes.ok()) {
+    return bytes.status().code() == StatusCode::kNotFound ? NotFoundError("hold \"" + std::string(name) + "\"")
+                                                          : bytes.status();
+  }
+  return Parse<v1::Hold>(*bytes, "hold");
+}
+
+StatusOr<Retention::HoldIndex> Retention::LoadHolds() const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::HoldList holds, ListHolds(false));
+  HoldIndex index;
+  for (const v1::Hold& hold : holds.holds()) {
+    for (const std::string& id : hold.document_ids()) index.by_document[id].push_back(hold.name());
+    for (const std::string& code : hold.categories()) index.by_category.emplace_back(code, hold.name());
+    if (!hold.query().empty()) {
+      StatusOr<std::vector<std::string>> ids = matcher_(hold.query());
+      if (!ids.ok()) return ids.status().Annotate("the query of hold \"" + hold.name() + "\"");
+      for (const std::string& id : *ids) index.by_document[id].push_back(hold.name());
+    }
+  }
+  return index;
+}
+
+StatusOr<std::vector<std::string>> Retention::HoldsOn(std::string_view id) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
+  ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
+  return holds.On(doc);
+}
+
+// --- Disposition ---
+
+StatusOr<v1::DispositionBatch> Retention::Survey(Date as_of, const HoldIndex& holds, bool skip_held) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::CategoryList plan, catalog_->ListCategories());
+  std::map<std::string, const v1::Category*, std::less<>> categories;
+  for (const v1::Category& c : plan.categories()) categories[c.code()] = &c;
+  v1::DispositionBatch batch;
+  batch.set_as_of(FormatDate(as_of));
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
+    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED || doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
+      return OkStatus();
+    }
+    const auto category = categories.find(doc.category());
+    if (category == categories.end()) {
+      return DataLossError("document " + doc.reference_code() + " is in category " + doc.category() +
+                           ", which is not in the file plan");
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleFor(*category->second, doc));
+    ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(doc));
+    const Decision decision = Decide(schedule, facts, holds.On(doc), as_of);
+    if (decision.state != State::kDue && (decision.state != State::kHeld || skip_held)) return OkStatus();
+    v1::DispositionItem* item = batch.add_items();
+    item->set_document_id(doc.id());
+    item->set_reference_code(doc.reference_code());
+    item->set_title(doc.title());
+    item->set_category(doc.category());
+    item->set_action(ToProto(decision.action));
+    item->set_due_date(FormatDate(*decision.due));
+    if (decision.state == State::kHeld) {
+      item->set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
+      item->set_note("held by " + Join(decision.holds));
+    } else {
+      item->set_state(v1::DISPOSITION_ITEM_STATE_PENDING);
+    }
+    return OkStatus();
+  }));
+  // Grouped by category and action, for the reviewer.
+  std::stable_sort(batch.mutable_items()->begin(), batch.mutable_items()->end(),
+                   [](const v1::DispositionItem& a, const v1::DispositionItem& b) {
+                     return a.category() != b.category() ? a.category() < b.category() : a.action() < b.action();
+                   });
+  return batch;
+}
+
+StatusOr<v1::DispositionBatch> Retention::Due(std::string_view as_of) const {
+  Date day = Today();
+  if (!as_of.empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(day, ParseDate("as_of", as_of));
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
+  return Survey(day, holds, /*skip_held=*/false);
+}
+
+Status Retention::CheckClock(const audit::Actor& actor, bool confirm_clock) {
+  const Timestamp now = clock_.Now();
+  std::optional<Timestamp> latest;
+  StatusOr<std::string> stored = catalog_->store()->Get(Keyspace::kRetention, kClockKey);
+  if (stored.ok()) {
+    const std::optional<std::uint64_t> micros = ReadBigEndian64(*stored);
+    if (!micros) return DataLossError("the retention clock record is malformed");
+    latest = FromUnixMicros(static_cast<std::int64_t>(*micros));
+  } else if (stored.status().code() != StatusCode::kNotFound) {
+    return stored.status();
+  }
+  Status doubtful = latest ? retention::CheckClock(*latest, now, options_.max_clock_jump) : OkStatus();
+  if (!doubtful.ok() && !confirm_clock) {
+    return FailedPreconditionError(std::string(doubtful.message()) + " (confirm_clock=true accepts the date)");
+  }
+  return committer_->Run([&](audit::Transaction& txn) -> Status {
+    std::string value;
+    AppendBigEndian64(value, static_cast<std::uint64_t>(ToUnixMicros(latest ? std::max(*latest, now) : now)));
+    txn.Put(Keyspace::kRetention, kClockKey, value);
+    if (!doubtful.ok()) {
+      txn.Audit(audit::EventBy(actor, "retention.clock.confirm", "", std::string(doubtful.message())));
+    }
+    return OkStatus();
+  });
+}
+
+StatusOr<v1::DispositionBatch> Retention::Run(const audit::Actor& actor, bool confirm_clock) {
+  std::lock_guard lock(mu_);
+  ARCHIVED_RETURN_IF_ERROR(CheckClock(actor, confirm_clock));
+  ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionBatch batch, Survey(Today(), holds, /*skip_held=*/true));
+  // Documents already waiting in an open batch stay there.
+  std::set<std::string, std::less<>> waiting;
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::DispositionBatchList open, ListBatches());
+  for (const v1::DispositionBatch& b : open.batches()) {
+    if (b.state() != v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL) continue;
+    for (const v1::DispositionItem& item : b.items()) {
+      if (item.state() == v1::DISPOSITION_ITEM_STATE_PENDING) waiting.insert(item.document_id());
+    }
+  }
+  auto* items = batch.mutable_items();
+  items->erase(std::remove_if(items->begin(), items->end(),
+                              [&](const v1::DispositionItem& item) { return waiting.contains(item.document_id()); }),
+               items->end());
+  if (batch.items().empty()) return batch;  // nothing new is due: no batch
+  batch.set_created_by(actor.name);
+  batch.set_state(v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL);
+  batch.set_approvals_required(static_cast<std::uint32_t>(options_.approvals_required));
+  std::map<std::string, int> by_action;
+  for (const v1::DispositionItem& item : batch.items()) ++by_action[v1::DispositionAction_Name(item.action())];
+  std::string detail = "as_of=" + batch.as_of() + " items=" + std::to_string(batch.items_size());
+  for (const auto& [action, count] : by_action) detail += " " + action + "=" + std::to_string(count);
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t id, txn.NextCounter(kBatchCounter));
+    batch.set_id(std::to_string(id));
+    v1::SetTime(batch.mutable_created_time(), txn.now());
+    txn.Put(Keyspace::kRetention, BatchKey(id), batch.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, "disposition.run", batch.id(), detail));
+    return OkStatus();
+  }));
+  return batch;
+}
+
+StatusOr<v1::DispositionBatchList> Retention::ListBatches() const {
+  v1::DispositionBatchList out;
+  auto it = catalog_->store()->NewIterator(Keyspace::kRetention);
+  for (it->Seek(kBatchPrefix); it->Valid() && it->key().starts_with(kBatchPrefix); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(*out.add_batches(), Parse<v1::DispositionBatch>(it->value(), "disposition batch"));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+StatusOr<v1::DispositionBatch> Retention::GetBatch(std::string_view id) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t n, ParseBatchId(id));
+  StatusOr<std::string> bytes = catalog_->store()->Get(Keyspace::kRetention, BatchKey(n));
+  if (!bytes.ok()) {
+    return bytes.status().code() == StatusCode::kNotFound ? NotFoundError("disposition batch " + std::string(id))
+                                                          : bytes.status();
+  }
+  return Parse<v1::DispositionBatch>(*bytes, "disposition batch");
+}
+
+Status Retention::SaveBatch(const audit::Actor& actor, const v1::DispositionBatch& batch, std::string_view action,
+                            std::string_view detail) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t n, ParseBatchId(batch.id()));
+  return committer_->Run([&](audit::Transaction& txn) -> Status {
+    txn.Put(Keyspace::kRetention, BatchKey(n), batch.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, std::string(action), batch.id(), std::string(detail)));
+    return OkStatus();
+  });
+}
+
+namespace {
+
+// The open batch `batch` and its pending item for `document_id`. Errors: kFailedPrecondition
+// for a closed batch; kNotFound for a document not pending in it.
+StatusOr<v1::DispositionItem*> PendingItem(v1::DispositionBatch& batch, std::string_view document_id) {
+  if (batch.state() != v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL) {
+    return FailedPreconditionError("disposition batch " + batch.id() + " is closed");
+  }
+  v1::DispositionItem* item = FindItem(batch, document_id);
+  if (item == nullptr) {
+    // A reference code names the document too.
+    for (v1::DispositionItem& i : *batch.mutable_items()) {
+      if (i.reference_code() == document_id) item = &i;
+    }
+  }
+  if (item == nullptr) {
+    return NotFoundError("document " + std::string(document_id) + " is not in disposition batch " + batch.id());
+  }
+  if (item->state() != v1::DISPOSITION_ITEM_STATE_PENDING) {
+    return FailedPreconditionError("document " + item->reference_code() + " is no longer pending in batch " +
+                                   batch.id());
+  }
+  return item;
+}
+
+}  // namespace
+
+StatusOr<v1::DispositionBatch> Retention::Exclude(const audit::Actor& actor, std::string_view batch_id,
+                                                  const v1::DispositionExclusion& exclusion) {
+  ARCHIVED_RETURN_IF_ERROR(ValidateNote("reason", exclusion.reason(), true));
+  std::lock_guard lock(mu_);
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionBatch batch, GetBatch(batch_id));
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionItem* const item, PendingItem(batch, exclusion.document_id()));
+  const std::string until = FormatDate(AddMonths(Today(), options_.review_period_months));
+  ARCHIVED_RETURN_IF_ERROR(catalog_->SetDocumentRetention(
+      actor, item->document_id(), until, nullptr, "disposition.exclude",
+      "batch=" + batch.id() + " retain_until=" + until + " reason=\"" + exclusion.reason() + "\""));
+  item->set_state(v1::DISPOSITION_ITEM_STATE_EXCLUDED);
+  item->set_note(exclusion.reason() + " (kept until " + until + ")");
+  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.batch.update", "excluded " + item->reference_code()));
+  return batch;
+}
+
+StatusOr<v1::DispositionBatch> Retention::Review(const audit::Actor& actor, std::string_view batch_id,
+                                                 const v1::DispositionReview& review) {
+  ARCHIVED_RETURN_IF_ERROR(ValidateNote("note", review.note(), false));
+  if (review.destroy() && review.has_schedule()) {
+    return InvalidArgumentError("a review destroys, or retains under a schedule: not both");
+  }
+  std::optional<Schedule> schedule;
+  if (review.has_schedule()) {
+    ARCHIVED_ASSIGN_OR_RETURN(schedule, FromProto(review.schedule()));
+  }
+  std::lock_guard lock(mu_);
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionBatch batch, GetBatch(batch_id));
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionItem* const item, PendingItem(batch, review.document_id()));
+  if (item->action() != v1::DISPOSITION_ACTION_REVIEW) {
+    return FailedPreconditionError("document " + item->reference_code() + " is due for " +
+                                   v1::DispositionAction_Name(item->action()) + ", not for review");
+  }
+  const std::string note = review.note().empty() ? "" : ": " + review.note();
+  if (review.destroy()) {
+    item->set_action(v1::DISPOSITION_ACTION_DESTROY);
+    item->set_note("reviewed by " + actor.name + ", to be destroyed" + note);
+  } else {
+    const std::string until = schedule ? "" : FormatDate(AddMonths(Today(), options_.review_period_months));
+    const v1::RetentionSchedule stored = schedule ? ToProto(*schedule) : v1::RetentionSchedule();
+    const std::string kept = schedule ? "under \"" + Describe(*schedule) + "\"" : "until " + until;
+    ARCHIVED_RETURN_IF_ERROR(catalog_->SetDocumentRetention(actor, item->document_id(), until,
+                                                            schedule ? &stored : nullptr, "disposition.review",
+                                                            "batch=" + batch.id() + " retained " + kept + note));
+    item->set_state(v1::DISPOSITION_ITEM_STATE_RETAINED);
+    item->set_note("reviewed by " + actor.name + ", retained " + kept + note);
+  }
+  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.batch.update", "reviewed " + item->reference_code()));
+  return batch;
+}
+
+StatusOr<v1::DispositionBatch> Retention::Approve(const audit::Actor& actor, std::string_view batch_id,
+                                                  bool confirm_clock) {
+  std::lock_guard lock(mu_);
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionBatch batch, GetBatch(batch_id));
+  if (batch.state() != v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL) {
+    return FailedPreconditionError("disposition batch " + batch.id() + " is closed");
+  }
+  for (const v1::DispositionApproval& a : batch.approvals()) {
+    if (a.user() == actor.name) {
+      return FailedPreconditionError(actor.name + " has already approved batch " + batch.id() +
+                                     ": a second approval must come from someone else");
+    }
+  }
+  ARCHIVED_RETURN_IF_ERROR(CheckClock(actor, confirm_clock));
+  v1::DispositionApproval* approval = batch.add_approvals();
+  approval->set_user(actor.name);
+  approval->set_role(actor.role);
+  v1::SetTime(approval->mutable_time(), clock_.Now());
+  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.approve",
+                                     std::to_string(batch.approvals_size()) + " of " +
+                                         std::to_string(batch.approvals_required()) + " approvals"));
+  if (batch.approvals_size() < static_cast<int>(batch.approvals_required())) return batch;
+  return Execute(actor, std::move(batch));
+}
+
+// Requires mu_.
+StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1::DispositionBatch batch) {
+  ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::CategoryList plan, catalog_->ListCategories());
+  std::map<std::string, const v1::Category*, std::less<>> categories;
+  for (const v1::Category& c : plan.categories()) categories[c.code()] = &c;
+  const Date today = Today();
+  std::vector<std::string> approvers;
+  for (const v1::DispositionApproval& a : batch.approvals()) approvers.push_back(a.user());
+  std::vector<v1::CertificateItem> certified;
+  std::vector<std::string> content_ids;
+  int skipped = 0;
+  for (v1::DispositionItem& item : *batch.mutable_items()) {
+    if (item.state() != v1::DISPOSITION_ITEM_STATE_PENDING) continue;
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(item.document_id()));
+    const auto category = categories.find(doc.category());
+    if (category == categories.end()) return DataLossError("category " + doc.category() + " is not in the file plan");
+    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleFor(*category->second, doc));
+    const auto certify = [&](const v1::Document& d) -> Status {
+      v1::CertificateItem c;
+      c.set_document_id(d.id());
+      c.set_reference_code(d.reference_code());
+      c.set_title(d.title());
+      c.set_category(d.category());
+      c.set_document_date(d.date());
+      c.set_filed_date(FormatDate(DayOf(v1::TimeOf(d.filed_time()))));
+      ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::Version> versions, catalog_->ListVersions(d.id()));
+      for (const v1::Version& v : versions) c.add_version_sha256(v.sha256());
+      c.set_schedule(Describe(schedule));
+      c.set_due_date(item.due_date());
+      certified.push_back(std::move(c));
+      return OkStatus();
+    };
+    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) {
+      if (doc.destruction().batch_id() == batch.id()) {  // before a crash, by this batch
+        item.set_state(v1::DISPOSITION_ITEM_STATE_DESTROYED);
+        ARCHIVED_RETURN_IF_ERROR(certify(doc));
+      } else {
+        item.set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
+        item.set_note("already destroyed by batch " + doc.destruction().batch_id());
+        ++skipped;
+      }
+      continue;
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(doc));
+    const Decision decision = Decide(schedule, facts, holds.On(doc), today);
+    std::string why_not;
+    if (decision.state == State::kHeld) {
+      why_not = "held by " + Join(decision.holds);
+    } else if (decision.state != State::kDue) {
+      why_not = "no longer due (" + std::string(StateName(decision.state)) + ")";
+    } else if (item.action() == v1::DISPOSITION_ACTION_REVIEW) {
+      why_not = "not reviewed: it comes up again at the next run";
+    } else if (item.action() == v1::DISPOSITION_ACTION_TRANSFER) {
+      why_not = "transfer packages are not available yet: it stays due";
+    }
+    if (!why_not.empty()) {
+      item.set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
+      item.set_note(why_not);
+      ++skipped;
+      continue;
+    }
+    v1::DestructionStub stub;
+    v1::SetTime(stub.mutable_destroyed_time(), clock_.Now());
+    stub.set_batch_id(batch.id());
+    for (const std::string& a : approvers) stub.add_approvers(a);
+    stub.set_executed_by(actor.name);
+    *stub.mutable_schedule() = ToProto(schedule);
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::DestructionRecord record, catalog_->DestroyDocument(actor, doc.id(), stub));
+    content_ids.insert(content_ids.end(), record.content_ids().begin(), record.content_ids().end());
+    item.set_state(v1::DISPOSITION_ITEM_STATE_DESTROYED);
+    ARCHIVED_RETURN_IF_ERROR(certify(doc));
+  }
+  ARCHIVED_RETURN_IF_ERROR(catalog_->Purge(content_ids).Annotate("purge destroyed content"));
+  if (!certified.empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::string certificate_id, FileCertificate(actor, batch, certified));
+    batch.set_certificate_id(certificate_id);
+  }
+  batch.set_state(v1::DISPOSITION_BATCH_STATE_EXECUTED);
+  v1::SetTime(batch.mutable_executed_time(), clock_.Now());
+  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.execute",
+                                     "destroyed=" + std::to_string(certified.size()) +
+                                         " skipped=" + std::to_string(skipped) +
+                                         " certificate=" + batch.certificate_id()));
+  if (!certified.empty() && on_destruction_) on_destruction_();
+  return batch;
+}
+
+// --- Certificates ---
+
+StatusOr<std::string> Retention::FileCertificate(const audit::Actor& actor, const v1::DispositionBatch& batch,
+                                                 const std::vector<v1::CertificateItem>& items) {
+  v1::CertificateBody body;
+  body.set_kind("destruction");
+  body.set_fonds(options_.fonds);
+  body.set_batch_id(batch.id());
+  v1::SetTime(body.mutable_executed_time(), clock_.Now());
+  *body.mutable_approvals() = batch.approvals();
+  body.set_executed_by(actor.name);
+  for (const v1::CertificateItem& item : items) *body.add_items() = item;
+  ARCHIVED_ASSIGN_OR_RETURN(const audit::ChainHead head, audit::ReadHead(*catalog_->store()));
+  body.set_audit_head(HexEncode(head.hash));
+  google::protobuf::util::JsonPrintOptions json;
+  json.preserve_proto_field_names = true;
+  v1::Certificate certificate;
+  if (!google::protobuf::util::MessageToJsonString(body, certificate.mutable_body_json(), json).ok()) {
+    return InternalError("cannot write the certificate as JSON");
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string signature,
+                            signing_key_.Sign(std::string(kCertificateContext) + certificate.body_json()));
+  certificate.set_public_key(public_key_);
+  certificate.set_signature(HexEncode(signature));
+  std::string content;
+  json.add_whitespace = true;
+  if (!google::protobuf::util::MessageToJsonString(certificate, &content, json).ok()) {
+    return InternalError("cannot write the certificate as JSON");
+  }
+  v1::FileMetadata metadata;
+  metadata.set_title("销毁证明 Destruction certificate, disposition batch " + batch.id());
+  metadata.set_category(options_.certificate_category);
+  metadata.set_author("archived");
+  metadata.set_date(FormatDate(Today()));
+  metadata.add_tags("certificate");
+  metadata.add_tags("destruction");
+  metadata.set_filename("destruction-certificate-" + batch.id() + ".json");
+  metadata.set_mime_type("application/json");
+  metadata.set_classification(v1::INTERNAL);
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<catalog::ContentWriter> writer, catalog_->BeginContent());
+  ARCHIVED_RETURN_IF_ERROR(writer->Append(content));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::FileResponse filed, catalog_->FileDocument(actor, metadata, *writer));
+  return filed.id();
+}
+
+StatusOr<v1::CertificateList> Retention::ListCertificates() const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::DispositionBatchList batches, ListBatches());
+  v1::CertificateList out;
+  for (const v1::DispositionBatch& b : batches.batches()) {
+    if (b.certificate_id().empty()) continue;
+    v1::CertificateSummary* s = out.add_certificates();
+    s->set_document_id(b.certificate_id());
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(b.certificate_id()));
+    s->set_reference_code(doc.reference_code());
+    s->set_batch_id(b.id());
+    *s->mutable_executed_time() = b.executed_time();
+    std::uint32_t destroyed = 0;
+    for (const v1::DispositionItem& item : b.items()) destroyed += item.state() == v1::DISPOSITION_ITEM_STATE_DESTROYED;
+    s->set_items(destroyed);
+  }
+  return out;
+}
+
+StatusOr<v1::Certificate> Retention::GetCertificate(std::string_view id) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::CertificateList all, ListCertificates());
+  const bool known = std::any_of(all.certificates().begin(), all.certificates().end(),
+                                 [&](const v1::CertificateSummary& s) { return s.document_id() == doc.id(); });
+  if (!known) return NotFoundError("document " + doc.reference_code() + " is not a destruction certificate");
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Version version, catalog_->GetVersion(doc.id(), 0));
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<catalog::ContentReader> reader, catalog_->OpenContent(version));
+  std::string content, chunk;
+  for (std::uint64_t i = 0; i < reader->chunk_count(); ++i) {
+    ARCHIVED_RETURN_IF_ERROR(reader->ReadChunk(i, &chunk));
+    content += chunk;
+  }
+  v1::Certificate certificate;
+  if (!google::protobuf::util::JsonStringToMessage(content, &certificate).ok()) {
+    return DataLossError("certificate " + doc.reference_code() + " is not a certificate document");
+  }
+  return certificate;
+}
+
+StatusOr<v1::CertificateVerification> Retention::VerifyCertificate(std::string_view id) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Certificate certificate, GetCertificate(id));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
+  v1::CertificateVerification out;
+  out.set_document_id(doc.id());
+  out.set_public_key(certificate.public_key());
+  const auto fail = [&](std::string problem) {
+    out.set_valid(false);
+    out.set_problem(std::move(problem));
+    return out;
+  };
+  if (certificate.public_key() != public_key_) return fail("signed by another key than this archive's");
+  const std::optional<std::string> key = HexDecode(certificate.public_key());
+  const std::optional<std::string> signature = HexDecode(certificate.signature());
+  if (!key || !signature ||
+      !crypto::Ed25519Verify(*key, std::string(kCertificateContext) + certificate.body_json(), *signature)) {
+    return fail("the signature does not match the certificate's text");
+  }
+  v1::CertificateBody body;
+  if (!google::protobuf::util::JsonStringToMessage(certificate.body_json(), &body).ok()) {
+    return fail("the signed text is not a certificate body");
+  }
+  out.set_batch_id(body.batch_id());
+  out.set_items(static_cast<std::uint32_t>(body.items_size()));
+  for (const v1::CertificateItem& item : body.items()) {
+    StatusOr<v1::Document> listed = catalog_->GetDocument(item.document_id());
+    if (!listed.ok()) return fail("document " + item.reference_code() + " it lists is not in the archive");
+    if (listed->state() != v1::DOCUMENT_STATE_DESTROYED || listed->destruction().batch_id() != body.batch_id() ||
+        listed->reference_code() != item.reference_code()) {
+      return fail("document " + item.reference_code() + " it lists is not destroyed under batch " + body.batch_id());
+    }
+  }
+  out.set_valid(true);
+  return out;
+}
+
+}  // namespace archived::retention

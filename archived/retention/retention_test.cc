@@ -1,0 +1,422 @@
+// Retention over a real catalogue (RocksDB stores, real keys) with a fake clock: schedules and
+// their shortening, holds of every scope against every path to destruction, approval rules,
+// the clock guard, exclusion and review, crypto-shredding down to the files, the ledger
+// replayed onto an older copy of the store, and certificates.
+#include "archived/retention/retention.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "archived/audit/chain.h"
+#include "archived/base/bytes.h"
+#include "archived/storage/rocks_store.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace archived::retention {
+namespace {
+
+namespace fs = std::filesystem;
+using storage::Keyspace;
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kStart = 1795508130000000;  // 2026-11-24
+
+std::string RandomText(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string out(n, '\0');
+  for (char& c : out) c = static_cast<char>(rng());
+  return out;
+}
+
+// True if any file under `dir` contains `needle`.
+bool AnyFileHolds(const fs::path& dir, const std::string& needle) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+class DispositionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(dir_.path() / "db"); }
+  void Open(const fs::path& db, RetentionOptions options = {}) {
+    store_ = *storage::OpenRocksStore({.directory = db});
+    vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = storage::kVaultKeyspaces});
+    committer_ = *audit::Committer::Open({}, store_.get(), clock_);
+    catalog_ = *catalog::Catalog::Open({.fonds = "Z001"}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
+    ASSERT_OK_AND_ASSIGN(retention_,
+                         Retention::Open(options, catalog_.get(), committer_.get(), clock_,
+                                         *crypto::Ed25519Key::FromSeed(std::string(32, 's')),
+                                         [this](const std::string& query) -> StatusOr<std::vector<std::string>> {
+                                           if (query == "bad query") return InvalidArgumentError("unbalanced");
+                                           std::vector<std::string> ids;
+                                           for (const auto& [id, title] : titles_) {
+                                             if (title.find(query) != std::string::npos) ids.push_back(id);
+                                           }
+                                           return ids;
+                                         }));
+  }
+  void Close() {
+    retention_.reset();
+    catalog_.reset();
+    committer_.reset();
+    vault_.reset();
+    store_.reset();
+  }
+  // A category under BGS kept `months` after filing, then `action`.
+  void AddCategory(const std::string& code, int months, v1::DispositionAction action) {
+    v1::Category c;
+    c.set_code(code);
+    c.set_name("测试");
+    c.set_retention_class(v1::RETENTION_CLASS_10_YEARS);
+    c.mutable_schedule()->set_months(static_cast<std::uint32_t>(months));
+    c.mutable_schedule()->set_trigger(v1::RETENTION_TRIGGER_FILING);
+    c.mutable_schedule()->set_action(action);
+    ASSERT_OK(retention_->AddCategory(officer_, c));
+  }
+  std::string File(const std::string& title, const std::string& category, const std::string& content,
+                   const std::string& date = "") {
+    v1::FileMetadata m;
+    m.set_title(title);
+    m.set_category(category);
+    m.set_date(date);
+    m.set_filename("f.bin");
+    auto writer = *catalog_->BeginContent();
+    EXPECT_OK(writer->Append(content));
+    const v1::FileResponse filed = *catalog_->FileDocument(clerk_, m, *writer);
+    titles_[filed.id()] = title;
+    return filed.id();
+  }
+  std::vector<std::string> Ids(const v1::DispositionBatch& batch, v1::DispositionItemState state) {
+    std::vector<std::string> out;
+    for (const auto& item : batch.items()) {
+      if (item.state() == state) out.push_back(item.document_id());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<std::string> Sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  std::vector<std::string> AuditActions() {
+    std::vector<std::string> out;
+    const StatusOr<std::vector<v1::AuditEvent>> events = audit::ReadEvents(*store_, 1, 100000);
+    EXPECT_OK(events.status());
+    if (!events.ok()) return out;
+    for (const v1::AuditEvent& e : *events) out.push_back(e.action());
+    return out;
+  }
+  void AdvanceDays(int days) { clock_.Advance(std::chrono::hours(24 * days)); }
+
+  testing::TempDir dir_;
+  FakeClock clock_{FromUnixMicros(kStart)};
+  crypto::Keyring keyring_{*crypto::SecretKey::Generate()};
+  std::unique_ptr<storage::Store> store_, vault_;
+  std::unique_ptr<audit::Committer> committer_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<Retention> retention_;
+  std::map<std::string, std::string> titles_;
+  const audit::Actor clerk_{.name = "clerk", .role = "clerk"};
+  const audit::Actor officer_{.name = "lin", .role = "records_officer"};
+  const audit::Actor second_{.name = "wang", .role = "records_officer"};
+};
+
+TEST_F(DispositionTest, ShorteningAScheduleNeedsConfirmationAndIsAudited) {
+  // BGS/WS is 定期10年 (review after 10 years from the end of the document's year).
+  v1::RetentionSchedule longer;
+  longer.set_years(30);
+  longer.set_trigger(v1::RETENTION_TRIGGER_DOCUMENT_DATE);
+  longer.set_cut_off(v1::RETENTION_CUT_OFF_CALENDAR_YEAR);
+  longer.set_action(v1::DISPOSITION_ACTION_REVIEW);
+  ASSERT_OK(retention_->SetSchedule(officer_, "BGS/WS", longer, false).status());
+  v1::RetentionSchedule shorter;
+  shorter.set_years(2);
+  shorter.set_action(v1::DISPOSITION_ACTION_DESTROY);
+  const Status refused = retention_->SetSchedule(officer_, "BGS/WS", shorter, false).status();
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_NE(refused.message().find("allow_shorten"), std::string_view::npos);
+  ASSERT_OK_AND_ASSIGN(const v1::Category changed, retention_->SetSchedule(officer_, "BGS/WS", shorter, true));
+  EXPECT_EQ(changed.schedule().years(), 2u);
+  const std::vector<std::string> actions = AuditActions();
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "schedule.set"), 1);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "schedule.shorten"), 1);
+  // Nonsense is refused with the reason.
+  v1::RetentionSchedule empty;
+  EXPECT_EQ(retention_->SetSchedule(officer_, "BGS/WS", empty, true).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(retention_->SetSchedule(officer_, "NOPE", longer, true).status().code(), StatusCode::kNotFound);
+  // A category needs its parent.
+  v1::Category orphan;
+  orphan.set_code("XX/YY");
+  orphan.set_name("x");
+  orphan.set_retention_class(v1::RETENTION_CLASS_10_YEARS);
+  EXPECT_EQ(retention_->AddCategory(officer_, orphan).code(), StatusCode::kNotFound);
+}
+
+TEST_F(DispositionTest, ApprovedDestructionShredsContentKeysAndIndexEntriesAndIsCertified) {
+  AddCategory("BGS/T", 12, v1::DISPOSITION_ACTION_DESTROY);
+  const std::string big_content = RandomText(3 << 20, 1);  // several chunks, in blob files
+  const std::string big = File("big report", "BGS/T", big_content);
+  const std::string small = File("small note", "BGS/T", "canary-7f3a small note text");
+  const std::string kept = File("kept", "BGS/T", "kept content");
+  const std::string permanent = File("policy", "BGS/HR", "permanent");
+  // The sealed bytes and wrapped keys as they sit in the stores, to look for in the files.
+  std::vector<std::string> needles;
+  for (const std::string& id : {big, small}) {
+    const v1::Version v = *catalog_->GetVersion(id, 1);
+    std::string chunk_key = v.content().content_id();
+    AppendBigEndian64(chunk_key, 0);
+    needles.push_back(store_->Get(Keyspace::kChunks, chunk_key)->substr(40, 32));
+    needles.push_back(vault_->Get(Keyspace::kKeys, v.content().content_id())->substr(8, 24));
+  }
+  ASSERT_OK(store_->FlushAll());
+  ASSERT_OK(vault_->FlushAll());
+  for (const std::string& needle : needles) {
+    ASSERT_TRUE(AnyFileHolds(dir_.path(), needle)) << "the check must be able to fail";
+  }
+
+  // Nothing is due yet.
+  ASSERT_OK_AND_ASSIGN(v1::DispositionBatch none, retention_->Run(officer_, false));
+  EXPECT_TRUE(none.id().empty());
+  EXPECT_EQ(none.items_size(), 0);
+  AdvanceDays(400);
+  v1::Hold hold;
+  hold.set_name("audit-2027");
+  hold.set_reason("annual audit");
+  hold.add_document_ids(kept);
+  ASSERT_OK(retention_->PlaceHold(officer_, hold).status());
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch batch, retention_->Run(officer_, /*confirm_clock=*/true));
+  ASSERT_EQ(batch.id(), "1");
+  EXPECT_EQ(Ids(batch, v1::DISPOSITION_ITEM_STATE_PENDING), Sorted({big, small}));
+  // The due list shows the held one, and why.
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch due, retention_->Due(""));
+  EXPECT_EQ(Ids(due, v1::DISPOSITION_ITEM_STATE_SKIPPED), std::vector<std::string>{kept});
+  // A second run adds nothing: they wait in batch 1.
+  EXPECT_TRUE(retention_->Run(officer_, false)->id().empty());
+
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch done, retention_->Approve(officer_, "1", false));
+  EXPECT_EQ(done.state(), v1::DISPOSITION_BATCH_STATE_EXECUTED);
+  EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_DESTROYED), Sorted({big, small}));
+  ASSERT_FALSE(done.certificate_id().empty());
+  for (const std::string& id : {big, small}) {
+    ASSERT_OK_AND_ASSIGN(const v1::Document stub, catalog_->GetDocument(id));
+    EXPECT_EQ(stub.state(), v1::DOCUMENT_STATE_DESTROYED);
+    EXPECT_EQ(stub.destruction().batch_id(), "1");
+    EXPECT_EQ(stub.destruction().approvers(0), "lin");
+    EXPECT_FALSE(stub.reference_code().empty());
+    EXPECT_EQ(catalog_->GetVersion(id, 1)->sha256().size(), 64u);  // the content hash stays
+    const Status read = catalog_->OpenContent(*catalog_->GetVersion(id, 1)).status();
+    EXPECT_EQ(read.code(), StatusCode::kFailedPrecondition) << read.ToString();
+  }
+  // The held and the permanent documents are untouched.
+  EXPECT_EQ(catalog_->GetDocument(kept)->state(), v1::DOCUMENT_STATE_ACTIVE);
+  EXPECT_OK(catalog_->OpenContent(*catalog_->GetVersion(permanent, 1)).status());
+  // Chunks and keys are gone from every file of both stores.
+  for (const std::string& needle : needles) EXPECT_FALSE(AnyFileHolds(dir_.path(), needle));
+  // The ledger has both, in the vault.
+  ASSERT_OK_AND_ASSIGN(const auto ledger, catalog_->ReadLedger());
+  ASSERT_EQ(ledger.size(), 2u);
+  EXPECT_EQ(ledger[1].seq(), 2u);
+  // The certificate is a permanent document, signed, and verifies.
+  ASSERT_OK_AND_ASSIGN(const v1::Document certificate, catalog_->GetDocument(done.certificate_id()));
+  EXPECT_EQ(certificate.category(), "BGS/DA");
+  EXPECT_NE(certificate.reference_code().find("-Y-BGS.DA-"), std::string::npos) << certificate.reference_code();
+  ASSERT_OK_AND_ASSIGN(const v1::CertificateVerification verified, retention_->VerifyCertificate(certificate.id()));
+  EXPECT_TRUE(verified.valid()) << verified.problem();
+  EXPECT_EQ(verified.items(), 2u);
+  ASSERT_OK_AND_ASSIGN(const v1::CertificateList certificates, retention_->ListCertificates());
+  ASSERT_EQ(certificates.certificates_size(), 1);
+  EXPECT_EQ(certificates.certificates(0).items(), 2u);
+  // The audit trail holds each step.
+  const std::vector<std::string> actions = AuditActions();
+  for (const char* action : {"hold.place", "disposition.run", "disposition.approve", "document.destroy",
+                             "disposition.execute"}) {
+    EXPECT_NE(std::find(actions.begin(), actions.end(), action), actions.end()) << action;
+  }
+  EXPECT_OK(audit::VerifyChain(*store_, 0).status());
+  // A destroyed document cannot be changed or destroyed again.
+  EXPECT_EQ(catalog_->RecordEvent(officer_, big, "closed", "2027-01-01").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(catalog_->DestroyDocument(officer_, big, {}).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(DispositionTest, AHeldDocumentSurvivesEveryPath) {
+  AddCategory("BGS/T", 1, v1::DISPOSITION_ACTION_DESTROY);
+  AddCategory("BGS/T/SUB", 1, v1::DISPOSITION_ACTION_DESTROY);
+  const std::string by_id = File("one", "BGS/T", "1");
+  const std::string by_category = File("two", "BGS/T/SUB", "2");
+  const std::string by_query = File("contract with ACME", "BGS/T", "3");
+  const std::string later = File("held after the run", "BGS/T", "4");
+  const std::string free = File("free", "BGS/T", "5");
+  AdvanceDays(60);
+  const auto place = [&](const std::string& name, std::function<void(v1::Hold&)> scope) {
+    v1::Hold h;
+    h.set_name(name);
+    h.set_reason("litigation");
+    scope(h);
+    ASSERT_OK(retention_->PlaceHold(officer_, h).status());
+  };
+  place("h-id", [&](v1::Hold& h) { h.add_document_ids(*catalog_->GetDocument(by_id).value().mutable_reference_code()); });
+  place("h-cat", [&](v1::Hold& h) { h.add_categories("BGS/T/SUB"); });
+  place("h-query", [&](v1::Hold& h) { h.set_query("ACME"); });
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch batch, retention_->Run(officer_, false));
+  EXPECT_EQ(Ids(batch, v1::DISPOSITION_ITEM_STATE_PENDING), Sorted({later, free}));
+  EXPECT_EQ(*retention_->HoldsOn(by_category), std::vector<std::string>{"h-cat"});
+  // A hold placed after the run, before approval, still stops the destruction.
+  place("h-late", [&](v1::Hold& h) { h.add_document_ids(later); });
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch done, retention_->Approve(officer_, batch.id(), false));
+  EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_DESTROYED), std::vector<std::string>{free});
+  EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_SKIPPED), std::vector<std::string>{later});
+  for (const std::string& id : {by_id, by_category, by_query, later}) {
+    EXPECT_EQ(catalog_->GetDocument(id)->state(), v1::DOCUMENT_STATE_ACTIVE);
+  }
+  // Bad holds are refused with the reason.
+  v1::Hold bad;
+  bad.set_name("no scope");
+  bad.set_reason("x");
+  EXPECT_EQ(retention_->PlaceHold(officer_, bad).status().code(), StatusCode::kInvalidArgument);
+  bad.set_name("no-scope");
+  EXPECT_EQ(retention_->PlaceHold(officer_, bad).status().code(), StatusCode::kInvalidArgument);
+  bad.set_query("bad query");
+  EXPECT_EQ(retention_->PlaceHold(officer_, bad).status().code(), StatusCode::kInvalidArgument);
+  bad.set_query("");
+  bad.add_document_ids("nonexistent");
+  EXPECT_EQ(retention_->PlaceHold(officer_, bad).status().code(), StatusCode::kNotFound);
+  bad.clear_document_ids();
+  bad.add_categories("BGS/T");
+  bad.set_name("h-id");
+  EXPECT_EQ(retention_->PlaceHold(officer_, bad).status().code(), StatusCode::kAlreadyExists);
+  // Released, the holds let the next run take them.
+  for (const char* name : {"h-id", "h-cat", "h-query", "h-late"}) {
+    ASSERT_OK(retention_->ReleaseHold(officer_, name, "settled").status());
+  }
+  EXPECT_EQ(retention_->ReleaseHold(officer_, "h-id", "again").status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_EQ(retention_->ListHolds(false)->holds_size(), 0);
+  ASSERT_EQ(retention_->ListHolds(true)->holds_size(), 4);
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch next, retention_->Run(officer_, false));
+  EXPECT_EQ(Ids(next, v1::DISPOSITION_ITEM_STATE_PENDING), Sorted({by_id, by_category, by_query, later}));
+}
+
+TEST_F(DispositionTest, ASecondApproverMustBeSomeoneElse) {
+  Close();
+  Open(dir_.path() / "db", {.approvals_required = 2});
+  AddCategory("BGS/T", 1, v1::DISPOSITION_ACTION_DESTROY);
+  const std::string id = File("x", "BGS/T", "x");
+  AdvanceDays(40);
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch batch, retention_->Run(officer_, false));
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch once, retention_->Approve(officer_, batch.id(), false));
+  EXPECT_EQ(once.state(), v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL);
+  EXPECT_EQ(catalog_->GetDocument(id)->state(), v1::DOCUMENT_STATE_ACTIVE);
+  EXPECT_EQ(retention_->Approve(officer_, batch.id(), false).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch twice, retention_->Approve(second_, batch.id(), false));
+  EXPECT_EQ(twice.state(), v1::DISPOSITION_BATCH_STATE_EXECUTED);
+  EXPECT_EQ(catalog_->GetDocument(id)->destruction().approvers_size(), 2);
+  EXPECT_EQ(retention_->Approve(second_, batch.id(), false).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(retention_->GetBatch("nonsense").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(retention_->GetBatch("99").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(DispositionTest, AClockThatJumpedStopsRunsUntilConfirmed) {
+  AddCategory("BGS/T", 1, v1::DISPOSITION_ACTION_DESTROY);
+  File("x", "BGS/T", "x");
+  ASSERT_OK(retention_->Run(officer_, false).status());  // the clock is seen
+  clock_.Advance(-48h);
+  EXPECT_EQ(retention_->Run(officer_, false).status().code(), StatusCode::kFailedPrecondition);
+  clock_.Advance(48h + 24h * 100);
+  const Status jumped = retention_->Run(officer_, false).status();
+  EXPECT_EQ(jumped.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(jumped.message().find("jumped"), std::string_view::npos) << jumped.ToString();
+  // A run draws up a batch only; destruction still waits for an approval, which checks too.
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch batch, retention_->Run(officer_, true));
+  EXPECT_EQ(batch.items_size(), 1);
+  const std::vector<std::string> actions = AuditActions();
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "retention.clock.confirm"), actions.end());
+  clock_.Advance(-72h);
+  EXPECT_EQ(retention_->Approve(officer_, batch.id(), false).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(DispositionTest, ReviewExclusionAndEventsDecideWhatHappens) {
+  // 定期10年 documents come up for review; event-triggered ones wait for their event.
+  const std::string old_a = File("2010 minutes", "BGS/WS", "a", "2010-03-01");
+  const std::string old_b = File("2010 notice", "BGS/WS", "b", "2010-05-01");
+  const std::string old_c = File("2010 letter", "BGS/WS", "c", "2010-06-01");
+  v1::Category staff;
+  staff.set_code("BGS/HR/LZ");
+  staff.set_name("离职人员档案");
+  staff.set_retention_class(v1::RETENTION_CLASS_10_YEARS);
+  staff.mutable_schedule()->set_years(2);
+  staff.mutable_schedule()->set_trigger(v1::RETENTION_TRIGGER_EVENT);
+  staff.mutable_schedule()->set_event("staff separation");
+  staff.mutable_schedule()->set_action(v1::DISPOSITION_ACTION_DESTROY);
+  ASSERT_OK(retention_->AddCategory(officer_, staff));
+  const std::string file = File("personnel file", "BGS/HR/LZ", "p");
+  ASSERT_OK_AND_ASSIGN(v1::DispositionBatch batch, retention_->Run(officer_, false));
+  EXPECT_EQ(Ids(batch, v1::DISPOSITION_ITEM_STATE_PENDING), Sorted({old_a, old_b, old_c}));
+  for (const auto& item : batch.items()) EXPECT_EQ(item.action(), v1::DISPOSITION_ACTION_REVIEW);
+  // Review: destroy a; retain b under a new schedule; exclude c with a reason.
+  v1::DispositionReview destroy;
+  destroy.set_document_id(old_a);
+  destroy.set_destroy(true);
+  ASSERT_OK(retention_->Review(officer_, batch.id(), destroy).status());
+  v1::DispositionReview retain;
+  retain.set_document_id(old_b);
+  retain.mutable_schedule()->set_permanent(true);
+  retain.set_note("historical value");
+  ASSERT_OK(retention_->Review(officer_, batch.id(), retain).status());
+  v1::DispositionExclusion exclusion;
+  exclusion.set_document_id(old_c);
+  exclusion.set_reason("still referenced by an open case");
+  ASSERT_OK(retention_->Exclude(officer_, batch.id(), exclusion).status());
+  EXPECT_EQ(retention_->Exclude(officer_, batch.id(), exclusion).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch done, retention_->Approve(officer_, batch.id(), false));
+  EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_DESTROYED), std::vector<std::string>{old_a});
+  EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_RETAINED), std::vector<std::string>{old_b});
+  EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_EXCLUDED), std::vector<std::string>{old_c});
+  EXPECT_EQ(catalog_->GetDocument(old_c)->retain_until(), "2027-11-24");
+  EXPECT_TRUE(catalog_->GetDocument(old_b)->schedule_override().permanent());
+  // The staff member leaves: two years later the file is due.
+  ASSERT_OK(catalog_->RecordEvent(officer_, file, "staff separation", "2027-01-15").status());
+  EXPECT_TRUE(retention_->Run(officer_, false)->id().empty());
+  AdvanceDays(365 * 2 + 60);
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch next, retention_->Run(officer_, /*confirm_clock=*/true));
+  // c was kept until 2027-11-24 only, so it is due again; b is now permanent.
+  EXPECT_EQ(Ids(next, v1::DISPOSITION_ITEM_STATE_PENDING), Sorted({file, old_c}));
+  EXPECT_EQ(retention_->Due("2099-01-01")->items_size(), 2);
+}
+
+TEST_F(DispositionTest, TheLedgerDestroysAgainInAnOlderCopyOfTheStore) {
+  AddCategory("BGS/T", 1, v1::DISPOSITION_ACTION_DESTROY);
+  const std::string gone = File("to destroy", "BGS/T", RandomText(100000, 2));
+  const std::string stays = File("stays", "BGS/HR", "stays");
+  // A copy of the main store as a backup would hold it, before the destruction.
+  ASSERT_OK(store_->Checkpoint(dir_.path() / "older"));
+  AdvanceDays(40);
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch batch, retention_->Run(officer_, false));
+  ASSERT_OK(retention_->Approve(officer_, batch.id(), false).status());
+  Close();
+  // The older copy, with today's vault (as restore puts the newest vault beside it).
+  fs::remove(dir_.path() / "older" / "IDENTITY");
+  Open(dir_.path() / "older");
+  ASSERT_OK_AND_ASSIGN(const v1::Document doc, catalog_->GetDocument(gone));
+  EXPECT_EQ(doc.state(), v1::DOCUMENT_STATE_DESTROYED);
+  EXPECT_EQ(doc.destruction().batch_id(), batch.id());
+  EXPECT_EQ(catalog_->OpenContent(*catalog_->GetVersion(gone, 1)).status().code(), StatusCode::kFailedPrecondition);
+  std::string chunk_key = catalog_->GetVersion(gone, 1)->content().content_id();
+  AppendBigEndian64(chunk_key, 0);
+  EXPECT_EQ(store_->Get(Keyspace::kChunks, chunk_key).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->GetDocument(stays)->state(), v1::DOCUMENT_STATE_ACTIVE);
+  // Replaying again changes nothing.
+  EXPECT_EQ(*catalog_->ReplayLedger({.name = "system"}), 0u);
+  EXPECT_OK(audit::VerifyChain(*store_, 0).status());
+}
+
+}  // namespace
+}  // namespace archived::retention

@@ -1,0 +1,206 @@
+#include "archived/retention/schedules.h"
+
+#include <cstdio>
+
+#include "archived/base/status_macros.h"
+#include "archived/v1/proto_time.h"
+
+namespace archived::retention {
+namespace {
+
+using namespace std::chrono;
+
+Trigger TriggerOf(v1::RetentionTrigger trigger) {
+  switch (trigger) {
+    case v1::RETENTION_TRIGGER_DOCUMENT_DATE:
+      return Trigger::kDocumentDate;
+    case v1::RETENTION_TRIGGER_CLOSING:
+      return Trigger::kClosing;
+    case v1::RETENTION_TRIGGER_EVENT:
+      return Trigger::kEvent;
+    default:
+      return Trigger::kFiling;
+  }
+}
+
+v1::RetentionTrigger TriggerProto(Trigger trigger) {
+  switch (trigger) {
+    case Trigger::kDocumentDate:
+      return v1::RETENTION_TRIGGER_DOCUMENT_DATE;
+    case Trigger::kClosing:
+      return v1::RETENTION_TRIGGER_CLOSING;
+    case Trigger::kEvent:
+      return v1::RETENTION_TRIGGER_EVENT;
+    case Trigger::kFiling:
+      break;
+  }
+  return v1::RETENTION_TRIGGER_FILING;
+}
+
+std::string Plural(int n, std::string_view unit) {
+  return std::to_string(n) + " " + std::string(unit) + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+StatusOr<Schedule> FromProto(const v1::RetentionSchedule& p) {
+  if (!v1::RetentionTrigger_IsValid(p.trigger()) || !v1::RetentionCutOff_IsValid(p.cut_off()) ||
+      !v1::DispositionAction_IsValid(p.action())) {
+    return InvalidArgumentError("schedule: unknown trigger, cut-off or action");
+  }
+  if (p.years() > 1000 || p.months() > 12000) return InvalidArgumentError("schedule: period out of range");
+  Schedule s;
+  s.permanent = p.permanent();
+  s.years = static_cast<int>(p.years());
+  s.months = static_cast<int>(p.months());
+  s.trigger = TriggerOf(p.trigger());
+  s.event = p.event();
+  switch (p.cut_off()) {
+    case v1::RETENTION_CUT_OFF_CALENDAR_YEAR:
+      s.cut_off = CutOff::kCalendarYear;
+      break;
+    case v1::RETENTION_CUT_OFF_FISCAL_YEAR:
+      s.cut_off = CutOff::kFiscalYear;
+      break;
+    default:
+      s.cut_off = CutOff::kNone;
+  }
+  s.fiscal_year_start_month = p.fiscal_year_start_month() == 0 ? 1 : p.fiscal_year_start_month();
+  switch (p.action()) {
+    case v1::DISPOSITION_ACTION_DESTROY:
+      s.action = Action::kDestroy;
+      break;
+    case v1::DISPOSITION_ACTION_TRANSFER:
+      s.action = Action::kTransfer;
+      break;
+    default:
+      s.action = Action::kReview;  // unset: a person decides
+  }
+  ARCHIVED_RETURN_IF_ERROR(s.Validate().Annotate("schedule"));
+  return s;
+}
+
+v1::DispositionAction ToProto(Action action) {
+  switch (action) {
+    case Action::kDestroy:
+      return v1::DISPOSITION_ACTION_DESTROY;
+    case Action::kTransfer:
+      return v1::DISPOSITION_ACTION_TRANSFER;
+    case Action::kReview:
+      break;
+  }
+  return v1::DISPOSITION_ACTION_REVIEW;
+}
+
+v1::RetentionSchedule ToProto(const Schedule& s) {
+  v1::RetentionSchedule p;
+  p.set_permanent(s.permanent);
+  p.set_years(static_cast<std::uint32_t>(s.years));
+  p.set_months(static_cast<std::uint32_t>(s.months));
+  p.set_trigger(TriggerProto(s.trigger));
+  p.set_event(s.event);
+  p.set_cut_off(s.cut_off == CutOff::kCalendarYear ? v1::RETENTION_CUT_OFF_CALENDAR_YEAR
+                : s.cut_off == CutOff::kFiscalYear ? v1::RETENTION_CUT_OFF_FISCAL_YEAR
+                                                   : v1::RETENTION_CUT_OFF_NONE);
+  if (s.cut_off == CutOff::kFiscalYear) p.set_fiscal_year_start_month(s.fiscal_year_start_month);
+  p.set_action(ToProto(s.action));
+  return p;
+}
+
+StatusOr<Schedule> ScheduleOf(const v1::Category& category) {
+  if (category.has_schedule()) return FromProto(category.schedule());
+  return PresetFor(category.retention_class());
+}
+
+StatusOr<Schedule> ScheduleFor(const v1::Category& category, const v1::Document& document) {
+  if (document.has_schedule_override()) return FromProto(document.schedule_override());
+  return ScheduleOf(category);
+}
+
+std::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kDestroy:
+      return "destroy";
+    case Action::kTransfer:
+      return "transfer";
+    case Action::kReview:
+      break;
+  }
+  return "review";
+}
+
+std::string Describe(const Schedule& s) {
+  if (s.permanent) return "permanent";
+  std::string out;
+  if (s.years > 0) out = Plural(s.years, "year");
+  if (s.months > 0) out += (out.empty() ? "" : " ") + Plural(s.months, "month");
+  switch (s.trigger) {
+    case Trigger::kFiling:
+      out += " after filing";
+      break;
+    case Trigger::kDocumentDate:
+      out += " after the document date";
+      break;
+    case Trigger::kClosing:
+      out += " after closing";
+      break;
+    case Trigger::kEvent:
+      out += " after the event \"" + s.event + "\"";
+      break;
+  }
+  if (s.cut_off == CutOff::kCalendarYear) out += ", counted from the end of its calendar year";
+  if (s.cut_off == CutOff::kFiscalYear) {
+    out += ", counted from the end of its fiscal year (starting in month " + std::to_string(s.fiscal_year_start_month) +
+           ")";
+  }
+  out += ", then ";
+  out += ActionName(s.action);
+  return out;
+}
+
+StatusOr<Date> ParseDate(std::string_view field, std::string_view text) {
+  unsigned y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
+      std::sscanf(std::string(text).c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return InvalidArgumentError(std::string(field) + ": use YYYY-MM-DD");
+  }
+  const Date date{year(static_cast<int>(y)), month(m), day(d)};
+  if (!date.ok()) return InvalidArgumentError(std::string(field) + ": not a calendar date");
+  return date;
+}
+
+std::string FormatDate(Date date) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()));
+  return out;
+}
+
+Date DayOf(Timestamp time) { return Date(floor<days>(time)); }
+
+StatusOr<Facts> FactsOf(const v1::Document& doc) {
+  Facts facts;
+  facts.filed = DayOf(v1::TimeOf(doc.filed_time()));
+  const auto stored = [](std::string_view field, std::string_view text) -> StatusOr<Date> {
+    StatusOr<Date> date = ParseDate(field, text);
+    if (!date.ok()) return DataLossError("stored " + std::string(date.status().message()));
+    return date;
+  };
+  if (!doc.date().empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(facts.document_date, stored("date", doc.date()));
+  }
+  for (const auto& [name, text] : doc.events()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const Date date, stored("event " + name, text));
+    if (name == kClosedEvent) facts.closed = date;
+    facts.events[name] = date;
+  }
+  if (!doc.retain_until().empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(facts.retain_until, stored("retain_until", doc.retain_until()));
+  }
+  facts.destroyed = doc.state() == v1::DOCUMENT_STATE_DESTROYED;
+  facts.transferred = doc.state() == v1::DOCUMENT_STATE_TRANSFERRED;
+  return facts;
+}
+
+}  // namespace archived::retention
