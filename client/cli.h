@@ -75,6 +75,13 @@ int RunAudit(const Context& context, const Args& args);
 int RunAdmin(const Context& context, const Args& args);
 // Exit 3 when a backup run or a verification failed.
 int RunBackup(const Context& context, const Args& args);
+// Retention (commands/retention.cc). certificate verify exits 3 when it does not verify.
+int RunCategory(const Context& context, const Args& args);
+int RunSchedule(const Context& context, const Args& args);
+int RunEvent(const Context& context, const Args& args);
+int RunHold(const Context& context, const Args& args);
+int RunDisposition(const Context& context, const Args& args);
+int RunCertificate(const Context& context, const Args& args);
 
 // A message as the JSON the API takes.
 std::string ToJson(const google::protobuf::Message& message);

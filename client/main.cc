@@ -45,6 +45,19 @@ constexpr const char* kUsage =
     "                                                  --read-data every byte (exit 3 when it fails)\n"
     "  backup forget [--dry-run]                       remove backups the keep policy no longer keeps\n"
     "\n"
+    "retention (records officer; docs/retention.md):\n"
+    "  category list | add CODE --name N [--name-en N] --class Y|D30|D10 [SCHEDULE]\n"
+    "  schedule show CATEGORY | set CATEGORY SCHEDULE [--allow-shorten]\n"
+    "            SCHEDULE: --permanent | --years N [--months N] [--trigger filing|date|closing|event]\n"
+    "            [--event NAME] [--cut-off none|year|fiscal] [--fiscal-start M] [--action destroy|transfer|review]\n"
+    "  event record ID NAME --date YYYY-MM-DD          a retention event (\"closed\", \"staff separation\" …)\n"
+    "  hold add NAME --reason R [--owner U] [--documents ID,…] [--categories C,…] [--query Q]\n"
+    "  hold release NAME --reason R | list [--all] | show NAME\n"
+    "  disposition due [--as-of DATE] | run [--confirm-clock] | list | show BATCH\n"
+    "  disposition approve BATCH [--confirm-clock]    approve; with enough approvals it executes\n"
+    "  disposition exclude BATCH ID --reason R | review BATCH ID (--destroy | --retain [SCHEDULE]) [--note N]\n"
+    "  certificate list | show ID | verify ID [--public-key HEX]   (exit 3 when it does not verify)\n"
+    "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_CACERT, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE,\n"
     "then the config file (--config, $ARCHIVECTL_CONFIG, ~/.config/archivectl/config: server = \"…\",\n"
@@ -63,10 +76,14 @@ int main(int argc, char** argv) {
                                                 "cursor", "type", "from", "to", "sort", "offset", "ttl", "role",
                                                 "clearance", "department", "display-name", "user", "description",
                                                 "classification", "since", "until", "actor", "object", "action",
-                                                "from-seq", "checkpoint"};
+                                                "from-seq", "checkpoint", "name", "name-en", "class", "years",
+                                                "months", "trigger", "event", "cut-off", "fiscal-start",
+                                                "reason", "owner", "documents", "categories", "query", "as-of",
+                                                "note", "public-key"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
                                              "password-stdin", "disable", "enable", "no-wait",
-                                             "read-data", "dry-run"};
+                                             "read-data", "dry-run", "permanent", "allow-shorten",
+                                             "confirm-clock", "destroy", "retain"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
   if (!args.ok()) {
     std::fprintf(stderr, "archivectl: %s\n\n%s", args.status().message().c_str(), kUsage);
@@ -82,7 +99,9 @@ int main(int argc, char** argv) {
       {"put", RunPut}, {"version", RunVersion}, {"get", RunGet},
       {"info", RunInfo}, {"versions", RunVersions}, {"ls", RunLs}, {"search", RunSearch},
       {"login", RunLogin}, {"logout", RunLogout}, {"whoami", RunWhoAmI}, {"user", RunUser}, {"token", RunToken},
-      {"audit", RunAudit}, {"admin", RunAdmin}, {"backup", RunBackup}};
+      {"audit", RunAudit}, {"admin", RunAdmin}, {"backup", RunBackup},
+      {"category", RunCategory}, {"schedule", RunSchedule}, {"event", RunEvent}, {"hold", RunHold},
+      {"disposition", RunDisposition}, {"certificate", RunCertificate}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);

@@ -36,6 +36,14 @@ enum class Operation {
   kListBackups,      // GET /admin/backups
   kVerifyBackup,     // POST /admin/backups/verify
   kForgetBackups,    // POST /admin/backups/forget: apply the keep policies
+  kManageFilePlan,      // POST /categories; PUT /categories/{code}/schedule
+  kRecordEvent,         // POST /documents/{id}/events
+  kManageHolds,         // POST /holds; POST /holds/{name}/release
+  kReadHolds,           // GET /holds, /holds/{name}
+  kReadDispositions,    // GET /dispositions, /dispositions/due, /dispositions/{id}
+  kRunDisposition,      // POST /dispositions; …/{id}/exclude, …/{id}/review
+  kApproveDisposition,  // POST /dispositions/{id}/approve (executes with enough approvals)
+  kReadCertificates,    // GET /certificates, /certificates/{id}, …/verify
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
   kManageAllTokens,  // another user's tokens
 };
@@ -83,6 +91,15 @@ inline constexpr Rule kPolicy[] = {
     {Operation::kListBackups, "backup.list", false, RoleBits({v1::ROLE_ADMIN, v1::ROLE_AUDITOR})},
     {Operation::kVerifyBackup, "backup.verify", false, RoleBits({v1::ROLE_ADMIN, v1::ROLE_AUDITOR})},
     {Operation::kForgetBackups, "backup.forget", true, RoleBits({v1::ROLE_ADMIN})},
+    // Retention is the records officer's; the auditor reads holds, batches and certificates.
+    {Operation::kManageFilePlan, "fileplan.change", true, RoleBits({v1::ROLE_RECORDS_OFFICER})},
+    {Operation::kRecordEvent, "document.event", true, kDocumentRoles},
+    {Operation::kManageHolds, "hold.change", true, RoleBits({v1::ROLE_RECORDS_OFFICER})},
+    {Operation::kReadHolds, "hold.read", false, RoleBits({v1::ROLE_RECORDS_OFFICER, v1::ROLE_AUDITOR})},
+    {Operation::kReadDispositions, "disposition.read", false, RoleBits({v1::ROLE_RECORDS_OFFICER, v1::ROLE_AUDITOR})},
+    {Operation::kRunDisposition, "disposition.prepare", true, RoleBits({v1::ROLE_RECORDS_OFFICER})},
+    {Operation::kApproveDisposition, "disposition.approve", true, RoleBits({v1::ROLE_RECORDS_OFFICER})},
+    {Operation::kReadCertificates, "certificate.read", false, RoleBits({v1::ROLE_RECORDS_OFFICER, v1::ROLE_AUDITOR})},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
     {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},
 };

@@ -28,7 +28,8 @@ TEST(PolicyTest, TheAdministratorRunsTheSystemButReadsNoDocument) {
   }
 }
 
-// The auditor oversees: reads and verifies the audit trail, lists and verifies backups.
+// The auditor oversees: reads and verifies the audit trail, lists and verifies backups,
+// reads holds, disposition batches and certificates (never changes them).
 TEST(PolicyTest, TheAuditorReadsTheAuditTrailChecksBackupsAndNothingElse) {
   const Principal auditor = With({v1::ROLE_AUDITOR});
   EXPECT_TRUE(Authorize(auditor, Operation::kVerifyAudit).ok());
@@ -37,7 +38,11 @@ TEST(PolicyTest, TheAuditorReadsTheAuditTrailChecksBackupsAndNothingElse) {
   for (const Rule& rule : kPolicy) {
     if (rule.operation == Operation::kVerifyAudit || rule.operation == Operation::kReadAudit ||
         rule.operation == Operation::kManageOwnTokens || rule.operation == Operation::kListBackups ||
-        rule.operation == Operation::kVerifyBackup) {
+        rule.operation == Operation::kVerifyBackup || rule.operation == Operation::kReadHolds ||
+        rule.operation == Operation::kReadDispositions || rule.operation == Operation::kReadCertificates) {
+      if (rule.operation != Operation::kManageOwnTokens) {
+        EXPECT_FALSE(rule.changes) << rule.name;
+      }
       continue;
     }
     EXPECT_FALSE(Authorize(auditor, rule.operation).ok()) << rule.name;

@@ -98,7 +98,7 @@ Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
 Status ReadTables(const toml::table& root, DaemonConfig* config) {
   for (const auto& [key, node] : root) {
     static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "auth", "audit",
-                                                       "keys", "scrub", "backup", "file_plan"};
+                                                       "keys", "scrub", "backup", "retention", "file_plan"};
     if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
       return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
     }
@@ -201,6 +201,20 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   b.target = target;
   b.retry_after = std::chrono::seconds(retry_seconds);
 
+  TableReader retention(Section(root, "retention"), "retention");
+  retention::RetentionOptions& r = config->retention;
+  std::int64_t max_clock_jump_days = r.max_clock_jump.count() / 24;
+  ARCHIVED_RETURN_IF_ERROR(retention.Read("run_schedule", &config->disposition_schedule));
+  ARCHIVED_RETURN_IF_ERROR(retention.Read("approvals_required", &r.approvals_required));
+  ARCHIVED_RETURN_IF_ERROR(retention.Read("review_period_months", &r.review_period_months));
+  ARCHIVED_RETURN_IF_ERROR(retention.Read("max_clock_jump_days", &max_clock_jump_days));
+  ARCHIVED_RETURN_IF_ERROR(retention.Read("certificate_category", &r.certificate_category));
+  ARCHIVED_RETURN_IF_ERROR(retention.CheckNoUnknownKeys());
+  if (max_clock_jump_days < 1 || max_clock_jump_days > 3650) {
+    return InvalidArgumentError("retention.max_clock_jump_days must be from 1 to 3650");
+  }
+  r.max_clock_jump = std::chrono::hours(24 * max_clock_jump_days);
+
   TableReader audit(Section(root, "audit"), "audit");
   std::string checkpoint_file;
   std::int64_t every_seconds = config->checkpoint.every.count();
@@ -275,6 +289,11 @@ bool IsWithin(const std::filesystem::path& dir, const std::filesystem::path& pat
 
 Status ValidateConfig(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(config.catalog.Validate());
+  ARCHIVED_RETURN_IF_ERROR(config.retention.Validate().Annotate("retention"));
+  if (!config.disposition_schedule.empty()) {
+    ARCHIVED_RETURN_IF_ERROR(
+        backup::CronSchedule::Parse(config.disposition_schedule).status().Annotate("retention.run_schedule"));
+  }
   if (!config.backup_schedule.empty()) {
     ARCHIVED_RETURN_IF_ERROR(backup::CronSchedule::Parse(config.backup_schedule).status().Annotate("backup.schedule"));
   }

@@ -17,6 +17,7 @@
 #include "archived/service/backups.h"
 #include "archived/service/key_rotation.h"
 #include "archived/service/scrub.h"
+#include "archived/retention/retention.h"
 #include "indexer/indexer.h"
 
 namespace archived::daemon {
@@ -41,6 +42,10 @@ struct DaemonConfig {
   // start; the schedule string is parsed into backup.schedule by ValidateConfig's caller.
   service::BackupServiceOptions backup;
   std::string backup_schedule = "0 2 * * *";  // nightly at 02:00 UTC; "" for none
+  // [retention]: fonds is [archive] fonds.
+  retention::RetentionOptions retention;
+  // When disposition runs draw up what is due (cron syntax, UTC); "" for none.
+  std::string disposition_schedule = "30 1 * * *";
 };
 
 // Where the audit checkpoint goes: the configured file, or beside the data directory.

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <string>
 
 #include "archived/audit/chain.h"
@@ -27,6 +28,7 @@
 #include "archived/crypto/master_key.h"
 #include "archived/daemon/config.h"
 #include "archived/http/server.h"
+#include "archived/retention/retention.h"
 #include "archived/storage/rocks_store.h"
 
 namespace archived::daemon {
@@ -327,6 +329,9 @@ StatusOr<int> RestoreCommand(DaemonConfig config, const Flags& flags) {
                                  "; chain verified through event " + std::to_string(plan.content.audit_seq())));
     return OkStatus();
   }));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::DestructionRecord> ledger, archive->catalog->ReadLedger());
+  std::printf("destruction ledger: %zu destructions, each applied (documents destroyed after the backup stay destroyed)\n",
+              ledger.size());
   std::printf("audit chain verified: %llu events, matching the manifest\n",
               static_cast<unsigned long long>(chain.events()));
   std::fflush(stdout);
@@ -340,6 +345,58 @@ StatusOr<int> RestoreCommand(DaemonConfig config, const Flags& flags) {
   ARCHIVED_RETURN_IF_ERROR(CloseArchive(*archive));
   std::printf("done: start the daemon with --data-dir %s\n", config.data_dir.c_str());
   return 0;
+}
+
+// The ids of the live documents a saved query (a hold's scope) matches, once the index has
+// caught up with the catalogue (so that a document just filed is not missed).
+StatusOr<std::vector<std::string>> MatchingIds(const indexer::Indexer& indexer, const std::string& query) {
+  for (int waited = 0; waited < 300; ++waited) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t pending, indexer.Pending());
+    if (pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::vector<std::string> ids;
+  index::SearchRequest request{.query = query, .facets = false, .limit = 100};
+  for (;;) {
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::SearchResponse page, indexer.Search(request));
+    for (const v1::SearchHit& hit : page.hits()) ids.push_back(hit.id());
+    if (page.hits_size() < static_cast<int>(request.limit)) break;
+    request.offset += request.limit;
+  }
+  return ids;
+}
+
+// Retention, with its certificate signing key (a vault secret, so that rotations carry it
+// and vault backups keep it), holds by query through the search index, a vault backup
+// after each destruction, and its scheduled runs.
+StatusOr<std::unique_ptr<retention::Retention>> OpenRetention(const DaemonConfig& config, Archive& archive,
+                                                             service::BackupService* backups) {
+  ARCHIVED_ASSIGN_OR_RETURN(const crypto::SecretKey fresh_seed, crypto::SecretKey::Generate());
+  ARCHIVED_ASSIGN_OR_RETURN(const crypto::SecretKey seed,
+                            catalog::LoadOrCreateVaultSecret(archive.stores.vault.get(), *archive.keyring,
+                                                             "certificate-seed", fresh_seed));
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::Ed25519Key signing_key, crypto::Ed25519Key::FromSeed(seed.bytes()));
+  retention::RetentionOptions options = config.retention;
+  options.fonds = config.catalog.fonds;
+  const indexer::Indexer* indexer = archive.indexer.get();
+  ARCHIVED_ASSIGN_OR_RETURN(
+      std::unique_ptr<retention::Retention> retention,
+      retention::Retention::Open(options, archive.catalog.get(), archive.committer.get(), SystemClock::Get(),
+                                 std::move(signing_key),
+                                 [indexer](const std::string& query) { return MatchingIds(*indexer, query); }));
+  // The destruction reaches the backups: the vault backup of this run holds the ledger
+  // entry, so a restore of any older content backup replays it.
+  retention->OnDestruction([backups] {
+    if (!backups->configured()) return;
+    const StatusOr<v1::BackupReport> started = backups->Start({.name = "system", .role = "retention"});
+    if (!started.ok()) LogLine("after a destruction, no backup could start: " + started.status().ToString());
+  });
+  if (!config.disposition_schedule.empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const backup::CronSchedule schedule,
+                              backup::CronSchedule::Parse(config.disposition_schedule));
+    retention->StartScheduledRuns([schedule](Timestamp after) { return schedule.Next(after); });
+  }
+  return retention;
 }
 
 StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
@@ -408,6 +465,8 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
     backups->StartSchedule();
     LogLine("backups go to " + backup_options.target.string());
   }
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<retention::Retention> retention,
+                            OpenRetention(config, *archive, backups.get()));
   ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = archive->catalog.get(),
                                                                                .authenticator = &authenticator,
                                                                                .committer = committer,
@@ -416,6 +475,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                                                .scrubber = scrubber.get(),
                                                                                .key_rotator = key_rotator.get(),
                                                                                .backups = backups.get(),
+                                                                               .retention = retention.get(),
                                                                                .guard = &guard,
                                                                                .version = kVersion,
                                                                                .audit_problem = audit_problem,
@@ -444,6 +504,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   server->Stop();
   server.reset();
   scrubber.reset();  // a running scrub stops at the next document
+  retention.reset();  // waits for a running disposition step
   backups.reset();   // waits for a running backup
   if (checkpointer) {
     if (Status last = checkpointer->Stop(); !last.ok()) LogLine("cannot write the last audit checkpoint: " + last.ToString());

@@ -10,6 +10,7 @@
 #include "archived/base/log.h"
 #include "archived/base/text.h"
 #include "archived/http/internal/exchange.h"
+#include "archived/http/internal/routes.h"
 #include "archived/http/json.h"
 #include "archived/http/multipart.h"
 #include "archived/http/query.h"
@@ -20,37 +21,6 @@ namespace {
 
 using catalog::ContentWriter;
 using catalog::Filing;
-
-std::vector<std::string> Split(std::string_view path) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (!part.empty()) out.emplace_back(part);
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return out;
-}
-
-StatusOr<std::uint64_t> ParseNumber(std::string_view field, std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return InvalidArgumentError(std::string(field) + ": not a whole number");
-  }
-  return value;
-}
-
-Status CheckParameters(const Target& target, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [key, value] : target.query) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return InvalidArgumentError("unknown query parameter \"" + key + "\"");
-    }
-  }
-  return OkStatus();
-}
 
 // Metadata of a raw-body upload: query parameters and the Content-Type header.
 Status MetadataFromQuery(const Target& target, std::string_view content_type, bool new_document,
@@ -156,12 +126,6 @@ class MultipartUpload {
 v1::Version PublicVersion(v1::Version version) {
   version.clear_content();  // where the chunks are is the server's business
   return version;
-}
-
-net::awaitable<void> SendMethodNotAllowed(Exchange& ex, std::string_view allow) {
-  co_await ex.SendText(405, "application/json",
-                       R"({"code":"INVALID_ARGUMENT","message":"method not allowed here; allowed: )" +
-                           std::string(allow) + R"(","request_id":")" + ex.request_id() + "\"}");
 }
 
 // The blocking steps of one upload, run on the pool: Begin, then Feed for each piece of the
@@ -624,17 +588,6 @@ net::awaitable<void> HandleMetrics(Exchange& ex, const ApiServices& s) {
   co_await ex.SendText(200, "text/plain; version=0.0.4", std::move(text));
 }
 
-// Checks the policy for `operation` (service::Guard). A refusal is audited and answered 403;
-// an allowance records the role it was allowed under on `actor`.
-net::awaitable<bool> Permit(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
-                            auth::Operation operation, std::string_view object, audit::Actor* actor) {
-  const Status allowed = s.guard->Check(principal, operation, actor);
-  if (allowed.ok()) co_return true;
-  const Status refused = co_await RunBlocking(ex.pool(), [&] { return s.guard->Refuse(*actor, operation, object, allowed); });
-  co_await ex.SendError(refused);
-  co_return false;
-}
-
 // An administrator's background job (scrub, key rotation): POST starts it (202 with its
 // report; starting may write files and the audit trail, so it runs on the pool), GET shows
 // the running or last one (404 with `none` before the first).
@@ -648,14 +601,6 @@ net::awaitable<void> HandleJob(Exchange& ex, bool start, StartFn start_fn, Lates
   const auto latest = latest_fn();
   if (!latest) co_return co_await ex.SendError(NotFoundError(none));
   co_await ex.SendJson(200, *latest);
-}
-
-// A query flag: absent is false; "true" or "false" otherwise. Errors: kInvalidArgument.
-StatusOr<bool> FlagParameter(const Target& target, std::string_view name) {
-  const std::optional<std::string> value = target.Get(name);
-  if (!value || *value == "false") return false;
-  if (*value == "true") return true;
-  return InvalidArgumentError(std::string(name) + " must be true or false");
 }
 
 // /api/v1/admin/backups: GET lists, POST starts a run; …/latest shows the running or last
@@ -707,17 +652,6 @@ net::awaitable<void> HandleBackups(Exchange& ex, const ApiServices& s, const Tar
     co_return co_await ex.SendJson(200, *report);
   }
   co_await ex.SendError(NotFoundError("no such route: " + target.path));
-}
-
-// A JSON body parsed into `message`, and the names of its top-level keys.
-template <typename Message>
-net::awaitable<StatusOr<std::set<std::string>>> ReadJson(Exchange& ex, Message* message) {
-  StatusOr<std::string> body = co_await ex.ReadWholeBody(ex.limits().max_json_body_bytes);
-  if (!body.ok()) co_return body.status();
-  StatusOr<std::set<std::string>> keys = TopLevelKeys(*body);
-  if (!keys.ok()) co_return keys.status();
-  if (Status parsed = FromJson(*body, message); !parsed.ok()) co_return parsed;
-  co_return keys;
 }
 
 // POST /api/v1/login: the only API call without a token.
@@ -830,19 +764,6 @@ net::awaitable<void> HandleWhoAmI(Exchange& ex, const ApiServices& s, const auth
   co_await ex.SendJson(200, out);
 }
 
-// The object-level check of a route on one document: the caller must see it (else 404, as
-// for a document that does not exist) and, to change it, may file in its category (else
-// 403). Refusals are audited.
-net::awaitable<bool> PermitDocument(Exchange& ex, const ApiServices& s, const auth::Principal& principal,
-                                    const audit::Actor& actor, auth::Operation operation, const std::string& id,
-                                    bool to_change) {
-  const Status allowed = co_await RunBlocking(
-      ex.pool(), [&] { return s.guard->CheckDocument(principal, actor, operation, id, to_change); });
-  if (allowed.ok()) co_return true;
-  co_await ex.SendError(allowed);
-  co_return false;
-}
-
 // What a new document's metadata must satisfy: the caller may file in its category (the
 // default one when none is given) and is cleared to its classification (INTERNAL when none).
 UploadJob::Check FilingCheck(const ApiServices& s, const auth::Principal& principal, const audit::Actor& actor) {
@@ -912,6 +833,7 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
   const auto permit = [&](Operation operation, std::string_view object) {
     return Permit(ex, s, principal, operation, object, &actor);
   };
+  if (co_await DispatchRetention(ex, s, target, parts, principal, actor)) co_return;
   if (n >= 3 && parts[2] == "documents") {
     if (n == 3) {
       if (method == bhttp::verb::post) {
@@ -983,7 +905,7 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     StatusOr<v1::CategoryList> list = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListCategories(); });
     if (!list.ok()) co_return co_await ex.SendError(list.status());
     for (const v1::Category& c : list->categories()) {
-      if (c.code() == code) co_return co_await ex.SendJson(200, c);
+      if (c.code() == code) co_return co_await ex.SendJson(200, Described(c));
     }
     co_return co_await ex.SendError(NotFoundError("category " + code));
   } else if (n == 3 && parts[2] == "categories") {
@@ -991,6 +913,7 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     if (!co_await permit(Operation::kListCategories, "")) co_return;
     StatusOr<v1::CategoryList> list = co_await RunBlocking(ex.pool(), [&] { return s.catalog->ListCategories(); });
     if (!list.ok()) co_return co_await ex.SendError(list.status());
+    for (v1::Category& c : *list->mutable_categories()) c = Described(std::move(c));
     co_return co_await ex.SendJson(200, *list);
   } else if (n == 3 && parts[2] == "search") {
     if (method != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");

@@ -8,6 +8,7 @@
 
 #include "archived/audit/chain.h"
 #include "archived/base/bytes.h"
+#include "archived/base/log.h"
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 #include "archived/retention/schedules.h"
@@ -180,6 +181,40 @@ StatusOr<std::unique_ptr<Retention>> Retention::Open(const RetentionOptions& opt
     }
   }
   return r;
+}
+
+Retention::~Retention() {
+  {
+    std::lock_guard lock(schedule_mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (schedule_thread_.joinable()) schedule_thread_.join();
+}
+
+void Retention::StartScheduledRuns(std::function<Timestamp(Timestamp)> next) {
+  schedule_thread_ = std::thread([this, next = std::move(next)] {
+    const audit::Actor system{.name = "system", .role = "schedule"};
+    std::unique_lock lock(schedule_mu_);
+    for (Timestamp due = next(clock_.Now()); !stopping_; due = next(clock_.Now())) {
+      if (wake_.wait_until(lock, due, [&] { return stopping_; })) break;
+      lock.unlock();
+      StatusOr<v1::DispositionBatch> batch = Run(system, /*confirm_clock=*/false);
+      if (!batch.ok()) {
+        LogLine("scheduled disposition run failed: " + batch.status().ToString());
+        v1::AuditEvent event = audit::EventBy(system, "disposition.run", "", std::string(batch.status().message()));
+        event.set_outcome("failed");
+        IgnoreError(committer_->Run([&](audit::Transaction& txn) {
+          txn.Audit(event);
+          return OkStatus();
+        }));
+      } else if (!batch->id().empty()) {
+        LogLine("disposition batch " + batch->id() + ": " + std::to_string(batch->items_size()) +
+                " documents due, awaiting approval");
+      }
+      lock.lock();
+    }
+  });
 }
 
 Date Retention::Today() const { return DayOf(clock_.Now()); }
@@ -700,6 +735,7 @@ StatusOr<std::string> Retention::FileCertificate(const audit::Actor& actor, cons
 StatusOr<v1::CertificateList> Retention::ListCertificates() const {
   ARCHIVED_ASSIGN_OR_RETURN(const v1::DispositionBatchList batches, ListBatches());
   v1::CertificateList out;
+  out.set_public_key(public_key_);
   for (const v1::DispositionBatch& b : batches.batches()) {
     if (b.certificate_id().empty()) continue;
     v1::CertificateSummary* s = out.add_certificates();

@@ -14,12 +14,14 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "archived/audit/actor.h"
@@ -112,6 +114,12 @@ class Retention {
   // Hex.
   const std::string& public_key() const { return public_key_; }
 
+  // Draws up a batch by itself at each time `next` gives after the time it is passed (a
+  // cron schedule), until destroyed. Nothing is disposed of without approval; a run the
+  // clock guard refuses is audited as failed ("disposition.run") and logged.
+  void StartScheduledRuns(std::function<Timestamp(Timestamp)> next);
+  ~Retention();  // stops scheduled runs
+
   // Called after a batch destroyed something (e.g. to back up the vault, so that backups
   // learn of the destruction). Set before use.
   void OnDestruction(std::function<void()> hook) { on_destruction_ = std::move(hook); }
@@ -141,6 +149,10 @@ class Retention {
   // Serializes what changes holds or batches, and each execution, so that a hold placed
   // while a batch executes is seen before its document is destroyed.
   mutable std::mutex mu_;
+  std::mutex schedule_mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by schedule_mu_
+  std::thread schedule_thread_;
 };
 
 }  // namespace archived::retention

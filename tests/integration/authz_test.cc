@@ -59,6 +59,11 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
   ASSERT_FALSE(id.empty()) << filed;
   // A first backup, finished, for the verification route.
   ASSERT_EQ(Ctl({"backup", "now"}).exit_code, 0);
+  // A disposition batch for the approval route: a 2000 notice is due for review.
+  ASSERT_EQ(CurlStatus({"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", "old notice",
+                        Api("/documents?title=old&category=BGS/WS&date=2000-01-01")}),
+            201);
+  ASSERT_EQ(CurlStatus({"-X", "POST", Api("/dispositions")}), 201);
   int fresh = 0;
   const auto routes = [&] {
     ++fresh;
@@ -87,6 +92,19 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
         {Operation::kManageUsers, "POST", "/users",
          R"({"name":"new-)" + std::to_string(fresh) + R"(","roles":["ROLE_CLERK"]})"},
         {Operation::kManageUsers, "PATCH", "/users/admin", R"({"display_name":"Administrator"})"},
+        {Operation::kManageFilePlan, "POST", "/categories",
+         R"({"code":"BGS/N)" + std::to_string(fresh) + R"(","name":"n","retention_class":"RETENTION_CLASS_10_YEARS"})"},
+        {Operation::kManageFilePlan, "PUT", "/categories/BGS/WS/schedule", R"({"years":40,"trigger":"RETENTION_TRIGGER_DOCUMENT_DATE","cut_off":"RETENTION_CUT_OFF_CALENDAR_YEAR","action":"DISPOSITION_ACTION_REVIEW"})"},
+        {Operation::kRecordEvent, "POST", "/documents/{id}/events", R"({"name":"closed","date":"2026-01-02"})"},
+        {Operation::kManageHolds, "POST", "/holds",
+         R"({"name":"h)" + std::to_string(fresh) + R"(","reason":"r","categories":["BGS/ZC"]})"},
+        {Operation::kReadHolds, "GET", "/holds", ""},
+        {Operation::kReadDispositions, "GET", "/dispositions", ""},
+        {Operation::kReadDispositions, "GET", "/dispositions/due", ""},
+        {Operation::kReadDispositions, "GET", "/dispositions/1", ""},
+        {Operation::kRunDisposition, "POST", "/dispositions", ""},
+        {Operation::kApproveDisposition, "POST", "/dispositions/1/approve", ""},
+        {Operation::kReadCertificates, "GET", "/certificates", ""},
         {Operation::kManageOwnTokens, "GET", "/tokens", ""},
         {Operation::kManageOwnTokens, "POST", "/tokens", R"({"ttl_seconds":60})"},
         {Operation::kManageOwnTokens, "GET", "/whoami", ""},

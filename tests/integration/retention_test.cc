@@ -1,0 +1,150 @@
+// Retention end to end against the real daemon, driven by archivectl and curl: the records
+// officer adds a category with a short schedule, places a hold, runs and approves a
+// disposition; the destroyed document's content and search hits are gone, its stub and a
+// verifiable certificate remain, and a restore of a backup taken before the destruction
+// does not bring it back.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/integration/harness.h"
+
+namespace archived::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RetentionTest : public DaemonTest {
+ protected:
+  void SetUp() override {
+    StartDaemon(WriteFile("archived.toml", "[backup]\ntarget = \"" + target_.string() +
+                                               "\"\nschedule = \"\"\n[retention]\nrun_schedule = \"\"\n"));
+    officer_ = TokenFor("lin", "ROLE_RECORDS_OFFICER");
+    auditor_ = TokenFor("audit1", "ROLE_AUDITOR");
+    // The first start's token holds every role (a small office); this one administers only.
+    admin_ = TokenFor("ops", "ROLE_ADMIN");
+  }
+  std::string TokenFor(const std::string& name, const std::string& role) {
+    const CommandResult u =
+        Curl({"-X", "POST", "-d", R"({"name":")" + name + R"(","roles":[")" + role + R"("]})", Api("/users")});
+    EXPECT_EQ(JsonField(u.out, "name"), name) << u.out;
+    return JsonField(Curl({"-X", "POST", "-d", R"({"user":")" + name + R"("})", Api("/tokens")}).out, "token");
+  }
+  CommandResult As(const std::string& token, std::vector<std::string> args) {
+    args.insert(args.begin(), ArchivectlBinaryPath().string());
+    return RunCommand(args, {{"ARCHIVED_URL", daemon_->url()}, {"ARCHIVED_TOKEN", token}});
+  }
+  std::string File(const std::string& title, const std::string& category, const std::string& text,
+                   const std::string& date) {
+    const CommandResult r = Curl({"-X", "POST", "-H", "Content-Type: text/plain", "--data-binary", text,
+                                  Api("/documents?title=" + title + "&category=" + category + "&date=" + date)});
+    const std::string id = JsonField(r.out, "id");
+    EXPECT_FALSE(id.empty()) << r.out;
+    return id;
+  }
+  // The newest backup run has finished (the one a destruction starts runs on its own).
+  void WaitForBackups() {
+    for (int i = 0; i < 600; ++i) {
+      const std::string latest = Curl({Api("/admin/backups/latest")}).out;
+      if (latest.find("\"running\"") == std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "the backup after the destruction did not finish";
+  }
+
+  fs::path target_ = dir_.path() / "backups";
+  std::string officer_, auditor_, admin_;
+};
+
+TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
+  // The file plan: contracts kept one year after their date, then destroyed.
+  const CommandResult added = As(officer_, {"category", "add", "BGS/HT", "--name", "合同", "--name-en", "Contracts",
+                                            "--class", "D10", "--years", "1", "--trigger", "date", "--action",
+                                            "destroy"});
+  ASSERT_EQ(added.exit_code, 0) << added.out << added.err;
+  EXPECT_NE(added.out.find("1 year after the document date, then destroy"), std::string::npos) << added.out;
+  // Not the administrator's to change (三员分立).
+  EXPECT_EQ(As(admin_, {"category", "add", "BGS/X", "--name", "x", "--class", "D10"}).exit_code, 1);
+
+  const std::string old_contract = File("old-contract", "BGS/HT", "lease zebra-canary 2019", "2019-03-01");
+  const std::string disputed = File("disputed-contract", "BGS/HT", "supply zebra-canary 2019", "2019-05-01");
+  const std::string current = File("current-contract", "BGS/HT", "service zebra-canary 2026", "2026-10-01");
+  WaitIndexed();
+  EXPECT_EQ(JsonField(Curl({Api("/search?q=zebra")}).out, "estimated_total"), "3");
+  // A backup from before the destruction.
+  ASSERT_EQ(Ctl({"backup", "now"}).exit_code, 0);
+
+  const CommandResult hold = As(officer_, {"hold", "add", "lawsuit-2026", "--reason", "supplier dispute",
+                                           "--documents", disputed});
+  ASSERT_EQ(hold.exit_code, 0) << hold.err;
+  const CommandResult due = As(officer_, {"disposition", "due"});
+  EXPECT_NE(due.out.find("held by lawsuit-2026"), std::string::npos) << due.out;
+  const CommandResult run = As(officer_, {"disposition", "run"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("disposition batch 1"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find(disputed.substr(0, 10)), std::string::npos) << run.out;
+  // Only a records officer approves: not the administrator, not the auditor.
+  EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + admin_, "-X", "POST", Api("/dispositions/1/approve")}, false), 403);
+  EXPECT_NE(As(auditor_, {"disposition", "approve", "1"}).exit_code, 0);
+  const CommandResult approved = As(officer_, {"disposition", "approve", "1"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_NE(approved.out.find("executed"), std::string::npos) << approved.out;
+
+  // The destroyed document: a stub, no content, no search hit.
+  const std::string stub = Curl({"-H", "Authorization: Bearer " + officer_, Api("/documents/" + old_contract)}, false).out;
+  EXPECT_NE(stub.find("DOCUMENT_STATE_DESTROYED"), std::string::npos) << stub;
+  EXPECT_NE(stub.find("\"batch_id\":\"1\""), std::string::npos) << stub;
+  EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + officer_, Api("/documents/" + old_contract + "/content")}, false), 409);
+  WaitIndexed();
+  const std::string found = Curl({"-H", "Authorization: Bearer " + officer_, Api("/search?q=zebra")}, false).out;
+  EXPECT_EQ(JsonField(found, "estimated_total"), "2") << found;
+  EXPECT_EQ(found.find(old_contract), std::string::npos);
+  // The certificate: listed, and verified by the auditor with the signature checked locally.
+  const CommandResult list = As(auditor_, {"certificate", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("-Y-BGS.DA-"), std::string::npos) << list.out;
+  const std::string certificate = JsonField(Curl({"-H", "Authorization: Bearer " + auditor_, Api("/certificates")}, false).out,
+                                            "document_id");
+  const CommandResult verified = As(auditor_, {"certificate", "verify", certificate});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("signature: valid"), std::string::npos) << verified.out;
+  // Pinned to another key, it does not verify.
+  EXPECT_EQ(As(auditor_, {"certificate", "verify", certificate, "--public-key", std::string(64, 'a')}).exit_code, 3);
+  // Bad input is a clear 4xx.
+  EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + officer_, "-X", "POST", Api("/dispositions/x/approve")}, false), 400);
+  EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + officer_, "-X", "POST", Api("/dispositions/1/approve")}, false), 409);
+  EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + officer_, "-X", "POST", "-d", R"({"name":"bad name"})",
+                        Api("/holds")}, false),
+            400);
+  EXPECT_EQ(As(admin_, {"audit", "verify"}).exit_code, 1);  // the administrator does not read the trail
+  EXPECT_EQ(As(auditor_, {"audit", "verify"}).exit_code, 0);
+  WaitForBackups();  // the destruction started a backup: its vault backup holds the ledger
+  ASSERT_EQ(daemon_->Stop(), 0);
+
+  // Restore the backup from before the destruction: the document stays destroyed.
+  const fs::path into = dir_.path() / "restored";
+  const CommandResult restored =
+      RunCommand({ArchivedBinaryPath().string(), "restore", "--from", target_.string(), "--backup", "1", "--data-dir",
+                  into.string(), "--key-file", (dir_.path() / "data" / "master.key").string()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  EXPECT_NE(restored.out.find("destruction ledger: 1 destruction"), std::string::npos) << restored.out;
+  fs::copy_file(dir_.path() / "data" / "admin.token", into / "admin.token");
+  fs::permissions(into / "admin.token", fs::perms::owner_read | fs::perms::owner_write);
+  StatusOr<std::unique_ptr<DaemonProcess>> d =
+      DaemonProcess::Start({.binary = ArchivedBinaryPath(), .data_dir = into, .config = {}, .extra_args = {}});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  daemon_ = std::move(d).value();
+  const std::string officer = TokenFor("lin2", "ROLE_RECORDS_OFFICER");
+  EXPECT_NE(Curl({"-H", "Authorization: Bearer " + officer, Api("/documents/" + old_contract)}, false).out.find(
+                "DOCUMENT_STATE_DESTROYED"),
+            std::string::npos);
+  EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + officer, Api("/documents/" + old_contract + "/content")}, false), 409);
+  EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + officer, Api("/documents/" + current + "/content")}, false), 200);
+  WaitIndexed();
+  const std::string after = Curl({"-H", "Authorization: Bearer " + officer, Api("/search?q=zebra")}, false).out;
+  EXPECT_EQ(JsonField(after, "estimated_total"), "2") << after;
+}
+
+}  // namespace
+}  // namespace archived::testing
