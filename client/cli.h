@@ -82,6 +82,7 @@ int RunEvent(const Context& context, const Args& args);
 int RunHold(const Context& context, const Args& args);
 int RunDisposition(const Context& context, const Args& args);
 int RunCertificate(const Context& context, const Args& args);
+int RunReport(const Context& context, const Args& args);
 
 // A message as the JSON the API takes.
 std::string ToJson(const google::protobuf::Message& message);

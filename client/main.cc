@@ -57,6 +57,8 @@ constexpr const char* kUsage =
     "  disposition approve BATCH [--confirm-clock]    approve; with enough approvals it executes\n"
     "  disposition exclude BATCH ID --reason R | review BATCH ID (--destroy | --retain [SCHEDULE]) [--note N]\n"
     "  certificate list | show ID | verify ID [--public-key HEX]   (exit 3 when it does not verify)\n"
+    "  report retention [--format json|csv|html] [-o FILE] [--as-of DATE] [--horizon DAYS]\n"
+    "            [--schedule-override CAT=D10,…]    the retention audit report (what-if with overrides)\n"
     "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_CACERT, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE,\n"
@@ -79,7 +81,7 @@ int main(int argc, char** argv) {
                                                 "from-seq", "checkpoint", "name", "name-en", "class", "years",
                                                 "months", "trigger", "event", "cut-off", "fiscal-start",
                                                 "reason", "owner", "documents", "categories", "query", "as-of",
-                                                "note", "public-key"};
+                                                "note", "public-key", "format", "horizon", "schedule-override"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
                                              "password-stdin", "disable", "enable", "no-wait",
                                              "read-data", "dry-run", "permanent", "allow-shorten",
@@ -101,7 +103,7 @@ int main(int argc, char** argv) {
       {"login", RunLogin}, {"logout", RunLogout}, {"whoami", RunWhoAmI}, {"user", RunUser}, {"token", RunToken},
       {"audit", RunAudit}, {"admin", RunAdmin}, {"backup", RunBackup},
       {"category", RunCategory}, {"schedule", RunSchedule}, {"event", RunEvent}, {"hold", RunHold},
-      {"disposition", RunDisposition}, {"certificate", RunCertificate}};
+      {"disposition", RunDisposition}, {"certificate", RunCertificate}, {"report", RunReport}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);

@@ -44,6 +44,7 @@ enum class Operation {
   kRunDisposition,      // POST /dispositions; …/{id}/exclude, …/{id}/review
   kApproveDisposition,  // POST /dispositions/{id}/approve (executes with enough approvals)
   kReadCertificates,    // GET /certificates, /certificates/{id}, …/verify
+  kRetentionReport,     // GET /reports/retention
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
   kManageAllTokens,  // another user's tokens
 };
@@ -100,6 +101,7 @@ inline constexpr Rule kPolicy[] = {
     {Operation::kRunDisposition, "disposition.prepare", true, RoleBits({v1::ROLE_RECORDS_OFFICER})},
     {Operation::kApproveDisposition, "disposition.approve", true, RoleBits({v1::ROLE_RECORDS_OFFICER})},
     {Operation::kReadCertificates, "certificate.read", false, RoleBits({v1::ROLE_RECORDS_OFFICER, v1::ROLE_AUDITOR})},
+    {Operation::kRetentionReport, "report.retention", false, RoleBits({v1::ROLE_RECORDS_OFFICER, v1::ROLE_AUDITOR})},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
     {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},
 };

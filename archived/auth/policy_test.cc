@@ -39,7 +39,8 @@ TEST(PolicyTest, TheAuditorReadsTheAuditTrailChecksBackupsAndNothingElse) {
     if (rule.operation == Operation::kVerifyAudit || rule.operation == Operation::kReadAudit ||
         rule.operation == Operation::kManageOwnTokens || rule.operation == Operation::kListBackups ||
         rule.operation == Operation::kVerifyBackup || rule.operation == Operation::kReadHolds ||
-        rule.operation == Operation::kReadDispositions || rule.operation == Operation::kReadCertificates) {
+        rule.operation == Operation::kReadDispositions || rule.operation == Operation::kReadCertificates ||
+        rule.operation == Operation::kRetentionReport) {
       if (rule.operation != Operation::kManageOwnTokens) {
         EXPECT_FALSE(rule.changes) << rule.name;
       }

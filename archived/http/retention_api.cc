@@ -4,6 +4,8 @@
 #include "archived/http/internal/routes.h"
 
 #include "archived/base/status_macros.h"
+#include "archived/catalog/file_plan.h"
+#include "archived/retention/report.h"
 #include "archived/retention/schedules.h"
 
 namespace archived::http::internal {
@@ -196,6 +198,43 @@ net::awaitable<void> HandleEvent(Exchange& ex, const ApiServices& s, const std::
   }));
 }
 
+// GET /reports/retention?format=json|csv|html&as_of=&horizon=&override=CODE=Y|D30|D10 (repeatable).
+net::awaitable<void> HandleReport(Exchange& ex, const ApiServices& s, const Target& target,
+                                  const auth::Principal& principal, audit::Actor& actor) {
+  if (ex.request().method() != bhttp::verb::get) co_return co_await SendMethodNotAllowed(ex, "GET");
+  if (!co_await Permit(ex, s, principal, Operation::kRetentionReport, "", &actor)) co_return;
+  if (Status st = CheckParameters(target, {"format", "as_of", "horizon", "override"}); !st.ok()) {
+    co_return co_await ex.SendError(st);
+  }
+  const std::string format = target.Get("format").value_or("json");
+  if (format != "json" && format != "csv" && format != "html") {
+    co_return co_await ex.SendError(InvalidArgumentError("format: json, csv or html"));
+  }
+  std::uint64_t horizon = 90;
+  if (const auto h = target.Get("horizon")) {
+    StatusOr<std::uint64_t> parsed = ParseNumber("horizon", *h);
+    if (!parsed.ok()) co_return co_await ex.SendError(parsed.status());
+    horizon = *parsed;
+  }
+  std::map<std::string, v1::RetentionSchedule> overrides;
+  for (const std::string& o : target.GetAll("override")) {
+    const std::size_t eq = o.find('=');
+    StatusOr<v1::RetentionClass> klass =
+        eq == std::string::npos ? InvalidArgumentError("override: CATEGORY=Y|D30|D10")
+                                : catalog::ParseRetentionClass(o.substr(eq + 1));
+    StatusOr<retention::Schedule> preset = klass.ok() ? retention::PresetFor(*klass) : klass.status();
+    if (!preset.ok()) co_return co_await ex.SendError(InvalidArgumentError("override \"" + o + "\": CATEGORY=Y|D30|D10"));
+    overrides[o.substr(0, eq)] = retention::ToProto(*preset);
+  }
+  const std::string as_of = target.Get("as_of").value_or("");
+  StatusOr<v1::RetentionReport> report = co_await RunBlocking(ex.pool(), [&] {
+    return s.retention->Report(as_of, static_cast<int>(std::min<std::uint64_t>(horizon, 1u << 30)), overrides);
+  });
+  if (!report.ok() || format == "json") co_return co_await Answer(ex, 200, report);
+  if (format == "csv") co_return co_await ex.SendText(200, "text/csv; charset=utf-8", retention::ReportCsv(*report));
+  co_await ex.SendText(200, "text/html; charset=utf-8", retention::ReportHtml(*report));
+}
+
 }  // namespace
 
 v1::Category Described(v1::Category category) {
@@ -214,13 +253,18 @@ net::awaitable<bool> DispatchRetention(Exchange& ex, const ApiServices& s, const
   const bool file_plan = noun == "categories" && ((n == 3 && ex.request().method() == bhttp::verb::post) ||
                                                   (n >= 5 && parts.back() == "schedule"));
   const bool event = noun == "documents" && n == 5 && parts[4] == "events";
-  if (!file_plan && !event && noun != "holds" && noun != "dispositions" && noun != "certificates") co_return false;
+  const bool report = noun == "reports" && n == 4 && parts[3] == "retention";
+  if (!file_plan && !event && !report && noun != "holds" && noun != "dispositions" && noun != "certificates") {
+    co_return false;
+  }
   if (s.retention == nullptr) {
     co_await ex.SendError(UnavailableError("retention is not available in this server"));
     co_return true;
   }
   if (file_plan) {
     co_await HandleFilePlan(ex, s, target, parts, principal, actor);
+  } else if (report) {
+    co_await HandleReport(ex, s, target, principal, actor);
   } else if (event) {
     co_await HandleEvent(ex, s, parts[3], principal, actor);
   } else if (noun == "holds" && n <= 5) {

@@ -687,6 +687,157 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
   return batch;
 }
 
+// --- The retention audit report ---
+
+StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int horizon_days,
+                                                const std::map<std::string, v1::RetentionSchedule>& overrides) const {
+  if (horizon_days < 0 || horizon_days > 36500) return InvalidArgumentError("horizon: from 0 to 36500 days");
+  Date day = Today();
+  if (!as_of.empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(day, ParseDate("as_of", as_of));
+  }
+  const Date horizon_end = Date(sys_days(day) + days(horizon_days));
+  v1::RetentionReport report;
+  report.set_fonds(options_.fonds);
+  report.set_as_of(FormatDate(day));
+  report.set_horizon_days(static_cast<std::uint32_t>(horizon_days));
+  v1::SetTime(report.mutable_generated_time(), clock_.Now());
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::CategoryList plan, catalog_->ListCategories());
+  // Each category's schedule for this report: its own, or the what-if one.
+  struct Row {
+    v1::CategoryRetention* out;
+    StatusOr<Schedule> schedule;
+  };
+  std::map<std::string, Row, std::less<>> rows;
+  for (const v1::Category& c : plan.categories()) {
+    v1::CategoryRetention* out = report.add_categories();
+    out->set_code(c.code());
+    out->set_name(c.name());
+    out->set_name_en(c.name_en());
+    const auto o = overrides.find(c.code());
+    StatusOr<Schedule> schedule = o != overrides.end() ? FromProto(o->second) : ScheduleOf(c);
+    if (o != overrides.end()) {
+      ARCHIVED_RETURN_IF_ERROR(schedule.status().Annotate("the what-if schedule of " + c.code()));
+      out->set_overridden(true);
+      report.add_overrides(c.code() + "=" + Describe(*schedule));
+    }
+    out->set_schedule(schedule.ok() ? Describe(*schedule) : "invalid: " + std::string(schedule.status().message()));
+    rows.emplace(c.code(), Row{out, std::move(schedule)});
+  }
+  for (const auto& [code, schedule] : overrides) {
+    if (!rows.contains(code)) return NotFoundError("what-if: category \"" + code + "\" is not in the file plan");
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
+  std::map<std::string, std::uint32_t> held_by_hold;
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
+    const auto row = rows.find(doc.category());
+    const std::vector<std::string> on = holds.On(doc);
+    const auto item = [&](google::protobuf::RepeatedPtrField<v1::RetentionReportItem>* list, const Decision* d) {
+      v1::RetentionReportItem* i = list->Add();
+      i->set_document_id(doc.id());
+      i->set_reference_code(doc.reference_code());
+      i->set_title(doc.title());
+      i->set_category(doc.category());
+      if (d != nullptr) {
+        if (d->due) i->set_due_date(FormatDate(*d->due));
+        i->set_action(ToProto(d->action));
+      }
+      for (const std::string& h : on) i->add_holds(h);
+    };
+    if (row == rows.end()) {
+      item(report.mutable_unscheduled(), nullptr);
+      return OkStatus();
+    }
+    v1::CategoryRetention& counts = *row->second.out;
+    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) {
+      counts.set_destroyed(counts.destroyed() + 1);
+      return OkStatus();
+    }
+    if (doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
+      counts.set_transferred(counts.transferred() + 1);
+      return OkStatus();
+    }
+    for (const std::string& h : on) ++held_by_hold[h];
+    StatusOr<Schedule> schedule = doc.has_schedule_override() ? FromProto(doc.schedule_override()) : row->second.schedule;
+    StatusOr<Facts> facts = FactsOf(doc);
+    if (!schedule.ok() || !facts.ok()) {
+      item(report.mutable_unscheduled(), nullptr);
+      return OkStatus();
+    }
+    const Decision d = Decide(*schedule, *facts, on, day);
+    switch (d.state) {
+      case State::kPermanent:
+        counts.set_permanent(counts.permanent() + 1);
+        counts.set_active(counts.active() + 1);
+        break;
+      case State::kAwaitingTrigger:
+        counts.set_awaiting_trigger(counts.awaiting_trigger() + 1);
+        counts.set_active(counts.active() + 1);
+        break;
+      case State::kRetained:
+        counts.set_active(counts.active() + 1);
+        if (sys_days(*d.due) <= sys_days(horizon_end)) {
+          counts.set_due_within_horizon(counts.due_within_horizon() + 1);
+          item(report.mutable_due_soon(), &d);
+        }
+        break;
+      case State::kDue:
+        counts.set_due(counts.due() + 1);
+        item(report.mutable_due_now(), &d);
+        break;
+      case State::kHeld:
+        counts.set_held(counts.held() + 1);
+        item(report.mutable_due_now(), &d);
+        break;
+      case State::kDestroyed:
+      case State::kTransferred:
+        break;
+    }
+    return OkStatus();
+  }));
+  const auto by_due = [](const v1::RetentionReportItem& a, const v1::RetentionReportItem& b) {
+    return a.due_date() != b.due_date() ? a.due_date() < b.due_date() : a.reference_code() < b.reference_code();
+  };
+  std::sort(report.mutable_due_now()->begin(), report.mutable_due_now()->end(), by_due);
+  std::sort(report.mutable_due_soon()->begin(), report.mutable_due_soon()->end(), by_due);
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::HoldList active, ListHolds(false));
+  for (const v1::Hold& h : active.holds()) {
+    v1::HoldSummary* out = report.add_holds();
+    out->set_name(h.name());
+    out->set_reason(h.reason());
+    out->set_owner(h.owner());
+    *out->mutable_placed_time() = h.placed_time();
+    std::string scope;
+    if (h.document_ids_size() > 0) scope = std::to_string(h.document_ids_size()) + " documents";
+    for (const std::string& c : h.categories()) scope += (scope.empty() ? "" : "; ") + ("category " + c + " and below");
+    if (!h.query().empty()) scope += (scope.empty() ? "" : "; ") + ("query \"" + h.query() + "\"");
+    out->set_scope(scope);
+    out->set_documents(held_by_hold[h.name()]);
+  }
+  // Destructions in the calendar year of as_of.
+  const Date first(day.year(), January, std::chrono::day(1));
+  const Date last(day.year(), December, std::chrono::day(31));
+  report.set_period(FormatDate(first) + " – " + FormatDate(last));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::DispositionBatchList batches, ListBatches());
+  for (const v1::DispositionBatch& b : batches.batches()) {
+    if (b.state() != v1::DISPOSITION_BATCH_STATE_EXECUTED || b.certificate_id().empty()) continue;
+    const Date executed = DayOf(v1::TimeOf(b.executed_time()));
+    if (executed.year() != day.year()) continue;
+    v1::DestructionSummary* out = report.add_destructions();
+    out->set_batch_id(b.id());
+    *out->mutable_executed_time() = b.executed_time();
+    std::uint32_t destroyed = 0;
+    for (const v1::DispositionItem& i : b.items()) destroyed += i.state() == v1::DISPOSITION_ITEM_STATE_DESTROYED;
+    out->set_documents(destroyed);
+    out->set_certificate_id(b.certificate_id());
+    if (StatusOr<v1::Document> c = catalog_->GetDocument(b.certificate_id()); c.ok()) {
+      out->set_certificate_reference_code(c->reference_code());
+    }
+    for (const v1::DispositionApproval& a : b.approvals()) out->add_approvers(a.user());
+  }
+  return report;
+}
+
 // --- Certificates ---
 
 StatusOr<std::string> Retention::FileCertificate(const audit::Actor& actor, const v1::DispositionBatch& batch,

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -103,6 +104,15 @@ class Retention {
   // kFailedPrecondition for a closed batch, a second approval by the same person, or a
   // doubtful clock.
   StatusOr<v1::DispositionBatch> Approve(const audit::Actor& actor, std::string_view batch_id, bool confirm_clock);
+
+  // --- The retention audit report ---
+  // Per category: counts by state, what is due now and within `horizon_days` of `as_of`
+  // (today when empty), what has no usable schedule, the holds and the destructions of the
+  // calendar year. `overrides` (category code -> schedule) show what would become due under
+  // other schedules (what-if); nothing changes. Errors: kInvalidArgument; kNotFound for an
+  // override of a category that is not in the plan.
+  StatusOr<v1::RetentionReport> Report(std::string_view as_of, int horizon_days,
+                                       const std::map<std::string, v1::RetentionSchedule>& overrides) const;
 
   // --- Certificates ---
   StatusOr<v1::CertificateList> ListCertificates() const;

@@ -4,6 +4,9 @@
 // replayed onto an older copy of the store, and certificates.
 #include "archived/retention/retention.h"
 
+#include "archived/retention/report.h"
+#include "archived/retention/schedules.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -416,6 +419,84 @@ TEST_F(DispositionTest, TheLedgerDestroysAgainInAnOlderCopyOfTheStore) {
   // Replaying again changes nothing.
   EXPECT_EQ(*catalog_->ReplayLedger({.name = "system"}), 0u);
   EXPECT_OK(audit::VerifyChain(*store_, 0).status());
+}
+
+TEST_F(DispositionTest, TheReportCountsEveryStateAndShowsWhatIfWithoutChangingAnything) {
+  AddCategory("BGS/T", 12, v1::DISPOSITION_ACTION_DESTROY);
+  const std::string gone = File("destroyed one", "BGS/T", "a");
+  AdvanceDays(200);
+  const std::string soon = File("due in 12 months", "BGS/T", "b");
+  AdvanceDays(200);  // gone is due (400 days), soon in 165 days
+  const std::string held = File("held", "BGS/T", "c");
+  ASSERT_OK(retention_->Run(officer_, true).status());
+  ASSERT_OK(retention_->Approve(officer_, "1", false).status());
+  v1::Hold hold;
+  hold.set_name("inquiry");
+  hold.set_reason("inquiry");
+  hold.add_categories("BGS/T");
+  ASSERT_OK(retention_->PlaceHold(officer_, hold).status());
+  const std::string old_notice = File("2001 notice", "BGS/WS", "d", "2001-02-03");  // 定期10年: due 2012
+  const std::string policy = File("policy", "BGS/HR", "e");                          // 永久
+
+  ASSERT_OK_AND_ASSIGN(const v1::RetentionReport report, retention_->Report("", 200, {}));
+  std::map<std::string, v1::CategoryRetention> by_code;
+  for (const auto& c : report.categories()) by_code[c.code()] = c;
+  EXPECT_EQ(by_code["BGS/T"].destroyed(), 1u);
+  EXPECT_EQ(by_code["BGS/T"].active(), 2u);  // soon and held, not yet due
+  EXPECT_EQ(by_code["BGS/T"].due_within_horizon(), 1u);
+  EXPECT_EQ(by_code["BGS/WS"].due(), 1u);
+  EXPECT_EQ(by_code["BGS/HR"].permanent(), 1u);
+  ASSERT_EQ(report.due_now_size(), 1);
+  EXPECT_EQ(report.due_now(0).document_id(), old_notice);
+  ASSERT_EQ(report.due_soon_size(), 1);
+  EXPECT_EQ(report.due_soon(0).document_id(), soon);
+  EXPECT_EQ(report.due_soon(0).holds(0), "inquiry");
+  ASSERT_EQ(report.holds_size(), 1);
+  EXPECT_EQ(report.holds(0).documents(), 2u);
+  ASSERT_EQ(report.destructions_size(), 1);
+  EXPECT_EQ(report.destructions(0).documents(), 1u);
+  EXPECT_FALSE(report.destructions(0).certificate_reference_code().empty());
+  // Later, the held one is due but held.
+  ASSERT_OK_AND_ASSIGN(const v1::RetentionReport later, retention_->Report("2029-01-01", 0, {}));
+  for (const auto& c : later.categories()) {
+    if (c.code() == "BGS/T") {
+      EXPECT_EQ(c.held(), 2u);
+    }
+  }
+  // What-if: the notices kept 30 years instead: nothing of BGS/WS is due, and nothing changed.
+  v1::RetentionSchedule d30 = ToProto(*PresetFor(v1::RETENTION_CLASS_30_YEARS));
+  ASSERT_OK_AND_ASSIGN(const v1::RetentionReport what_if, retention_->Report("", 200, {{"BGS/WS", d30}}));
+  EXPECT_EQ(what_if.due_now_size(), 0);
+  ASSERT_EQ(what_if.overrides_size(), 1);
+  EXPECT_EQ(retention_->Report("", 200, {})->due_now_size(), 1);
+  EXPECT_FALSE(catalog_->GetCategory("BGS/WS")->has_schedule());
+  EXPECT_EQ(retention_->Report("", 200, {{"NOPE", d30}}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(retention_->Report("2026-13-01", 200, {}).status().code(), StatusCode::kInvalidArgument);
+  // CSV: a header and a row per category and item, quoted where needed; HTML: a page per section.
+  const std::string csv = ReportCsv(report);
+  EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBFsection,category,"));
+  EXPECT_NE(csv.find("due_now,BGS/WS,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("hold,,inquiry,inquiry,"), std::string::npos) << csv;
+  const std::string html = ReportHtml(report);
+  EXPECT_NE(html.find("<meta charset=\"utf-8\">"), std::string::npos);
+  EXPECT_NE(html.find("到期待处置 Due now"), std::string::npos);
+  EXPECT_NE(html.find("page-break-after:always"), std::string::npos);
+  EXPECT_NE(html.find("2001 notice"), std::string::npos);
+  (void)gone;
+  (void)held;
+  (void)policy;
+}
+
+TEST(ReportRenderingTest, CsvQuotesAndHtmlEscapes) {
+  v1::RetentionReport report;
+  v1::RetentionReportItem* item = report.add_due_now();
+  item->set_title("a \"quoted\", title\nover lines");
+  item->set_reference_code("<script>");
+  const std::string csv = ReportCsv(report);
+  EXPECT_NE(csv.find("\"a \"\"quoted\"\", title\nover lines\""), std::string::npos) << csv;
+  const std::string html = ReportHtml(report);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
 }
 
 }  // namespace

@@ -103,15 +103,12 @@ std::string Day(const google::protobuf::Timestamp& t) {
   return t.seconds() == 0 ? "-" : FormatRfc3339(v1::TimeOf(t)).substr(0, 10);
 }
 
-std::string_view ActionWord(v1::DispositionAction action) {
-  switch (action) {
-    case v1::DISPOSITION_ACTION_DESTROY:
-      return "destroy";
-    case v1::DISPOSITION_ACTION_TRANSFER:
-      return "transfer";
-    default:
-      return "review";
-  }
+// "destroy", "transfer", "review" (unset reads as review), from the enum's own name.
+std::string ActionWord(v1::DispositionAction action) {
+  if (action == v1::DISPOSITION_ACTION_UNSPECIFIED) return "review";
+  std::string name = v1::DispositionAction_Name(action).substr(std::string_view("DISPOSITION_ACTION_").size());
+  for (char& c : name) c = static_cast<char>(c - 'A' + 'a');
+  return name;
 }
 
 std::string_view ItemStateWord(v1::DispositionItemState state) {
@@ -156,7 +153,7 @@ int PrintBatch(const v1::DispositionBatch& b) {
   }
   std::string group;
   for (const v1::DispositionItem& item : b.items()) {
-    const std::string here = item.category() + " · " + std::string(ActionWord(item.action()));
+    const std::string here = item.category() + " · " + ActionWord(item.action());
     if (here != group) {
       std::printf("\n  %s\n", here.c_str());
       group = here;
@@ -433,8 +430,79 @@ int Certificate(const Context& context, const Args& args) {
                                                   "[--public-key HEX]"));
 }
 
+// archivectl report retention: a summary table, or the report as JSON, CSV or HTML (to stdout
+// or -o FILE).
+int Report(const Context& context, const Args& args) {
+  const std::vector<std::string>& p = args.positional;
+  if (p.size() != 1 || p[0] != "retention") {
+    return Fail("report", InvalidArgumentError("usage: archivectl report retention [--format json|csv|html] "
+                                               "[--as-of DATE] [--horizon DAYS] [--schedule-override CAT=D10,…] [-o FILE]"));
+  }
+  const std::string format = context.json ? "json" : args.Get("format").value_or("");
+  std::string path = "/api/v1/reports/retention?format=" + Escape(format.empty() ? "json" : format);
+  if (const auto as_of = args.Get("as-of")) path += "&as_of=" + Escape(*as_of);
+  if (const auto horizon = args.Get("horizon")) path += "&horizon=" + Escape(*horizon);
+  for (const std::string& o : SplitList(args.Get("schedule-override").value_or(""))) path += "&override=" + Escape(o);
+  StatusOr<Response> r = context.NewClient().Call("GET", path);
+  if (!r.ok()) return Fail("report retention", r.status());
+  if (!format.empty()) {
+    const std::string out = args.Get("output").value_or("-");
+    if (out == "-") {
+      std::fwrite(r->body.data(), 1, r->body.size(), stdout);
+      return 0;
+    }
+    std::FILE* f = std::fopen(out.c_str(), "wb");
+    if (f == nullptr || std::fwrite(r->body.data(), 1, r->body.size(), f) != r->body.size() || std::fclose(f) != 0) {
+      return Fail("report retention", InternalError("cannot write " + out));
+    }
+    std::printf("wrote %s (%s)\n", out.c_str(), HumanBytes(r->body.size()).c_str());
+    return 0;
+  }
+  StatusOr<v1::RetentionReport> report = ParseBody<v1::RetentionReport>(*r);
+  if (!report.ok()) return Fail("report retention", report.status());
+  std::printf("retention report, fonds %s, as of %s, horizon %u days%s%s\n\n", report->fonds().c_str(),
+              report->as_of().c_str(), report->horizon_days(), report->overrides().empty() ? "" : "; what-if: ",
+              [&] {
+                std::string o;
+                for (const std::string& x : report->overrides()) o += (o.empty() ? "" : ", ") + x;
+                return o;
+              }().c_str());
+  std::printf("%-12s %7s %5s %5s %9s %11s %8s %9s  %s\n", "CATEGORY", "ACTIVE", "DUE", "HELD", "DESTROYED",
+              "TRANSFERRED", "DUE SOON", "AWAITING", "SCHEDULE");
+  for (const v1::CategoryRetention& c : report->categories()) {
+    std::printf("%-12s %7u %5u %5u %9u %11u %8u %9u  %s%s\n", c.code().c_str(), c.active(), c.due(), c.held(),
+                c.destroyed(), c.transferred(), c.due_within_horizon(), c.awaiting_trigger(), c.schedule().c_str(),
+                c.overridden() ? " (what-if)" : "");
+  }
+  const auto items = [](const char* title, const auto& list) {
+    if (list.empty()) return;
+    std::printf("\n%s\n", title);
+    for (const v1::RetentionReportItem& i : list) {
+      std::string holds;
+      for (const std::string& h : i.holds()) holds += (holds.empty() ? " held by " : ", ") + h;
+      std::printf("  %s  %-28s %s (%s)%s\n", i.due_date().c_str(), i.reference_code().c_str(), i.title().c_str(),
+                  ActionWord(i.action()).c_str(), holds.c_str());
+    }
+  };
+  items("due now:", report->due_now());
+  items("due within the horizon:", report->due_soon());
+  items("without a usable schedule:", report->unscheduled());
+  if (!report->holds().empty()) std::printf("\nholds:\n");
+  for (const v1::HoldSummary& h : report->holds()) {
+    std::printf("  %-20s %u documents; %s; %s\n", h.name().c_str(), h.documents(), h.scope().c_str(), h.reason().c_str());
+  }
+  std::printf("\ndestructions %s:%s\n", report->period().c_str(), report->destructions().empty() ? " none" : "");
+  for (const v1::DestructionSummary& d : report->destructions()) {
+    std::printf("  batch %-5s %s  %u documents  certificate %s\n", d.batch_id().c_str(),
+                FormatRfc3339(v1::TimeOf(d.executed_time())).substr(0, 10).c_str(), d.documents(),
+                d.certificate_reference_code().c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
+int RunReport(const Context& context, const Args& args) { return Report(context, args); }
 int RunCategory(const Context& context, const Args& args) { return Category(context, args); }
 int RunSchedule(const Context& context, const Args& args) { return Schedule(context, args); }
 int RunEvent(const Context& context, const Args& args) { return Event(context, args); }

@@ -105,6 +105,7 @@ TEST_F(AuthzTest, EveryRouteAnswersEveryRoleAsThePolicySays) {
         {Operation::kRunDisposition, "POST", "/dispositions", ""},
         {Operation::kApproveDisposition, "POST", "/dispositions/1/approve", ""},
         {Operation::kReadCertificates, "GET", "/certificates", ""},
+        {Operation::kRetentionReport, "GET", "/reports/retention?format=csv", ""},
         {Operation::kManageOwnTokens, "GET", "/tokens", ""},
         {Operation::kManageOwnTokens, "POST", "/tokens", R"({"ttl_seconds":60})"},
         {Operation::kManageOwnTokens, "GET", "/whoami", ""},

@@ -119,6 +119,24 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
             400);
   EXPECT_EQ(As(admin_, {"audit", "verify"}).exit_code, 1);  // the administrator does not read the trail
   EXPECT_EQ(As(auditor_, {"audit", "verify"}).exit_code, 0);
+  // The retention audit report, for the auditor too: text, CSV, HTML; what-if changes nothing.
+  const CommandResult report = As(auditor_, {"report", "retention", "--horizon", "365"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("BGS/HT"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("held by lawsuit-2026"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("batch 1"), std::string::npos) << report.out;
+  const fs::path csv = dir_.path() / "report.csv";
+  ASSERT_EQ(As(auditor_, {"report", "retention", "--format", "csv", "-o", csv.string()}).exit_code, 0);
+  const CommandResult csv_text = RunCommand({"/bin/cat", csv.string()});
+  EXPECT_NE(csv_text.out.find("category,BGS/HT,"), std::string::npos) << csv_text.out;
+  const CommandResult html = As(officer_, {"report", "retention", "--format", "html"});
+  EXPECT_NE(html.out.find("<!DOCTYPE html>"), std::string::npos);
+  EXPECT_NE(html.out.find("合同"), std::string::npos);
+  const CommandResult what_if =
+      As(officer_, {"report", "retention", "--json", "--schedule-override", "BGS/HT=Y"});
+  EXPECT_NE(what_if.out.find("\"overridden\":true"), std::string::npos) << what_if.out;
+  EXPECT_NE(As(officer_, {"report", "retention", "--schedule-override", "BGS/HT=forever"}).exit_code, 0);
+  EXPECT_NE(As(admin_, {"report", "retention"}).exit_code, 0);
   WaitForBackups();  // the destruction started a backup: its vault backup holds the ledger
   ASSERT_EQ(daemon_->Stop(), 0);
 
