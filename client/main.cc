@@ -50,6 +50,7 @@ constexpr const char* kUsage =
     "  schedule show CATEGORY | set CATEGORY SCHEDULE [--allow-shorten]\n"
     "            SCHEDULE: --permanent | --years N [--months N] [--trigger filing|date|closing|event]\n"
     "            [--event NAME] [--cut-off none|year|fiscal] [--fiscal-start M] [--action destroy|transfer|review]\n"
+    "            [--destroy-after-transfer]\n"
     "  event record ID NAME --date YYYY-MM-DD          a retention event (\"closed\", \"staff separation\" …)\n"
     "  hold add NAME --reason R [--owner U] [--documents ID,…] [--categories C,…] [--query Q]\n"
     "  hold release NAME --reason R | list [--all] | show NAME\n"
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
                                              "password-stdin", "disable", "enable", "no-wait",
                                              "read-data", "dry-run", "permanent", "allow-shorten",
-                                             "confirm-clock", "destroy", "retain"};
+                                             "confirm-clock", "destroy", "retain", "destroy-after-transfer"};
   archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
   if (!args.ok()) {
     std::fprintf(stderr, "archivectl: %s\n\n%s", args.status().message().c_str(), kUsage);

@@ -174,6 +174,12 @@ class Catalog {
   Status SetDocumentRetention(const audit::Actor& actor, std::string_view id, std::string_view retain_until,
                               const v1::RetentionSchedule* schedule, std::string_view action, std::string_view detail);
 
+  // Marks document `id` transferred (state TRANSFERRED, with `record`), audited
+  // ("document.transfer"), and queues it for removal from the search index; its content
+  // stays readable until a destruction. Errors: kNotFound; kFailedPrecondition for a
+  // destroyed or already transferred document.
+  Status MarkTransferred(const audit::Actor& actor, std::string_view id, const v1::TransferRecord& record);
+
   // --- Destruction (crypto-shredding) and the destruction ledger in the key vault. ---
   // Destroys document `id`: (1) a ledger record naming it and its content ids is appended to
   // the vault, synced; (2) one transaction turns the document into its stub (state

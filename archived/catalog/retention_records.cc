@@ -120,4 +120,18 @@ Status Catalog::SetDocumentRetention(const audit::Actor& actor, std::string_view
   });
 }
 
+Status Catalog::MarkTransferred(const audit::Actor& actor, std::string_view id, const v1::TransferRecord& record) {
+  return committer_->Run([&](audit::Transaction& txn) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(v1::Document doc, internal::ReadLiveDocument(txn, id));
+    doc.set_state(v1::DOCUMENT_STATE_TRANSFERRED);
+    *doc.mutable_transfer() = record;
+    v1::SetTime(doc.mutable_modified_time(), txn.now());
+    txn.Put(Keyspace::kDocuments, doc.id(), doc.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, "document.transfer", doc.id(),
+                             "batch=" + record.batch_id() + " package=" + record.package() +
+                                 " sha256=" + record.package_sha256()));
+    return internal::EnqueueForIndex(txn, doc.id());
+  });
+}
+
 }  // namespace archived::catalog

@@ -209,6 +209,9 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(retention.Read("review_period_months", &r.review_period_months));
   ARCHIVED_RETURN_IF_ERROR(retention.Read("max_clock_jump_days", &max_clock_jump_days));
   ARCHIVED_RETURN_IF_ERROR(retention.Read("certificate_category", &r.certificate_category));
+  std::string transfer_dir = r.transfer_dir.string();
+  ARCHIVED_RETURN_IF_ERROR(retention.Read("transfer_dir", &transfer_dir));
+  r.transfer_dir = transfer_dir;
   ARCHIVED_RETURN_IF_ERROR(retention.CheckNoUnknownKeys());
   if (max_clock_jump_days < 1 || max_clock_jump_days > 3650) {
     return InvalidArgumentError("retention.max_clock_jump_days must be from 1 to 3650");

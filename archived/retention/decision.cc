@@ -56,6 +56,9 @@ Status Schedule::Validate() const {
   }
   if (years < 0 || months < 0 || years > 1000 || months > 12000) return InvalidArgumentError("period out of range");
   if (years == 0 && months == 0) return InvalidArgumentError("a schedule needs a period, or to be permanent");
+  if (destroy_after_transfer && action != Action::kTransfer) {
+    return InvalidArgumentError("only a transfer can destroy the local copy after it");
+  }
   if (trigger == Trigger::kEvent && event.empty()) return InvalidArgumentError("an event trigger needs the event's name");
   if (trigger != Trigger::kEvent && !event.empty()) return InvalidArgumentError("only an event trigger names an event");
   if (fiscal_year_start_month < 1 || fiscal_year_start_month > 12) {
@@ -131,6 +134,8 @@ bool Shortens(const Schedule& from, const Schedule& to) {
     return !(from.cut_off == CutOff::kNone && TotalMonths(to) >= TotalMonths(from));
   }
   // A review keeps the decision with a person; destroy or transfer instead is a shortening.
+  // Destroying the local copy after a transfer, where it was kept, shortens too.
+  if (to.destroy_after_transfer && !from.destroy_after_transfer) return true;
   return from.action == Action::kReview && to.action != Action::kReview;
 }
 

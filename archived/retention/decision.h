@@ -36,6 +36,7 @@ struct Schedule {
   CutOff cut_off = CutOff::kNone;
   unsigned fiscal_year_start_month = 1;  // 1..12, for CutOff::kFiscalYear
   Action action = Action::kDestroy;
+  bool destroy_after_transfer = false;  // for Action::kTransfer
   // Errors: kInvalidArgument naming what is wrong.
   Status Validate() const;
 };

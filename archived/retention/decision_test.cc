@@ -133,6 +133,10 @@ TEST(RetentionTest, WhichChangesShortenASchedule) {
   Schedule plain{.years = 10};
   Schedule plain_with_cutoff = plain;
   plain_with_cutoff.cut_off = CutOff::kCalendarYear;
+  Schedule transfer = plain;
+  transfer.action = Action::kTransfer;
+  Schedule transfer_and_destroy = transfer;
+  transfer_and_destroy.destroy_after_transfer = true;
   struct Case {
     const char* what;
     Schedule from, to;
@@ -150,6 +154,8 @@ TEST(RetentionTest, WhichChangesShortenASchedule) {
       {"review to destroy", d10, d10_destroy, true},
       {"destroy to review", d10_destroy, d10, false},
       {"another trigger", d10, d10_by_filing, true},
+      {"destroying the copy after a transfer", transfer, transfer_and_destroy, true},
+      {"keeping the copy after a transfer", transfer_and_destroy, transfer, false},
   };
   for (const Case& c : cases) EXPECT_EQ(Shortens(c.from, c.to), c.shortens) << c.what;
 }

@@ -3,10 +3,13 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "archived/audit/chain.h"
+#include "archived/backup/package.h"
 #include "archived/base/bytes.h"
 #include "archived/base/log.h"
 #include "archived/base/status_macros.h"
@@ -610,36 +613,65 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
   for (const v1::DispositionApproval& a : batch.approvals()) approvers.push_back(a.user());
   std::vector<v1::CertificateItem> certified;
   std::vector<std::string> content_ids;
-  int skipped = 0;
+  int skipped = 0, destroyed = 0, transferred = 0;
+  const auto certify = [&](const v1::Document& d, const Schedule& schedule, const v1::DispositionItem& item,
+                           std::string disposition) -> Status {
+    v1::CertificateItem c;
+    c.set_document_id(d.id());
+    c.set_reference_code(d.reference_code());
+    c.set_title(d.title());
+    c.set_category(d.category());
+    c.set_document_date(d.date());
+    c.set_filed_date(FormatDate(DayOf(v1::TimeOf(d.filed_time()))));
+    ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::Version> versions, catalog_->ListVersions(d.id()));
+    for (const v1::Version& v : versions) c.add_version_sha256(v.sha256());
+    c.set_schedule(Describe(schedule));
+    c.set_due_date(item.due_date());
+    c.set_disposition(std::move(disposition));
+    certified.push_back(std::move(c));
+    return OkStatus();
+  };
+  const auto destroy = [&](const v1::Document& doc, const Schedule& schedule) -> Status {
+    v1::DestructionStub stub;
+    v1::SetTime(stub.mutable_destroyed_time(), clock_.Now());
+    stub.set_batch_id(batch.id());
+    for (const std::string& a : approvers) stub.add_approvers(a);
+    stub.set_executed_by(actor.name);
+    *stub.mutable_schedule() = ToProto(schedule);
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::DestructionRecord record, catalog_->DestroyDocument(actor, doc.id(), stub));
+    content_ids.insert(content_ids.end(), record.content_ids().begin(), record.content_ids().end());
+    ++destroyed;
+    return OkStatus();
+  };
+  struct Transfer {
+    v1::Document doc;
+    Schedule schedule;
+    v1::DispositionItem* item;
+  };
+  std::vector<Transfer> transfers;
+  std::optional<v1::TransferRecord> written;  // a package this batch wrote before a crash
   for (v1::DispositionItem& item : *batch.mutable_items()) {
     if (item.state() != v1::DISPOSITION_ITEM_STATE_PENDING) continue;
     ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(item.document_id()));
     const auto category = categories.find(doc.category());
     if (category == categories.end()) return DataLossError("category " + doc.category() + " is not in the file plan");
     ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleFor(*category->second, doc));
-    const auto certify = [&](const v1::Document& d) -> Status {
-      v1::CertificateItem c;
-      c.set_document_id(d.id());
-      c.set_reference_code(d.reference_code());
-      c.set_title(d.title());
-      c.set_category(d.category());
-      c.set_document_date(d.date());
-      c.set_filed_date(FormatDate(DayOf(v1::TimeOf(d.filed_time()))));
-      ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::Version> versions, catalog_->ListVersions(d.id()));
-      for (const v1::Version& v : versions) c.add_version_sha256(v.sha256());
-      c.set_schedule(Describe(schedule));
-      c.set_due_date(item.due_date());
-      certified.push_back(std::move(c));
-      return OkStatus();
-    };
-    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) {
-      if (doc.destruction().batch_id() == batch.id()) {  // before a crash, by this batch
-        item.set_state(v1::DISPOSITION_ITEM_STATE_DESTROYED);
-        ARCHIVED_RETURN_IF_ERROR(certify(doc));
-      } else {
+    // Done under this batch before a crash: recognised, not done twice.
+    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED || doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
+      const bool ours = doc.state() == v1::DOCUMENT_STATE_DESTROYED ? doc.destruction().batch_id() == batch.id()
+                                                                    : doc.transfer().batch_id() == batch.id();
+      if (!ours) {
         item.set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
-        item.set_note("already destroyed by batch " + doc.destruction().batch_id());
+        item.set_note("already disposed of by another batch");
         ++skipped;
+      } else if (doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
+        written = doc.transfer();
+        transfers.push_back({doc, schedule, &item});
+      } else {
+        const bool after_transfer = doc.has_transfer();
+        item.set_state(after_transfer ? v1::DISPOSITION_ITEM_STATE_TRANSFERRED : v1::DISPOSITION_ITEM_STATE_DESTROYED);
+        ARCHIVED_RETURN_IF_ERROR(certify(doc, schedule, item, after_transfer ? "transferred and destroyed" : "destroyed"));
+        if (after_transfer) written = doc.transfer();
       }
       continue;
     }
@@ -652,8 +684,8 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
       why_not = "no longer due (" + std::string(StateName(decision.state)) + ")";
     } else if (item.action() == v1::DISPOSITION_ACTION_REVIEW) {
       why_not = "not reviewed: it comes up again at the next run";
-    } else if (item.action() == v1::DISPOSITION_ACTION_TRANSFER) {
-      why_not = "transfer packages are not available yet: it stays due";
+    } else if (item.action() == v1::DISPOSITION_ACTION_TRANSFER && options_.transfer_dir.empty()) {
+      why_not = "no transfer directory is configured (retention.transfer_dir): it stays due";
     }
     if (!why_not.empty()) {
       item.set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
@@ -661,30 +693,177 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
       ++skipped;
       continue;
     }
-    v1::DestructionStub stub;
-    v1::SetTime(stub.mutable_destroyed_time(), clock_.Now());
-    stub.set_batch_id(batch.id());
-    for (const std::string& a : approvers) stub.add_approvers(a);
-    stub.set_executed_by(actor.name);
-    *stub.mutable_schedule() = ToProto(schedule);
-    ARCHIVED_ASSIGN_OR_RETURN(const v1::DestructionRecord record, catalog_->DestroyDocument(actor, doc.id(), stub));
-    content_ids.insert(content_ids.end(), record.content_ids().begin(), record.content_ids().end());
+    if (item.action() == v1::DISPOSITION_ACTION_TRANSFER) {
+      transfers.push_back({doc, schedule, &item});
+      continue;
+    }
+    ARCHIVED_RETURN_IF_ERROR(destroy(doc, schedule));
     item.set_state(v1::DISPOSITION_ITEM_STATE_DESTROYED);
-    ARCHIVED_RETURN_IF_ERROR(certify(doc));
+    ARCHIVED_RETURN_IF_ERROR(certify(doc, schedule, item, "destroyed"));
+  }
+  // Transfers: one package for the batch, written and synced before any document is marked.
+  if (!transfers.empty() && !written) {
+    std::vector<v1::Document> docs;
+    for (const Transfer& t : transfers) docs.push_back(t.doc);
+    ARCHIVED_ASSIGN_OR_RETURN(written, WritePackage(batch, docs));
+  }
+  for (Transfer& t : transfers) {
+    if (t.doc.state() != v1::DOCUMENT_STATE_TRANSFERRED) {
+      ARCHIVED_RETURN_IF_ERROR(catalog_->MarkTransferred(actor, t.doc.id(), *written));
+    }
+    ++transferred;
+    t.item->set_state(v1::DISPOSITION_ITEM_STATE_TRANSFERRED);
+    t.item->set_note("package " + written->package());
+    if (t.schedule.destroy_after_transfer) ARCHIVED_RETURN_IF_ERROR(destroy(t.doc, t.schedule));
+    ARCHIVED_RETURN_IF_ERROR(certify(t.doc, t.schedule, *t.item,
+                                     t.schedule.destroy_after_transfer ? "transferred and destroyed" : "transferred"));
   }
   ARCHIVED_RETURN_IF_ERROR(catalog_->Purge(content_ids).Annotate("purge destroyed content"));
   if (!certified.empty()) {
-    ARCHIVED_ASSIGN_OR_RETURN(const std::string certificate_id, FileCertificate(actor, batch, certified));
+    ARCHIVED_ASSIGN_OR_RETURN(const std::string certificate_id,
+                              FileCertificate(actor, batch, certified, written ? &*written : nullptr));
     batch.set_certificate_id(certificate_id);
   }
   batch.set_state(v1::DISPOSITION_BATCH_STATE_EXECUTED);
   v1::SetTime(batch.mutable_executed_time(), clock_.Now());
   ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.execute",
-                                     "destroyed=" + std::to_string(certified.size()) +
-                                         " skipped=" + std::to_string(skipped) +
+                                     "destroyed=" + std::to_string(destroyed) + " transferred=" +
+                                         std::to_string(transferred) + " skipped=" + std::to_string(skipped) +
                                          " certificate=" + batch.certificate_id()));
-  if (!certified.empty() && on_destruction_) on_destruction_();
+  if (destroyed > 0 && on_destruction_) on_destruction_();
   return batch;
+}
+
+namespace {
+
+// A version's file name as a package member: no '/', '\\' or control characters.
+std::string MemberName(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    out += (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '_' : c;
+  }
+  if (out.empty() || out == "." || out == "..") out = "content";
+  return out;
+}
+
+}  // namespace
+
+StatusOr<v1::TransferRecord> Retention::WritePackage(const v1::DispositionBatch& batch,
+                                                     const std::vector<v1::Document>& docs) {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.transfer_dir, ec);
+  if (ec) return InternalError("cannot create " + options_.transfer_dir.string() + ": " + ec.message());
+  const std::string bag = "transfer-" + options_.fonds + "-batch-" + batch.id();
+  const std::filesystem::path path = options_.transfer_dir / (bag + ".tar");
+  std::filesystem::remove(path, ec);  // an unfinished package of this batch, from before a crash
+  ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<backup::PackageWriter> package, backup::PackageWriter::Create(path));
+  // Each document's audit history, in one pass over the trail.
+  std::map<std::string, std::string, std::less<>> history;
+  for (const v1::Document& d : docs) history[d.id()] = "[";
+  for (std::uint64_t from = 1;;) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::AuditEvent> events,
+                              audit::ReadEvents(*catalog_->store(), from, 10000));
+    for (const v1::AuditEvent& e : events) {
+      const auto it = history.find(e.object_id());
+      if (it == history.end()) continue;
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(e, &json);
+      it->second += (it->second.size() > 1 ? ",\n" : "\n") + json;
+    }
+    if (events.size() < 10000) break;
+    from = events.back().seq() + 1;
+  }
+  google::protobuf::util::JsonPrintOptions json;
+  json.preserve_proto_field_names = true;
+  json.add_whitespace = true;
+  std::string manifest;
+  std::uint64_t payload_bytes = 0, payload_files = 0;
+  const auto add = [&](const std::string& member, std::string_view data) -> Status {
+    crypto::Sha256 hash;
+    hash.Update(data);
+    manifest += HexEncode(hash.Finish()) + "  " + member + "\n";
+    payload_bytes += data.size();
+    ++payload_files;
+    return package->Add(bag + "/" + member, data);
+  };
+  for (const v1::Document& d : docs) {
+    const std::string dir = "data/" + d.reference_code() + "/";
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(d, &text, json);
+    ARCHIVED_RETURN_IF_ERROR(add(dir + "metadata.json", text));
+    ARCHIVED_ASSIGN_OR_RETURN(std::vector<v1::Version> versions, catalog_->ListVersions(d.id()));
+    v1::VersionList list;
+    list.set_document_id(d.id());
+    for (v1::Version& v : versions) {
+      const std::string member = dir + "content/v" + std::to_string(v.version()) + "-" + MemberName(v.filename());
+      ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<catalog::ContentReader> reader, catalog_->OpenContent(v));
+      crypto::Sha256 hash;
+      std::string chunk;
+      std::size_t offset = 0;
+      std::uint64_t index = 0;
+      ARCHIVED_RETURN_IF_ERROR(package->AddStream(
+          bag + "/" + member, v.size(), [&](char* buffer, std::size_t capacity) -> StatusOr<std::size_t> {
+            while (offset == chunk.size()) {
+              if (index == reader->chunk_count()) return std::size_t{0};
+              ARCHIVED_RETURN_IF_ERROR(reader->ReadChunk(index++, &chunk));
+              offset = 0;
+              hash.Update(chunk);
+            }
+            const std::size_t n = std::min(capacity, chunk.size() - offset);
+            std::memcpy(buffer, chunk.data() + offset, n);
+            offset += n;
+            return n;
+          }));
+      const std::string digest = HexEncode(hash.Finish());
+      if (digest != v.sha256()) {
+        return DataLossError("version " + std::to_string(v.version()) + " of " + d.reference_code() +
+                             " does not match its SHA-256: it is not transferred");
+      }
+      manifest += digest + "  " + member + "\n";
+      payload_bytes += v.size();
+      ++payload_files;
+      v.clear_content();  // where the chunks were is this archive's business
+      *list.add_versions() = std::move(v);
+    }
+    text.clear();
+    (void)google::protobuf::util::MessageToJsonString(list, &text, json);
+    ARCHIVED_RETURN_IF_ERROR(add(dir + "versions.json", text));
+    ARCHIVED_RETURN_IF_ERROR(add(dir + "audit.json", history[d.id()] + "\n]\n"));
+  }
+  // The tag files (BagIt 1.0, RFC 8493), each listed in the tag manifest.
+  std::string tags;
+  const auto tag = [&](const std::string& name, const std::string& data) -> Status {
+    crypto::Sha256 hash;
+    hash.Update(data);
+    tags += HexEncode(hash.Finish()) + "  " + name + "\n";
+    return package->Add(bag + "/" + name, data);
+  };
+  ARCHIVED_RETURN_IF_ERROR(tag("bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"));
+  ARCHIVED_RETURN_IF_ERROR(tag("bag-info.txt", "Source-Organization: fonds " + options_.fonds +
+                                                   "\nBagging-Date: " + FormatDate(Today()) +
+                                                   "\nExternal-Identifier: disposition batch " + batch.id() +
+                                                   "\nExternal-Description: transfer of " + std::to_string(docs.size()) +
+                                                   " documents by archived\nPayload-Oxum: " +
+                                                   std::to_string(payload_bytes) + "." + std::to_string(payload_files) +
+                                                   "\n"));
+  ARCHIVED_RETURN_IF_ERROR(tag("manifest-sha256.txt", manifest));
+  ARCHIVED_RETURN_IF_ERROR(package->Add(bag + "/tagmanifest-sha256.txt", tags));
+  ARCHIVED_RETURN_IF_ERROR(package->Close());
+  // The package's own digest, for the certificate and the documents' records.
+  std::ifstream in(path, std::ios::binary);
+  crypto::Sha256 whole;
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    whole.Update(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
+  }
+  if (in.bad()) return InternalError("cannot read back " + path.string());
+  v1::TransferRecord record;
+  v1::SetTime(record.mutable_transferred_time(), clock_.Now());
+  record.set_batch_id(batch.id());
+  record.set_package(path.filename().string());
+  record.set_package_sha256(HexEncode(whole.Finish()));
+  return record;
 }
 
 // --- The retention audit report ---
@@ -841,9 +1020,17 @@ StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int hori
 // --- Certificates ---
 
 StatusOr<std::string> Retention::FileCertificate(const audit::Actor& actor, const v1::DispositionBatch& batch,
-                                                 const std::vector<v1::CertificateItem>& items) {
+                                                 const std::vector<v1::CertificateItem>& items,
+                                                 const v1::TransferRecord* transfer) {
   v1::CertificateBody body;
-  body.set_kind("destruction");
+  const bool any_destroyed = std::any_of(items.begin(), items.end(), [](const v1::CertificateItem& i) {
+    return i.disposition() != "transferred";
+  });
+  body.set_kind(transfer == nullptr ? "destruction" : any_destroyed ? "destruction and transfer" : "transfer");
+  if (transfer != nullptr) {
+    body.set_package(transfer->package());
+    body.set_package_sha256(transfer->package_sha256());
+  }
   body.set_fonds(options_.fonds);
   body.set_batch_id(batch.id());
   v1::SetTime(body.mutable_executed_time(), clock_.Now());
@@ -868,13 +1055,14 @@ StatusOr<std::string> Retention::FileCertificate(const audit::Actor& actor, cons
     return InternalError("cannot write the certificate as JSON");
   }
   v1::FileMetadata metadata;
-  metadata.set_title("销毁证明 Destruction certificate, disposition batch " + batch.id());
+  metadata.set_title((transfer == nullptr ? "销毁证明 Destruction certificate" : "处置证明 Disposition certificate") +
+                     std::string(", disposition batch ") + batch.id());
   metadata.set_category(options_.certificate_category);
   metadata.set_author("archived");
   metadata.set_date(FormatDate(Today()));
   metadata.add_tags("certificate");
-  metadata.add_tags("destruction");
-  metadata.set_filename("destruction-certificate-" + batch.id() + ".json");
+  metadata.add_tags(transfer == nullptr ? "destruction" : "transfer");
+  metadata.set_filename("disposition-certificate-" + batch.id() + ".json");
   metadata.set_mime_type("application/json");
   metadata.set_classification(v1::INTERNAL);
   ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<catalog::ContentWriter> writer, catalog_->BeginContent());
@@ -949,9 +1137,18 @@ StatusOr<v1::CertificateVerification> Retention::VerifyCertificate(std::string_v
   for (const v1::CertificateItem& item : body.items()) {
     StatusOr<v1::Document> listed = catalog_->GetDocument(item.document_id());
     if (!listed.ok()) return fail("document " + item.reference_code() + " it lists is not in the archive");
-    if (listed->state() != v1::DOCUMENT_STATE_DESTROYED || listed->destruction().batch_id() != body.batch_id() ||
-        listed->reference_code() != item.reference_code()) {
-      return fail("document " + item.reference_code() + " it lists is not destroyed under batch " + body.batch_id());
+    const bool destroyed_here =
+        listed->state() == v1::DOCUMENT_STATE_DESTROYED && listed->destruction().batch_id() == body.batch_id();
+    const bool transferred_here = listed->transfer().batch_id() == body.batch_id() &&
+                                  listed->transfer().package_sha256() == body.package_sha256() &&
+                                  (listed->state() == v1::DOCUMENT_STATE_TRANSFERRED || destroyed_here);
+    const bool as_listed = item.disposition() == "transferred"                 ? transferred_here
+                           : item.disposition() == "transferred and destroyed" ? transferred_here && destroyed_here
+                                                                                : destroyed_here;
+    if (!as_listed || listed->reference_code() != item.reference_code()) {
+      return fail("document " + item.reference_code() + " it lists is not " +
+                  (item.disposition().empty() ? std::string("destroyed") : item.disposition()) + " under batch " +
+                  body.batch_id());
     }
   }
   out.set_valid(true);

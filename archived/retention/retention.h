@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -47,6 +48,9 @@ struct RetentionOptions {
   // The largest forward step of the clock between runs accepted without confirmation.
   // Default: 35 days.
   std::chrono::hours max_clock_jump{35 * 24};
+  // Where transfer packages are written (created if missing); empty: transfers wait.
+  // Default: empty.
+  std::filesystem::path transfer_dir;
   Status Validate() const;
 };
 
@@ -143,7 +147,11 @@ class Retention {
   Status CheckClock(const audit::Actor& actor, bool confirm_clock);
   StatusOr<v1::DispositionBatch> Execute(const audit::Actor& actor, v1::DispositionBatch batch);
   StatusOr<std::string> FileCertificate(const audit::Actor& actor, const v1::DispositionBatch& batch,
-                                        const std::vector<v1::CertificateItem>& items);
+                                        const std::vector<v1::CertificateItem>& items,
+                                        const v1::TransferRecord* transfer);
+  // Writes the BagIt package of `docs` (each version's content, metadata and audit history)
+  // into transfer_dir, synced. Errors: kDataLoss for content that fails its checks; I/O.
+  StatusOr<v1::TransferRecord> WritePackage(const v1::DispositionBatch& batch, const std::vector<v1::Document>& docs);
   Status SaveBatch(const audit::Actor& actor, const v1::DispositionBatch& batch, std::string_view action,
                    std::string_view detail);
   Date Today() const;

@@ -487,6 +487,81 @@ TEST_F(DispositionTest, TheReportCountsEveryStateAndShowsWhatIfWithoutChangingAn
   (void)policy;
 }
 
+TEST_F(DispositionTest, ATransferWritesABagWhoseManifestsMatchItsFilesAndMarksTheDocuments) {
+  Close();
+  const fs::path out = dir_.path() / "transfers";
+  Open(dir_.path() / "db", {.transfer_dir = out});
+  v1::Category archive;
+  archive.set_code("BGS/YJ");
+  archive.set_name("移交进馆");
+  archive.set_retention_class(v1::RETENTION_CLASS_30_YEARS);
+  archive.mutable_schedule()->set_months(1);
+  archive.mutable_schedule()->set_action(v1::DISPOSITION_ACTION_TRANSFER);
+  ASSERT_OK(retention_->AddCategory(officer_, archive));
+  v1::Category moved = archive;
+  moved.set_code("BGS/YJ/XH");
+  moved.mutable_schedule()->set_destroy_after_transfer(true);
+  ASSERT_OK(retention_->AddCategory(officer_, moved));
+  const std::string kept_here = File("annual report", "BGS/YJ", RandomText(3 << 20, 5));
+  auto writer = *catalog_->BeginContent();
+  ASSERT_OK(writer->Append("second version"));
+  v1::FileMetadata second;
+  second.set_filename("../evil/name.txt");
+  ASSERT_OK(catalog_->AddVersion(clerk_, kept_here, second, *writer).status());
+  const std::string gone_here = File("minutes", "BGS/YJ/XH", "会议纪要 text");
+  const std::string held = File("held", "BGS/YJ", "held");
+  v1::Hold hold;
+  hold.set_name("keep");
+  hold.set_reason("audit");
+  hold.add_document_ids(held);
+  ASSERT_OK(retention_->PlaceHold(officer_, hold).status());
+  AdvanceDays(40);
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch batch, retention_->Run(officer_, true));
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch done, retention_->Approve(officer_, batch.id(), false));
+  EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_TRANSFERRED), Sorted({kept_here, gone_here}));
+  ASSERT_OK_AND_ASSIGN(const v1::Document kept, catalog_->GetDocument(kept_here));
+  EXPECT_EQ(kept.state(), v1::DOCUMENT_STATE_TRANSFERRED);
+  EXPECT_OK(catalog_->OpenContent(*catalog_->GetVersion(kept_here, 1)).status());  // still readable here
+  ASSERT_OK_AND_ASSIGN(const v1::Document gone, catalog_->GetDocument(gone_here));
+  EXPECT_EQ(gone.state(), v1::DOCUMENT_STATE_DESTROYED);
+  EXPECT_EQ(gone.transfer().package(), kept.transfer().package());
+  EXPECT_EQ(catalog_->GetDocument(held)->state(), v1::DOCUMENT_STATE_ACTIVE);
+  // The package: a BagIt bag in a tar; every manifest line matches its file.
+  const fs::path tar = out / kept.transfer().package();
+  ASSERT_TRUE(fs::exists(tar));
+  const fs::path bag_root = dir_.path() / "unpacked";
+  fs::create_directories(bag_root);
+  ASSERT_EQ(std::system(("tar -xf '" + tar.string() + "' -C '" + bag_root.string() + "'").c_str()), 0);
+  const fs::path bag = bag_root / ("transfer-Z001-batch-" + batch.id());
+  for (const char* tag_file : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"}) {
+    EXPECT_TRUE(fs::exists(bag / tag_file)) << tag_file;
+  }
+  const auto check = [&](const fs::path& manifest) {
+    std::ifstream in(manifest);
+    int lines = 0;
+    for (std::string line; std::getline(in, line); ++lines) {
+      const std::string digest = line.substr(0, 64), member = line.substr(66);
+      std::ifstream file(bag / member, std::ios::binary);
+      EXPECT_TRUE(file.good()) << member;
+      const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      crypto::Sha256 hash;
+      hash.Update(bytes);
+      EXPECT_EQ(HexEncode(hash.Finish()), digest) << member;
+    }
+    return lines;
+  };
+  EXPECT_EQ(check(bag / "manifest-sha256.txt"), 2 * 3 + 3);  // 3 metadata files each, and 3 versions
+  EXPECT_EQ(check(bag / "tagmanifest-sha256.txt"), 3);
+  EXPECT_TRUE(fs::exists(bag / "data" / kept.reference_code() / "content" / "v2-name.txt"));
+  std::ifstream info(bag / "bag-info.txt");
+  const std::string info_text((std::istreambuf_iterator<char>(info)), std::istreambuf_iterator<char>());
+  EXPECT_NE(info_text.find("Payload-Oxum: "), std::string::npos);
+  // The certificate covers both, and verifies.
+  ASSERT_OK_AND_ASSIGN(const v1::CertificateVerification verified, retention_->VerifyCertificate(done.certificate_id()));
+  EXPECT_TRUE(verified.valid()) << verified.problem();
+  EXPECT_EQ(verified.items(), 2u);
+}
+
 TEST(ReportRenderingTest, CsvQuotesAndHtmlEscapes) {
   v1::RetentionReport report;
   v1::RetentionReportItem* item = report.add_due_now();

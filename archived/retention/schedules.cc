@@ -76,6 +76,7 @@ StatusOr<Schedule> FromProto(const v1::RetentionSchedule& p) {
     default:
       s.action = Action::kReview;  // unset: a person decides
   }
+  s.destroy_after_transfer = p.destroy_after_transfer();
   ARCHIVED_RETURN_IF_ERROR(s.Validate().Annotate("schedule"));
   return s;
 }
@@ -104,6 +105,7 @@ v1::RetentionSchedule ToProto(const Schedule& s) {
                                                    : v1::RETENTION_CUT_OFF_NONE);
   if (s.cut_off == CutOff::kFiscalYear) p.set_fiscal_year_start_month(s.fiscal_year_start_month);
   p.set_action(ToProto(s.action));
+  p.set_destroy_after_transfer(s.destroy_after_transfer);
   return p;
 }
 
@@ -155,6 +157,7 @@ std::string Describe(const Schedule& s) {
   }
   out += ", then ";
   out += ActionName(s.action);
+  if (s.destroy_after_transfer) out += " (and destroy the copy here)";
   return out;
 }
 

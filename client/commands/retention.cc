@@ -18,7 +18,8 @@ namespace {
 
 constexpr std::string_view kScheduleFlags =
     "--permanent | --years N [--months N] [--trigger filing|date|closing|event] [--event NAME] "
-    "[--cut-off none|year|fiscal] [--fiscal-start MONTH] [--action destroy|transfer|review]";
+    "[--cut-off none|year|fiscal] [--fiscal-start MONTH] [--action destroy|transfer|review] "
+    "[--destroy-after-transfer]";
 
 std::vector<std::string> SplitList(const std::string& text) {
   std::vector<std::string> out;
@@ -81,6 +82,7 @@ StatusOr<v1::RetentionSchedule> ScheduleFromFlags(const Args& args) {
     s.set_cut_off(cut_off);
     s.set_action(action);
     s.set_event(args.Get("event").value_or(""));
+    s.set_destroy_after_transfer(args.Has("destroy-after-transfer"));
   }
   return s;
 }

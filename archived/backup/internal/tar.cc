@@ -48,7 +48,20 @@ bool IsSafeMemberName(std::string_view name) {
   return true;
 }
 
-TarWriter::TarWriter(SealedFileWriter* out) : out_(out) {}
+bool IsSafeMemberPath(std::string_view path) {
+  if (path.empty() || path.size() > 4096) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t slash = path.find('/', start);
+    const std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (part.empty() || part == "." || part == ".." || part.size() > 255) return false;
+    for (const char c : part) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') return false;
+    }
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
+}
 
 TarWriter::~TarWriter() {
   if (archive_ != nullptr) archive_write_free(archive_);
@@ -56,7 +69,7 @@ TarWriter::~TarWriter() {
 
 long TarWriter::Write(struct archive* a, void* self, const void* buffer, std::size_t bytes) {
   auto* writer = static_cast<TarWriter*>(self);
-  const Status s = writer->out_->Append(std::string_view(static_cast<const char*>(buffer), bytes), writer->compressible_);
+  const Status s = writer->sink_(std::string_view(static_cast<const char*>(buffer), bytes), writer->compressible_);
   if (!s.ok()) {
     writer->sink_error_ = s;
     archive_set_error(a, EIO, "%s", s.message().c_str());
@@ -71,7 +84,16 @@ Status TarWriter::Failed(std::string_view what) {
 }
 
 StatusOr<std::unique_ptr<TarWriter>> TarWriter::Open(SealedFileWriter* out) {
-  std::unique_ptr<TarWriter> writer(new TarWriter(out));
+  return Start(std::unique_ptr<TarWriter>(
+      new TarWriter([out](std::string_view bytes, bool compressible) { return out->Append(bytes, compressible); },
+                    /*paths=*/false)));
+}
+
+StatusOr<std::unique_ptr<TarWriter>> TarWriter::OpenSink(TarSink sink) {
+  return Start(std::unique_ptr<TarWriter>(new TarWriter(std::move(sink), /*paths=*/true)));
+}
+
+StatusOr<std::unique_ptr<TarWriter>> TarWriter::Start(std::unique_ptr<TarWriter> writer) {
   writer->archive_ = archive_write_new();
   if (writer->archive_ == nullptr) return InternalError("libarchive: out of memory");
   struct archive* a = writer->archive_;
@@ -86,7 +108,9 @@ StatusOr<std::unique_ptr<TarWriter>> TarWriter::Open(SealedFileWriter* out) {
 
 Status TarWriter::Add(std::string_view name, std::uint64_t size, bool compressible,
                       const std::function<StatusOr<std::size_t>(char* buffer, std::size_t capacity)>& read) {
-  if (!IsSafeMemberName(name)) return InvalidArgumentError("bad member name \"" + std::string(name) + "\"");
+  if (!(paths_ ? IsSafeMemberPath(name) : IsSafeMemberName(name))) {
+    return InvalidArgumentError("bad member name \"" + std::string(name) + "\"");
+  }
   std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
   archive_entry_set_pathname(entry.get(), std::string(name).c_str());
   archive_entry_set_filetype(entry.get(), AE_IFREG);
@@ -107,7 +131,7 @@ Status TarWriter::Add(std::string_view name, std::uint64_t size, bool compressib
     }
   }
   if (done != size) {
-    return DataLossError("member \"" + std::string(name) + "\" changed size while being backed up");
+    return DataLossError("member \"" + std::string(name) + "\" changed size while being written");
   }
   compressible_ = true;
   if (archive_write_finish_entry(archive_) != ARCHIVE_OK) return Failed("cannot finish a tar member");

@@ -22,12 +22,20 @@ namespace archived::backup::internal {
 
 // True for a member name the tar layer accepts.
 bool IsSafeMemberName(std::string_view name);
+// True for a relative path of one or more '/'-joined components, none empty, "." or "..",
+// none with control characters or '\\' (export packages: any UTF-8 name otherwise).
+bool IsSafeMemberPath(std::string_view path);
+
+// Where a tar stream goes: its bytes, and whether they are worth compressing.
+using TarSink = std::function<Status(std::string_view bytes, bool compressible)>;
 
 class TarWriter {
  public:
   // Writes the tar stream into `out`, which must outlive the writer and is finished by the
   // caller after Close. Errors: kInternal.
   static StatusOr<std::unique_ptr<TarWriter>> Open(SealedFileWriter* out);
+  // Writes into `sink`; member names may be paths (IsSafeMemberPath).
+  static StatusOr<std::unique_ptr<TarWriter>> OpenSink(TarSink sink);
   ~TarWriter();
   TarWriter(const TarWriter&) = delete;
   TarWriter& operator=(const TarWriter&) = delete;
@@ -42,11 +50,13 @@ class TarWriter {
   Status Close();
 
  private:
-  explicit TarWriter(SealedFileWriter* out);
+  TarWriter(TarSink sink, bool paths) : sink_(std::move(sink)), paths_(paths) {}
+  static StatusOr<std::unique_ptr<TarWriter>> Start(std::unique_ptr<TarWriter> writer);
   static long Write(struct archive* a, void* self, const void* buffer, std::size_t bytes);
   Status Failed(std::string_view what);
 
-  SealedFileWriter* const out_;
+  const TarSink sink_;
+  const bool paths_;
   struct archive* archive_ = nullptr;
   bool compressible_ = true;
   Status sink_error_;
