@@ -19,7 +19,8 @@ class RetentionTest : public DaemonTest {
  protected:
   void SetUp() override {
     StartDaemon(WriteFile("archived.toml", "[backup]\ntarget = \"" + target_.string() +
-                                               "\"\nschedule = \"\"\n[retention]\nrun_schedule = \"\"\n"));
+                                               "\"\nschedule = \"\"\n[retention]\nrun_schedule = \"\"\ntransfer_dir = \"" +
+                                               (dir_.path() / "transfers").string() + "\"\n"));
     officer_ = TokenFor("lin", "ROLE_RECORDS_OFFICER");
     auditor_ = TokenFor("audit1", "ROLE_AUDITOR");
     // The first start's token holds every role (a small office); this one administers only.
@@ -67,6 +68,11 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
   // Not the administrator's to change (三员分立).
   EXPECT_EQ(As(admin_, {"category", "add", "BGS/X", "--name", "x", "--class", "D10"}).exit_code, 1);
 
+  ASSERT_EQ(As(officer_, {"category", "add", "BGS/YJ", "--name", "移交", "--class", "D30", "--years", "1", "--trigger",
+                          "date", "--action", "transfer", "--destroy-after-transfer"})
+                .exit_code,
+            0);
+  const std::string to_transfer = File("to-the-state-archive", "BGS/YJ", "annual report 2019", "2019-01-10");
   const std::string old_contract = File("old-contract", "BGS/HT", "lease zebra-canary 2019", "2019-03-01");
   const std::string disputed = File("disputed-contract", "BGS/HT", "supply zebra-canary 2019", "2019-05-01");
   const std::string current = File("current-contract", "BGS/HT", "service zebra-canary 2026", "2026-10-01");
@@ -91,6 +97,12 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_NE(approved.out.find("executed"), std::string::npos) << approved.out;
 
+  // The transferred one is in the package, and destroyed here as its schedule says.
+  const std::string moved = Curl({"-H", "Authorization: Bearer " + officer_, Api("/documents/" + to_transfer)}, false).out;
+  EXPECT_NE(moved.find("transfer-Z001-batch-1.tar"), std::string::npos) << moved;
+  const CommandResult listing =
+      RunCommand({"/bin/tar", "-tf", (dir_.path() / "transfers" / "transfer-Z001-batch-1.tar").string()});
+  EXPECT_NE(listing.out.find("transfer-Z001-batch-1/manifest-sha256.txt"), std::string::npos) << listing.out;
   // The destroyed document: a stub, no content, no search hit.
   const std::string stub = Curl({"-H", "Authorization: Bearer " + officer_, Api("/documents/" + old_contract)}, false).out;
   EXPECT_NE(stub.find("DOCUMENT_STATE_DESTROYED"), std::string::npos) << stub;
@@ -146,7 +158,7 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
       RunCommand({ArchivedBinaryPath().string(), "restore", "--from", target_.string(), "--backup", "1", "--data-dir",
                   into.string(), "--key-file", (dir_.path() / "data" / "master.key").string()});
   ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
-  EXPECT_NE(restored.out.find("destruction ledger: 1 destruction"), std::string::npos) << restored.out;
+  EXPECT_NE(restored.out.find("destruction ledger: 2 destructions"), std::string::npos) << restored.out;
   fs::copy_file(dir_.path() / "data" / "admin.token", into / "admin.token");
   fs::permissions(into / "admin.token", fs::perms::owner_read | fs::perms::owner_write);
   StatusOr<std::unique_ptr<DaemonProcess>> d =
