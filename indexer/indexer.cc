@@ -166,6 +166,19 @@ void Indexer::Loop() {
     if (!handled.ok()) LogLine("indexer: " + handled.status().ToString());
     lock.lock();
     if (handled.ok() && *handled > 0) continue;
+    if (handled.ok() && compact_pending_.exchange(false)) {
+      lock.unlock();
+      Status compacted;
+      {
+        std::shared_lock index_lock(index_mutex_);
+        compacted = index_->Compact();
+      }
+      LogLine(compacted.ok() ? "search index compacted: destroyed documents' terms removed from its files"
+                             : "search index compaction failed: " + compacted.ToString());
+      lock.lock();
+      if (compacted.ok()) continue;
+      compact_pending_ = true;  // tried again after the next wait
+    }
     wake_.wait_for(lock, handled.ok() ? options_.poll_interval : std::chrono::seconds(1),
                    [this] { return stopping_; });
   }
@@ -221,6 +234,8 @@ Status Indexer::IndexById(const std::string& id) {
   if (!doc.ok()) return doc.status();
   if (!Searchable(*doc)) {
     ++removed_;
+    // A destroyed document's words must leave the files too: compact when the queue is idle.
+    if (doc->state() == v1::DOCUMENT_STATE_DESTROYED) compact_pending_ = true;
     return index_->Remove(id);
   }
   return IndexDocument(*index_, *doc);

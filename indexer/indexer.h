@@ -101,6 +101,7 @@ class Indexer {
 
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::atomic<bool> compact_pending_{false};  // a destroyed document left the index
   bool stopping_ = false;
   std::thread thread_;
 

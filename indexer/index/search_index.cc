@@ -248,6 +248,26 @@ constexpr std::string_view kShardsKey = "archived.shards";
 
 }  // namespace
 
+namespace {
+
+// A compaction interrupted by a crash: the shard's directory is moved aside before the
+// compacted copy takes its place, so one of the two is complete. Leftovers are removed.
+void FinishCompaction(const std::string& path) {
+  std::error_code ec;
+  const std::string fresh = path + ".compact", old = path + ".old";
+  if (!std::filesystem::exists(path, ec)) {
+    if (std::filesystem::exists(fresh, ec)) {
+      std::filesystem::rename(fresh, path, ec);
+    } else if (std::filesystem::exists(old, ec)) {
+      std::filesystem::rename(old, path, ec);
+    }
+  }
+  std::filesystem::remove_all(fresh, ec);
+  std::filesystem::remove_all(old, ec);
+}
+
+}  // namespace
+
 struct SearchIndex::Impl {
   // One writable shard: a Xapian database of its own, written by one thread at a time.
   struct Shard {
@@ -258,7 +278,9 @@ struct SearchIndex::Impl {
   };
 
   SearchIndexOptions options;
-  std::uint64_t uid = NextUid();
+  // Readers are kept per uid; a compaction replaces the shards' files and takes a new uid,
+  // so that every thread opens the new files afresh.
+  std::atomic<std::uint64_t> uid{NextUid()};
   std::vector<std::unique_ptr<Shard>> shards;
   std::atomic<std::uint64_t> generation{0};
   std::atomic<std::uint64_t> high_water{0};
@@ -273,13 +295,14 @@ struct SearchIndex::Impl {
   };
   Xapian::Database& ReaderForThisThread() const {
     thread_local std::vector<Reader> readers;
-    auto it = std::find_if(readers.begin(), readers.end(), [&](const Reader& r) { return r.uid == uid; });
+    const std::uint64_t current = uid.load();
+    auto it = std::find_if(readers.begin(), readers.end(), [&](const Reader& r) { return r.uid == current; });
     if (it == readers.end()) {
       // Drop readers of indexes long closed: their uids never come back.
       if (readers.size() > 8) readers.erase(readers.begin());
       auto db = std::make_unique<Xapian::Database>();
       for (const auto& shard : shards) db->add_database(Xapian::Database(shard->path));
-      readers.push_back(Reader{.uid = uid, .generation = generation.load(), .db = std::move(db)});
+      readers.push_back(Reader{.uid = current, .generation = generation.load(), .db = std::move(db)});
       return *readers.back().db;
     }
     const std::uint64_t now = generation.load();
@@ -317,6 +340,7 @@ StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(const SearchIndexOption
     for (std::size_t i = 0; i < options.shards; ++i) {
       auto shard = std::make_unique<Impl::Shard>();
       shard->path = (std::filesystem::path(options.path) / ("shard-" + std::to_string(i))).string();
+      FinishCompaction(shard->path);
       shard->writer = Xapian::WritableDatabase(shard->path, Xapian::DB_CREATE_OR_OPEN);
       const std::string format = shard->writer.get_metadata(std::string(kFormatKey));
       const std::string count = std::to_string(options.shards);
@@ -405,6 +429,40 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
   } catch (const Xapian::Error& e) {
     return FromXapian(e);
   }
+  return OkStatus();
+}
+
+Status SearchIndex::Compact() {
+  for (const auto& shard_ptr : impl_->shards) {
+    Impl::Shard& shard = *shard_ptr;
+    std::lock_guard lock(shard.mutex);
+    std::error_code ec;
+    const std::string fresh = shard.path + ".compact", old = shard.path + ".old";
+    std::filesystem::remove_all(fresh, ec);
+    std::filesystem::remove_all(old, ec);
+    try {
+      shard.writer.commit();
+      shard.writer.compact(fresh);  // copies the live blocks only
+      shard.writer.close();
+    } catch (const Xapian::Error& e) {
+      std::filesystem::remove_all(fresh, ec);
+      try {
+        shard.writer = Xapian::WritableDatabase(shard.path, Xapian::DB_OPEN);
+      } catch (const Xapian::Error&) {
+      }
+      return FromXapian(e);
+    }
+    std::filesystem::rename(shard.path, old, ec);
+    if (!ec) std::filesystem::rename(fresh, shard.path, ec);
+    if (ec) return UnavailableError("cannot swap in the compacted index shard " + shard.path + ": " + ec.message());
+    try {
+      shard.writer = Xapian::WritableDatabase(shard.path, Xapian::DB_OPEN);
+    } catch (const Xapian::Error& e) {
+      return FromXapian(e);
+    }
+    std::filesystem::remove_all(old, ec);
+  }
+  impl_->uid = NextUid();
   return OkStatus();
 }
 

@@ -89,6 +89,10 @@ class SearchIndex {
   // Commits shard `shard`'s changes so far, its high-water mark unchanged: bounds a long
   // rebuild's memory. May run while other shards are written.
   Status FlushShard(std::size_t shard);
+  // Rewrites each shard with its live blocks only, so that removed documents' terms leave
+  // the files (Xapian keeps freed blocks until they are reused). Searches meanwhile see the
+  // old files. A crash midway is finished by Open. Errors: kUnavailable; Xapian's.
+  Status Compact();
   std::uint64_t high_water() const;
   // Every document id in the index, sorted. Errors: kDataLoss.
   StatusOr<std::vector<std::string>> Ids() const;

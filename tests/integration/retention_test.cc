@@ -73,7 +73,7 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
                 .exit_code,
             0);
   const std::string to_transfer = File("to-the-state-archive", "BGS/YJ", "annual report 2019", "2019-01-10");
-  const std::string old_contract = File("old-contract", "BGS/HT", "lease zebra-canary 2019", "2019-03-01");
+  const std::string old_contract = File("old-contract", "BGS/HT", "lease zebra-canary quokkaxyz 2019", "2019-03-01");
   const std::string disputed = File("disputed-contract", "BGS/HT", "supply zebra-canary 2019", "2019-05-01");
   const std::string current = File("current-contract", "BGS/HT", "service zebra-canary 2026", "2026-10-01");
   WaitIndexed();
@@ -112,6 +112,17 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
   const std::string found = Curl({"-H", "Authorization: Bearer " + officer_, Api("/search?q=zebra")}, false).out;
   EXPECT_EQ(JsonField(found, "estimated_total"), "2") << found;
   EXPECT_EQ(found.find(old_contract), std::string::npos);
+  // No file of the data directory holds its words any more, the index's included (it is
+  // compacted once the removal is indexed).
+  std::string holding = "?";
+  for (int i = 0; i < 200 && !holding.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    holding = RunCommand({"/bin/grep", "-rl", "quokkaxyz", (dir_.path() / "data").string()}).out;
+  }
+  EXPECT_EQ(holding, "");
+  EXPECT_EQ(JsonField(Curl({"-H", "Authorization: Bearer " + officer_, Api("/search?q=zebra")}, false).out,
+                      "estimated_total"),
+            "2");
   // The certificate: listed, and verified by the auditor with the signature checked locally.
   const CommandResult list = As(auditor_, {"certificate", "list"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
