@@ -77,7 +77,14 @@ TEST(RetentionTest, DecisionsForEveryTriggerHoldAndState) {
   destroyed.destroyed = true;
   Facts transferred = facts;
   transferred.transferred = true;
+  Facts extended = facts;  // taken out of a batch: kept until 2027-02-28 (a year end in between)
+  extended.retain_until = D(2027, 2, 28);
+  Facts extended_earlier = facts;  // an extension before the due date changes nothing
+  extended_earlier.retain_until = D(2025, 12, 31);
   const Case cases[] = {
+      {"extended: due the day after", by_filing, extended, {}, D(2027, 2, 28), State::kRetained, D(2027, 3, 1)},
+      {"extended: then due", by_filing, extended, {}, D(2027, 3, 1), State::kDue, D(2027, 3, 1)},
+      {"an earlier extension", by_filing, extended_earlier, {}, D(2026, 5, 1), State::kDue, D(2026, 5, 1)},
       {"filing: the day before due", by_filing, facts, {}, D(2026, 4, 30), State::kRetained, D(2026, 5, 1)},
       {"filing: due on the day", by_filing, facts, {}, D(2026, 5, 1), State::kDue, D(2026, 5, 1)},
       {"filing: due and held", by_filing, facts, {"audit 2026"}, D(2027, 1, 1), State::kHeld, D(2026, 5, 1)},
