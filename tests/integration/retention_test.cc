@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "tests/integration/harness.h"
@@ -18,9 +19,10 @@ namespace fs = std::filesystem;
 class RetentionTest : public DaemonTest {
  protected:
   void SetUp() override {
-    StartDaemon(WriteFile("archived.toml", "[backup]\ntarget = \"" + target_.string() +
+    config_ = WriteFile("archived.toml", "[backup]\ntarget = \"" + target_.string() +
                                                "\"\nschedule = \"\"\n[retention]\nrun_schedule = \"\"\ntransfer_dir = \"" +
-                                               (dir_.path() / "transfers").string() + "\"\n"));
+                                               (dir_.path() / "transfers").string() + "\"\n");
+    StartDaemon(config_);
     officer_ = TokenFor("lin", "ROLE_RECORDS_OFFICER");
     auditor_ = TokenFor("audit1", "ROLE_AUDITOR");
     // The first start's token holds every role (a small office); this one administers only.
@@ -56,6 +58,7 @@ class RetentionTest : public DaemonTest {
 
   fs::path target_ = dir_.path() / "backups";
   std::string officer_, auditor_, admin_;
+  fs::path config_;
 };
 
 TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
@@ -120,6 +123,7 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
     holding = RunCommand({"/bin/grep", "-rl", "quokkaxyz", (dir_.path() / "data").string()}).out;
   }
   EXPECT_EQ(holding, "");
+  EXPECT_EQ(daemon_->Log().find("quokkaxyz"), std::string::npos);  // nor did any log line
   EXPECT_EQ(JsonField(Curl({"-H", "Authorization: Bearer " + officer_, Api("/search?q=zebra")}, false).out,
                       "estimated_total"),
             "2");
@@ -185,6 +189,67 @@ TEST_F(RetentionTest, ApprovedDestructionIsRealCertifiedAndSurvivesARestore) {
   WaitIndexed();
   const std::string after = Curl({"-H", "Authorization: Bearer " + officer, Api("/search?q=zebra")}, false).out;
   EXPECT_EQ(JsonField(after, "estimated_total"), "2") << after;
+}
+
+// R14: kill -9 while a batch is being destroyed; the restarted daemon finishes it: every
+// document destroyed exactly once, one certificate that verifies, a chain that verifies.
+TEST_F(RetentionTest, KillNineDuringADestructionIsFinishedOnRestart) {
+  ASSERT_EQ(As(officer_, {"category", "add", "BGS/HT", "--name", "合同", "--class", "D10", "--years", "1", "--trigger",
+                          "date", "--action", "destroy"})
+                .exit_code,
+            0);
+  const unsigned seed = TestSeed();
+  SCOPED_TRACE("ARCHIVED_TEST_SEED=" + std::to_string(seed));
+  std::mt19937 rng(seed);
+  std::size_t destroyed_total = 0;
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 25; ++i) {
+      const fs::path f = WriteFile("c" + std::to_string(cycle) + "-" + std::to_string(i),
+                                   RandomBytes(i % 5 == 0 ? (2 << 20) : 20000, seed + 100 * cycle + i));
+      const CommandResult r = Curl({"-X", "POST", "-H", "Content-Type: application/octet-stream", "--data-binary",
+                                    "@" + f.string(), Api("/documents?title=c&category=BGS/HT&date=2019-01-01")});
+      ids.push_back(JsonField(r.out, "id"));
+      ASSERT_FALSE(ids.back().empty()) << r.out;
+    }
+    const CommandResult run = As(officer_, {"disposition", "run", "--json"});
+    const std::string batch = JsonField(run.out, "id");
+    ASSERT_FALSE(batch.empty()) << run.out;
+    std::thread approve([&] { As(officer_, {"disposition", "approve", batch}); });
+    // An approval of 25 documents takes ~80–150 ms here: most kills land inside it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + rng() % 120));
+    daemon_->Kill();
+    approve.join();
+    StartDaemon(config_);
+    // If the approval itself was lost, it is given again; either way the batch ends executed.
+    std::string shown = As(officer_, {"disposition", "show", batch, "--json"}).out;
+    if (shown.find("DISPOSITION_BATCH_STATE_EXECUTED") == std::string::npos) {
+      ASSERT_EQ(As(officer_, {"disposition", "approve", batch}).exit_code, 0);
+      shown = As(officer_, {"disposition", "show", batch, "--json"}).out;
+    }
+    EXPECT_NE(shown.find("DISPOSITION_BATCH_STATE_EXECUTED"), std::string::npos) << shown;
+    for (const std::string& id : ids) {
+      EXPECT_EQ(CurlStatus({"-H", "Authorization: Bearer " + officer_, Api("/documents/" + id + "/content")}, false),
+                409)
+          << id;
+    }
+    destroyed_total += ids.size();
+    const std::string certificate = JsonField(shown, "certificate_id");
+    ASSERT_FALSE(certificate.empty()) << shown;
+    const CommandResult verified = As(auditor_, {"certificate", "verify", certificate});
+    EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    EXPECT_NE(verified.out.find("(25 documents)"), std::string::npos) << verified.out;
+  }
+  // Each destruction is on the trail exactly once, and the chain verifies.
+  const std::string events =
+      Curl({"-H", "Authorization: Bearer " + auditor_, Api("/audit/events?action=document.destroy&limit=1000")}, false).out;
+  std::size_t count = 0;
+  for (std::size_t at = events.find("\"document.destroy\""); at != std::string::npos;
+       at = events.find("\"document.destroy\"", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, destroyed_total);
+  EXPECT_EQ(As(auditor_, {"audit", "verify"}).exit_code, 0);
 }
 
 }  // namespace
