@@ -379,18 +379,19 @@ StatusOr<std::unique_ptr<retention::Retention>> OpenRetention(const DaemonConfig
   retention::RetentionOptions options = config.retention;
   options.fonds = config.catalog.fonds;
   const indexer::Indexer* indexer = archive.indexer.get();
+  // The destruction reaches the backups: the vault backup of this run holds the ledger
+  // entry, so a restore of any older content backup replays it.
+  auto after_destruction = [backups] {
+    if (!backups->configured()) return;
+    const StatusOr<v1::BackupReport> started = backups->Start({.name = "system", .role = "retention"});
+    if (!started.ok()) LogLine("after a destruction, no backup could start: " + started.status().ToString());
+  };
   ARCHIVED_ASSIGN_OR_RETURN(
       std::unique_ptr<retention::Retention> retention,
       retention::Retention::Open(options, archive.catalog.get(), archive.committer.get(), SystemClock::Get(),
                                  std::move(signing_key),
-                                 [indexer](const std::string& query) { return MatchingIds(*indexer, query); }));
-  // The destruction reaches the backups: the vault backup of this run holds the ledger
-  // entry, so a restore of any older content backup replays it.
-  retention->OnDestruction([backups] {
-    if (!backups->configured()) return;
-    const StatusOr<v1::BackupReport> started = backups->Start({.name = "system", .role = "retention"});
-    if (!started.ok()) LogLine("after a destruction, no backup could start: " + started.status().ToString());
-  });
+                                 [indexer](const std::string& query) { return MatchingIds(*indexer, query); },
+                                 after_destruction));
   if (!config.disposition_schedule.empty()) {
     ARCHIVED_ASSIGN_OR_RETURN(const backup::CronSchedule schedule,
                               backup::CronSchedule::Parse(config.disposition_schedule));

@@ -144,17 +144,19 @@ Status RetentionOptions::Validate() const {
 }
 
 Retention::Retention(const RetentionOptions& options, catalog::Catalog* catalog, audit::Committer* committer,
-                     const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher)
+                     const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher,
+                     std::function<void()> on_destruction)
     : options_(options), catalog_(catalog), committer_(committer), clock_(clock),
       signing_key_(std::move(signing_key)), public_key_(HexEncode(signing_key_.public_key())),
-      matcher_(std::move(matcher)) {}
+      matcher_(std::move(matcher)), on_destruction_(std::move(on_destruction)) {}
 
 StatusOr<std::unique_ptr<Retention>> Retention::Open(const RetentionOptions& options, catalog::Catalog* catalog,
                                                      audit::Committer* committer, const Clock& clock,
-                                                     crypto::Ed25519Key signing_key, QueryMatcher matcher) {
+                                                     crypto::Ed25519Key signing_key, QueryMatcher matcher,
+                                                     std::function<void()> on_destruction) {
   ARCHIVED_RETURN_IF_ERROR(options.Validate());
-  std::unique_ptr<Retention> r(
-      new Retention(options, catalog, committer, clock, std::move(signing_key), std::move(matcher)));
+  std::unique_ptr<Retention> r(new Retention(options, catalog, committer, clock, std::move(signing_key),
+                                             std::move(matcher), std::move(on_destruction)));
   const audit::Actor system{.name = "system"};
   StatusOr<v1::Category> category = catalog->GetCategory(options.certificate_category);
   if (!category.ok() && category.status().code() == StatusCode::kNotFound) {

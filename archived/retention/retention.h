@@ -60,11 +60,14 @@ using QueryMatcher = std::function<StatusOr<std::vector<std::string>>(const std:
 class Retention {
  public:
   // Checks the certificate category and finishes a batch whose approval was recorded but
-  // whose execution a crash interrupted. `signing_key` signs certificates.
+  // whose execution a crash interrupted. `signing_key` signs certificates. `on_destruction`
+  // (optional) is called after a batch destroyed something, that one included (e.g. to back
+  // up the vault, so that backups learn of the destruction).
   // Errors: kFailedPrecondition for a certificate category that is not permanent.
   static StatusOr<std::unique_ptr<Retention>> Open(const RetentionOptions& options, catalog::Catalog* catalog,
                                                    audit::Committer* committer, const Clock& clock,
-                                                   crypto::Ed25519Key signing_key, QueryMatcher matcher);
+                                                   crypto::Ed25519Key signing_key, QueryMatcher matcher,
+                                                   std::function<void()> on_destruction = {});
 
   // --- The file plan ---
   // Adds a category (its schedule, when given, validated). Errors: as Catalog::AddCategory.
@@ -134,13 +137,11 @@ class Retention {
   void StartScheduledRuns(std::function<Timestamp(Timestamp)> next);
   ~Retention();  // stops scheduled runs
 
-  // Called after a batch destroyed something (e.g. to back up the vault, so that backups
-  // learn of the destruction). Set before use.
-  void OnDestruction(std::function<void()> hook) { on_destruction_ = std::move(hook); }
 
  private:
   Retention(const RetentionOptions& options, catalog::Catalog* catalog, audit::Committer* committer,
-            const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher);
+            const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher,
+            std::function<void()> on_destruction);
   struct HoldIndex;
   StatusOr<HoldIndex> LoadHolds() const;
   StatusOr<v1::DispositionBatch> Survey(Date as_of, const HoldIndex& holds, bool skip_held) const;
@@ -163,7 +164,7 @@ class Retention {
   const crypto::Ed25519Key signing_key_;
   const std::string public_key_;
   const QueryMatcher matcher_;
-  std::function<void()> on_destruction_;
+  const std::function<void()> on_destruction_;
   // Serializes what changes holds or batches, and each execution, so that a hold placed
   // while a batch executes is seen before its document is destroyed.
   mutable std::mutex mu_;

@@ -65,7 +65,8 @@ class DispositionTest : public ::testing::Test {
                                              if (title.find(query) != std::string::npos) ids.push_back(id);
                                            }
                                            return ids;
-                                         }));
+                                         },
+                                         [this] { ++destruction_hooks_; }));
   }
   void Close() {
     retention_.reset();
@@ -128,6 +129,7 @@ class DispositionTest : public ::testing::Test {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<Retention> retention_;
   std::map<std::string, std::string> titles_;
+  int destruction_hooks_ = 0;  // calls of the after-destruction hook
   const audit::Actor clerk_{.name = "clerk", .role = "clerk"};
   const audit::Actor officer_{.name = "lin", .role = "records_officer"};
   const audit::Actor second_{.name = "wang", .role = "records_officer"};
@@ -208,6 +210,7 @@ TEST_F(DispositionTest, ApprovedDestructionShredsContentKeysAndIndexEntriesAndIs
   ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch done, retention_->Approve(officer_, "1", false));
   EXPECT_EQ(done.state(), v1::DISPOSITION_BATCH_STATE_EXECUTED);
   EXPECT_EQ(Ids(done, v1::DISPOSITION_ITEM_STATE_DESTROYED), Sorted({big, small}));
+  EXPECT_EQ(destruction_hooks_, 1);
   ASSERT_FALSE(done.certificate_id().empty());
   for (const std::string& id : {big, small}) {
     ASSERT_OK_AND_ASSIGN(const v1::Document stub, catalog_->GetDocument(id));
@@ -485,6 +488,29 @@ TEST_F(DispositionTest, TheReportCountsEveryStateAndShowsWhatIfWithoutChangingAn
   (void)gone;
   (void)held;
   (void)policy;
+}
+
+TEST_F(DispositionTest, AnApprovedBatchACrashInterruptedIsFinishedAtTheNextOpen) {
+  AddCategory("BGS/T", 1, v1::DISPOSITION_ACTION_DESTROY);
+  const std::string id = File("x", "BGS/T", "x");
+  AdvanceDays(40);
+  ASSERT_OK_AND_ASSIGN(v1::DispositionBatch batch, retention_->Run(officer_, true));
+  // The approval was saved, then the process died before the execution began.
+  v1::DispositionApproval* approval = batch.add_approvals();
+  approval->set_user(officer_.name);
+  approval->set_role(officer_.role);
+  std::string key = "batch/";
+  AppendBigEndian64(key, 1);
+  ASSERT_OK(store_->Put(Keyspace::kRetention, key, batch.SerializeAsString(), {.sync = true}));
+  EXPECT_EQ(destruction_hooks_, 0);
+  Close();
+  Open(dir_.path() / "db");
+  EXPECT_EQ(retention_->GetBatch("1")->state(), v1::DISPOSITION_BATCH_STATE_EXECUTED);
+  EXPECT_EQ(catalog_->GetDocument(id)->state(), v1::DOCUMENT_STATE_DESTROYED);
+  EXPECT_EQ(destruction_hooks_, 1);  // so the daemon backs the vault up after this one too
+  ASSERT_OK_AND_ASSIGN(const v1::CertificateVerification verified,
+                       retention_->VerifyCertificate(retention_->GetBatch("1")->certificate_id()));
+  EXPECT_TRUE(verified.valid()) << verified.problem();
 }
 
 TEST_F(DispositionTest, ATransferWritesABagWhoseManifestsMatchItsFilesAndMarksTheDocuments) {
