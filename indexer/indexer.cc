@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <filesystem>
+#include <thread>
 #include <unordered_set>
 
 #include "archived/base/log.h"
@@ -419,6 +420,23 @@ StatusOr<v1::SearchResponse> Indexer::Search(const index::SearchRequest& request
   std::shared_lock lock(index_mutex_);
   if (!index_) return UnavailableError("the search index is being replaced; try again");
   return index_->Search(request);
+}
+
+StatusOr<std::vector<std::string>> Indexer::MatchingIds(const std::string& query,
+                                                         std::chrono::milliseconds catch_up) const {
+  constexpr std::chrono::milliseconds kPoll(20);
+  for (auto waited = std::chrono::milliseconds(0);; waited += kPoll) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t pending, Pending());
+    if (pending == 0) break;
+    if (waited >= catch_up) {
+      return UnavailableError("the search index is " + std::to_string(pending) +
+                              " changes behind the catalogue; a saved query cannot be evaluated yet");
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  std::shared_lock lock(index_mutex_);
+  if (!index_) return UnavailableError("the search index is being replaced; try again");
+  return index_->MatchingIds(query);
 }
 
 }  // namespace archived::indexer

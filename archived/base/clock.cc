@@ -42,4 +42,17 @@ std::string FormatRfc3339(Timestamp t) {
   return out;
 }
 
+StatusOr<std::chrono::year_month_day> ParseCalendarDate(std::string_view field, std::string_view text) {
+  unsigned y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
+      std::sscanf(std::string(text).c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return InvalidArgumentError(std::string(field) + ": use YYYY-MM-DD");
+  }
+  const std::chrono::year_month_day date{std::chrono::year(static_cast<int>(y)), std::chrono::month(m),
+                                         std::chrono::day(d)};
+  if (!date.ok() || y < 1000) return InvalidArgumentError(std::string(field) + ": not a calendar date");
+  return date;
+}
+
 }  // namespace archived

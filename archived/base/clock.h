@@ -7,6 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "archived/base/status.h"
 
 namespace archived {
 
@@ -43,5 +46,8 @@ Timestamp FromUnixMicros(std::int64_t micros);
 int UtcYear(Timestamp t);
 // "2026-11-24T08:15:30.123456Z".
 std::string FormatRfc3339(Timestamp t);
+// "YYYY-MM-DD", a calendar date in the years 1000–9999. Errors: kInvalidArgument naming
+// `field` ("FIELD: use YYYY-MM-DD" or "FIELD: not a calendar date").
+StatusOr<std::chrono::year_month_day> ParseCalendarDate(std::string_view field, std::string_view text);
 
 }  // namespace archived

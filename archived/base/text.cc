@@ -92,6 +92,17 @@ std::pair<char32_t, std::size_t> Utf8CodePointAt(std::string_view text, std::siz
   return {cp, n};
 }
 
+Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes) {
+  if (value.size() > max_bytes) {
+    return InvalidArgumentError(std::string(field) + ": longer than " + std::to_string(max_bytes) + " bytes");
+  }
+  if (!IsValidUtf8(value)) return InvalidArgumentError(std::string(field) + ": not valid UTF-8");
+  if (HasControlCharacters(value, /*allow_tab=*/true)) {
+    return InvalidArgumentError(std::string(field) + ": contains control characters");
+  }
+  return OkStatus();
+}
+
 bool IsCjk(char32_t cp) {
   return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
          (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "archived/base/status.h"
+
 namespace archived {
 
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
@@ -14,6 +16,9 @@ bool IsValidUtf8(std::string_view text);
 std::string_view TrimSpacesAndTabs(std::string_view text);
 // True if `text` contains a C0 control character or DEL (tab excepted when allow_tab).
 bool HasControlCharacters(std::string_view text, bool allow_tab = false);
+// A text field as stored: at most `max_bytes` of valid UTF-8 without control characters
+// (tabs allowed). Errors: kInvalidArgument naming `field` and the rule broken.
+Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes);
 // `text` with ASCII letters lowered (or raised); other bytes, UTF-8 included, unchanged.
 std::string AsciiLower(std::string_view text);
 std::string AsciiUpper(std::string_view text);

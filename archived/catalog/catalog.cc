@@ -24,7 +24,6 @@ using internal::EnqueueForIndex;
 using internal::Parse;
 using internal::ReadDocument;
 using internal::ValidateDate;
-using internal::ValidateText;
 
 constexpr std::string_view kFormatKey = "format_version";
 constexpr std::string_view kFilingCounter = "filing";

@@ -29,8 +29,8 @@ StatusOr<v1::Category> ReadCategory(const audit::Transaction& txn, std::string_v
 Status Catalog::AddCategory(const audit::Actor& actor, const v1::Category& category) {
   ARCHIVED_RETURN_IF_ERROR(ValidateCategoryCode(category.code()).Annotate("code"));
   if (category.name().empty()) return InvalidArgumentError("name: a category needs a name");
-  ARCHIVED_RETURN_IF_ERROR(internal::ValidateText("name", category.name(), 200));
-  ARCHIVED_RETURN_IF_ERROR(internal::ValidateText("name_en", category.name_en(), 200));
+  ARCHIVED_RETURN_IF_ERROR(ValidateText("name", category.name(), 200));
+  ARCHIVED_RETURN_IF_ERROR(ValidateText("name_en", category.name_en(), 200));
   if (RetentionCode(category.retention_class()).empty()) {
     return InvalidArgumentError("retention_class: Y, D30 or D10 (it gives the reference code's retention part)");
   }
@@ -81,7 +81,7 @@ Status Catalog::SetCategorySchedule(const audit::Actor& actor, std::string_view 
 StatusOr<v1::Document> Catalog::RecordEvent(const audit::Actor& actor, std::string_view id, std::string_view name,
                                             std::string_view date) {
   if (name.empty()) return InvalidArgumentError("name: an event needs a name");
-  ARCHIVED_RETURN_IF_ERROR(internal::ValidateText("name", name, 100));
+  ARCHIVED_RETURN_IF_ERROR(ValidateText("name", name, 100));
   if (date.empty()) return InvalidArgumentError("date: an event needs its date");
   ARCHIVED_RETURN_IF_ERROR(internal::ValidateDate(date));
   ARCHIVED_ASSIGN_OR_RETURN(const v1::Document found, LoadDocument(id));

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
-#include <thread>
 #include <string>
 
 #include "archived/audit/chain.h"
@@ -37,6 +36,9 @@ namespace {
 constexpr const char* kVersion = "0.1.0";
 // A passphrase that seals master.key is refused below this length.
 constexpr std::size_t kMinPassphraseBytes = 12;
+// How long a hold's saved query waits for the search index to catch up before a disposition
+// step that needs it is refused (kUnavailable, nothing done).
+constexpr std::chrono::milliseconds kHoldQueryCatchUp(6000);
 
 constexpr const char* kUsage =
     "usage: archived [--data-dir DIR] [--listen HOST:PORT] [--config FILE]\n"
@@ -347,25 +349,6 @@ StatusOr<int> RestoreCommand(DaemonConfig config, const Flags& flags) {
   return 0;
 }
 
-// The ids of the live documents a saved query (a hold's scope) matches, once the index has
-// caught up with the catalogue (so that a document just filed is not missed).
-StatusOr<std::vector<std::string>> MatchingIds(const indexer::Indexer& indexer, const std::string& query) {
-  for (int waited = 0; waited < 300; ++waited) {
-    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t pending, indexer.Pending());
-    if (pending == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  std::vector<std::string> ids;
-  index::SearchRequest request{.query = query, .facets = false, .limit = 100};
-  for (;;) {
-    ARCHIVED_ASSIGN_OR_RETURN(const v1::SearchResponse page, indexer.Search(request));
-    for (const v1::SearchHit& hit : page.hits()) ids.push_back(hit.id());
-    if (page.hits_size() < static_cast<int>(request.limit)) break;
-    request.offset += request.limit;
-  }
-  return ids;
-}
-
 // Retention, with its certificate signing key (a vault secret, so that rotations carry it
 // and vault backups keep it), holds by query through the search index, a vault backup
 // after each destruction, and its scheduled runs.
@@ -390,7 +373,10 @@ StatusOr<std::unique_ptr<retention::Retention>> OpenRetention(const DaemonConfig
       std::unique_ptr<retention::Retention> retention,
       retention::Retention::Open(options, archive.catalog.get(), archive.committer.get(), SystemClock::Get(),
                                  std::move(signing_key),
-                                 [indexer](const std::string& query) { return MatchingIds(*indexer, query); },
+                                 [indexer](const std::string& query) {
+                                   // A document filed a moment ago must not be missed.
+                                   return indexer->MatchingIds(query, kHoldQueryCatchUp);
+                                 },
                                  after_destruction));
   if (!config.disposition_schedule.empty()) {
     ARCHIVED_ASSIGN_OR_RETURN(const backup::CronSchedule schedule,

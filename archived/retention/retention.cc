@@ -31,6 +31,22 @@ constexpr std::string_view kBatchCounter = "disposition_batch";
 // archive's keys.
 constexpr std::string_view kCertificateContext{"archived.certificate.v1\0", 24};
 
+// Audit events read per page when a package gathers documents' histories.
+constexpr std::size_t kAuditPageEvents = 10000;
+
+// `message` as protobuf JSON with its proto field names; `pretty` adds whitespace.
+// Errors: kInternal naming `what`.
+StatusOr<std::string> ToJson(const google::protobuf::Message& message, std::string_view what, bool pretty) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.add_whitespace = pretty;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) {
+    return InternalError("cannot write " + std::string(what) + " as JSON");
+  }
+  return out;
+}
+
 std::string HoldKey(std::string_view name) { return std::string(kHoldPrefix) + std::string(name); }
 
 std::string BatchKey(std::uint64_t id) {
@@ -69,14 +85,36 @@ Status ValidateHoldName(std::string_view name) {
   return OkStatus();
 }
 
+// Reasons, notes, owners and queries: plain text of at most this many bytes.
+constexpr std::size_t kMaxNoteBytes = 2000;
+
 Status ValidateNote(std::string_view field, std::string_view text, bool required) {
   if (required && text.empty()) return InvalidArgumentError(std::string(field) + ": required");
-  if (text.size() > 2000) return InvalidArgumentError(std::string(field) + ": longer than 2000 bytes");
-  if (!IsValidUtf8(text) || HasControlCharacters(text, /*allow_tab=*/true)) {
-    return InvalidArgumentError(std::string(field) + ": not plain UTF-8 text");
-  }
-  return OkStatus();
+  return ValidateText(field, text, kMaxNoteBytes);
 }
+
+// The file plan by code, to find the schedule of many documents.
+class PlanIndex {
+ public:
+  static StatusOr<PlanIndex> Load(const catalog::Catalog& catalog) {
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::CategoryList plan, catalog.ListCategories());
+    PlanIndex index;
+    for (const v1::Category& c : plan.categories()) index.by_code_.emplace(c.code(), c);
+    return index;
+  }
+  // Errors: kDataLoss for a document in a category that is not in the plan; as ScheduleFor.
+  StatusOr<Schedule> ScheduleOf(const v1::Document& doc) const {
+    const auto category = by_code_.find(doc.category());
+    if (category == by_code_.end()) {
+      return DataLossError("document " + doc.reference_code() + " is in category " + doc.category() +
+                           ", which is not in the file plan");
+    }
+    return ScheduleFor(category->second, doc);
+  }
+
+ private:
+  std::map<std::string, v1::Category, std::less<>> by_code_;
+};
 
 bool InSubtree(std::string_view category, std::string_view root) {
   return category == root || (category.size() > root.size() && category.starts_with(root) && category[root.size()] == '/');
@@ -358,21 +396,14 @@ StatusOr<std::vector<std::string>> Retention::HoldsOn(std::string_view id) const
 // --- Disposition ---
 
 StatusOr<v1::DispositionBatch> Retention::Survey(Date as_of, const HoldIndex& holds, bool skip_held) const {
-  ARCHIVED_ASSIGN_OR_RETURN(const v1::CategoryList plan, catalog_->ListCategories());
-  std::map<std::string, const v1::Category*, std::less<>> categories;
-  for (const v1::Category& c : plan.categories()) categories[c.code()] = &c;
+  ARCHIVED_ASSIGN_OR_RETURN(const PlanIndex plan, PlanIndex::Load(*catalog_));
   v1::DispositionBatch batch;
   batch.set_as_of(FormatDate(as_of));
   ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
     if (doc.state() == v1::DOCUMENT_STATE_DESTROYED || doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
       return OkStatus();
     }
-    const auto category = categories.find(doc.category());
-    if (category == categories.end()) {
-      return DataLossError("document " + doc.reference_code() + " is in category " + doc.category() +
-                           ", which is not in the file plan");
-    }
-    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleFor(*category->second, doc));
+    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, plan.ScheduleOf(doc));
     ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(doc));
     const Decision decision = Decide(schedule, facts, holds.On(doc), as_of);
     if (decision.state != State::kDue && (decision.state != State::kHeld || skip_held)) return OkStatus();
@@ -402,7 +433,7 @@ StatusOr<v1::DispositionBatch> Retention::Survey(Date as_of, const HoldIndex& ho
 StatusOr<v1::DispositionBatch> Retention::Due(std::string_view as_of) const {
   Date day = Today();
   if (!as_of.empty()) {
-    ARCHIVED_ASSIGN_OR_RETURN(day, ParseDate("as_of", as_of));
+    ARCHIVED_ASSIGN_OR_RETURN(day, ParseCalendarDate("as_of", as_of));
   }
   ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
   return Survey(day, holds, /*skip_held=*/false);
@@ -607,9 +638,7 @@ StatusOr<v1::DispositionBatch> Retention::Approve(const audit::Actor& actor, std
 // Requires mu_.
 StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1::DispositionBatch batch) {
   ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
-  ARCHIVED_ASSIGN_OR_RETURN(const v1::CategoryList plan, catalog_->ListCategories());
-  std::map<std::string, const v1::Category*, std::less<>> categories;
-  for (const v1::Category& c : plan.categories()) categories[c.code()] = &c;
+  ARCHIVED_ASSIGN_OR_RETURN(const PlanIndex plan, PlanIndex::Load(*catalog_));
   const Date today = Today();
   std::vector<std::string> approvers;
   for (const v1::DispositionApproval& a : batch.approvals()) approvers.push_back(a.user());
@@ -655,9 +684,7 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
   for (v1::DispositionItem& item : *batch.mutable_items()) {
     if (item.state() != v1::DISPOSITION_ITEM_STATE_PENDING) continue;
     ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(item.document_id()));
-    const auto category = categories.find(doc.category());
-    if (category == categories.end()) return DataLossError("category " + doc.category() + " is not in the file plan");
-    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleFor(*category->second, doc));
+    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, plan.ScheduleOf(doc));
     // Done under this batch before a crash: recognised, not done twice.
     if (doc.state() == v1::DOCUMENT_STATE_DESTROYED || doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
       const bool ours = doc.state() == v1::DOCUMENT_STATE_DESTROYED ? doc.destruction().batch_id() == batch.id()
@@ -764,20 +791,16 @@ StatusOr<v1::TransferRecord> Retention::WritePackage(const v1::DispositionBatch&
   for (const v1::Document& d : docs) history[d.id()] = "[";
   for (std::uint64_t from = 1;;) {
     ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::AuditEvent> events,
-                              audit::ReadEvents(*catalog_->store(), from, 10000));
+                              audit::ReadEvents(*catalog_->store(), from, kAuditPageEvents));
     for (const v1::AuditEvent& e : events) {
       const auto it = history.find(e.object_id());
       if (it == history.end()) continue;
-      std::string json;
-      (void)google::protobuf::util::MessageToJsonString(e, &json);
-      it->second += (it->second.size() > 1 ? ",\n" : "\n") + json;
+      ARCHIVED_ASSIGN_OR_RETURN(const std::string event, ToJson(e, "an audit event", /*pretty=*/false));
+      it->second += (it->second.size() > 1 ? ",\n" : "\n") + event;
     }
-    if (events.size() < 10000) break;
+    if (events.size() < kAuditPageEvents) break;
     from = events.back().seq() + 1;
   }
-  google::protobuf::util::JsonPrintOptions json;
-  json.preserve_proto_field_names = true;
-  json.add_whitespace = true;
   std::string manifest;
   std::uint64_t payload_bytes = 0, payload_files = 0;
   const auto add = [&](const std::string& member, std::string_view data) -> Status {
@@ -790,9 +813,8 @@ StatusOr<v1::TransferRecord> Retention::WritePackage(const v1::DispositionBatch&
   };
   for (const v1::Document& d : docs) {
     const std::string dir = "data/" + d.reference_code() + "/";
-    std::string text;
-    (void)google::protobuf::util::MessageToJsonString(d, &text, json);
-    ARCHIVED_RETURN_IF_ERROR(add(dir + "metadata.json", text));
+    ARCHIVED_ASSIGN_OR_RETURN(const std::string metadata, ToJson(d, "a document", /*pretty=*/true));
+    ARCHIVED_RETURN_IF_ERROR(add(dir + "metadata.json", metadata));
     ARCHIVED_ASSIGN_OR_RETURN(std::vector<v1::Version> versions, catalog_->ListVersions(d.id()));
     v1::VersionList list;
     list.set_document_id(d.id());
@@ -827,9 +849,8 @@ StatusOr<v1::TransferRecord> Retention::WritePackage(const v1::DispositionBatch&
       v.clear_content();  // where the chunks were is this archive's business
       *list.add_versions() = std::move(v);
     }
-    text.clear();
-    (void)google::protobuf::util::MessageToJsonString(list, &text, json);
-    ARCHIVED_RETURN_IF_ERROR(add(dir + "versions.json", text));
+    ARCHIVED_ASSIGN_OR_RETURN(const std::string listed, ToJson(list, "a version list", /*pretty=*/true));
+    ARCHIVED_RETURN_IF_ERROR(add(dir + "versions.json", listed));
     ARCHIVED_RETURN_IF_ERROR(add(dir + "audit.json", history[d.id()] + "\n]\n"));
   }
   // The tag files (BagIt 1.0, RFC 8493), each listed in the tag manifest.
@@ -875,7 +896,7 @@ StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int hori
   if (horizon_days < 0 || horizon_days > 36500) return InvalidArgumentError("horizon: from 0 to 36500 days");
   Date day = Today();
   if (!as_of.empty()) {
-    ARCHIVED_ASSIGN_OR_RETURN(day, ParseDate("as_of", as_of));
+    ARCHIVED_ASSIGN_OR_RETURN(day, ParseCalendarDate("as_of", as_of));
   }
   const Date horizon_end = Date(sys_days(day) + days(horizon_days));
   v1::RetentionReport report;
@@ -1041,21 +1062,13 @@ StatusOr<std::string> Retention::FileCertificate(const audit::Actor& actor, cons
   for (const v1::CertificateItem& item : items) *body.add_items() = item;
   ARCHIVED_ASSIGN_OR_RETURN(const audit::ChainHead head, audit::ReadHead(*catalog_->store()));
   body.set_audit_head(HexEncode(head.hash));
-  google::protobuf::util::JsonPrintOptions json;
-  json.preserve_proto_field_names = true;
   v1::Certificate certificate;
-  if (!google::protobuf::util::MessageToJsonString(body, certificate.mutable_body_json(), json).ok()) {
-    return InternalError("cannot write the certificate as JSON");
-  }
+  ARCHIVED_ASSIGN_OR_RETURN(*certificate.mutable_body_json(), ToJson(body, "the certificate", /*pretty=*/false));
   ARCHIVED_ASSIGN_OR_RETURN(const std::string signature,
                             signing_key_.Sign(std::string(kCertificateContext) + certificate.body_json()));
   certificate.set_public_key(public_key_);
   certificate.set_signature(HexEncode(signature));
-  std::string content;
-  json.add_whitespace = true;
-  if (!google::protobuf::util::MessageToJsonString(certificate, &content, json).ok()) {
-    return InternalError("cannot write the certificate as JSON");
-  }
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string content, ToJson(certificate, "the certificate", /*pretty=*/true));
   v1::FileMetadata metadata;
   metadata.set_title((transfer == nullptr ? "销毁证明 Destruction certificate" : "处置证明 Disposition certificate") +
                      std::string(", disposition batch ") + batch.id());
@@ -1094,9 +1107,9 @@ StatusOr<v1::CertificateList> Retention::ListCertificates() const {
 
 StatusOr<v1::Certificate> Retention::GetCertificate(std::string_view id) const {
   ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
-  ARCHIVED_ASSIGN_OR_RETURN(const v1::CertificateList all, ListCertificates());
-  const bool known = std::any_of(all.certificates().begin(), all.certificates().end(),
-                                 [&](const v1::CertificateSummary& s) { return s.document_id() == doc.id(); });
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::DispositionBatchList batches, ListBatches());
+  const bool known = std::any_of(batches.batches().begin(), batches.batches().end(),
+                                 [&](const v1::DispositionBatch& b) { return b.certificate_id() == doc.id(); });
   if (!known) return NotFoundError("document " + doc.reference_code() + " is not a destruction certificate");
   ARCHIVED_ASSIGN_OR_RETURN(const v1::Version version, catalog_->GetVersion(doc.id(), 0));
   ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<catalog::ContentReader> reader, catalog_->OpenContent(version));

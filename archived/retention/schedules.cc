@@ -161,18 +161,6 @@ std::string Describe(const Schedule& s) {
   return out;
 }
 
-StatusOr<Date> ParseDate(std::string_view field, std::string_view text) {
-  unsigned y = 0, m = 0, d = 0;
-  char tail = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      std::sscanf(std::string(text).c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
-    return InvalidArgumentError(std::string(field) + ": use YYYY-MM-DD");
-  }
-  const Date date{year(static_cast<int>(y)), month(m), day(d)};
-  if (!date.ok()) return InvalidArgumentError(std::string(field) + ": not a calendar date");
-  return date;
-}
-
 std::string FormatDate(Date date) {
   char out[16];
   std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
@@ -186,7 +174,7 @@ StatusOr<Facts> FactsOf(const v1::Document& doc) {
   Facts facts;
   facts.filed = DayOf(v1::TimeOf(doc.filed_time()));
   const auto stored = [](std::string_view field, std::string_view text) -> StatusOr<Date> {
-    StatusOr<Date> date = ParseDate(field, text);
+    StatusOr<Date> date = ParseCalendarDate(field, text);
     if (!date.ok()) return DataLossError("stored " + std::string(date.status().message()));
     return date;
   };

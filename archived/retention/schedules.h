@@ -33,8 +33,7 @@ std::string Describe(const Schedule& schedule);
 // The dates that retention counts from. Errors: kDataLoss for a malformed stored date.
 StatusOr<Facts> FactsOf(const v1::Document& document);
 
-// YYYY-MM-DD. Errors: kInvalidArgument naming `field`.
-StatusOr<Date> ParseDate(std::string_view field, std::string_view text);
+// Dates as text: ParseCalendarDate (archived/base/clock.h) and back.
 std::string FormatDate(Date date);
 // The UTC calendar day of `time`.
 Date DayOf(Timestamp time);

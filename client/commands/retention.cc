@@ -6,6 +6,7 @@
 
 #include "archived/base/bytes.h"
 #include "archived/base/status_macros.h"
+#include "archived/base/text.h"
 #include "archived/crypto/crypto.h"
 #include "archived/v1/api.pb.h"
 #include "archived/v1/catalog.pb.h"
@@ -108,9 +109,7 @@ std::string Day(const google::protobuf::Timestamp& t) {
 // "destroy", "transfer", "review" (unset reads as review), from the enum's own name.
 std::string ActionWord(v1::DispositionAction action) {
   if (action == v1::DISPOSITION_ACTION_UNSPECIFIED) return "review";
-  std::string name = v1::DispositionAction_Name(action).substr(std::string_view("DISPOSITION_ACTION_").size());
-  for (char& c : name) c = static_cast<char>(c - 'A' + 'a');
-  return name;
+  return AsciiLower(std::string_view(v1::DispositionAction_Name(action)).substr(std::string_view("DISPOSITION_ACTION_").size()));
 }
 
 std::string_view ItemStateWord(v1::DispositionItemState state) {

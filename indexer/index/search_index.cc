@@ -320,6 +320,26 @@ struct SearchIndex::Impl {
 
   StatusOr<Xapian::Query> ParseQuery(const SearchRequest& r, const Xapian::Database& db) const;
   StatusOr<v1::SearchResponse> SearchOnce(const SearchRequest& r) const;
+  StatusOr<std::vector<std::string>> MatchingIdsOnce(const std::string& query) const;
+  // Runs `once` on this thread's reader; a commit can retire the revision a reader is on,
+  // so it reopens and tries again (three times at most).
+  template <typename Fn>
+  auto WithReader(Fn once) const -> decltype(once()) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        return once();
+      } catch (const Xapian::DatabaseModifiedError& e) {
+        if (attempt == 2) return FromXapian(e);
+        try {
+          ForceReopen();
+        } catch (const Xapian::Error& again) {
+          return FromXapian(again);
+        }
+      } catch (const Xapian::Error& e) {
+        return FromXapian(e);
+      }
+    }
+  }
 };
 
 SearchIndex::SearchIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -675,21 +695,34 @@ StatusOr<v1::SearchResponse> SearchIndex::Search(const SearchRequest& r) const {
   if (r.offset > impl_->options.max_offset) {
     return InvalidArgumentError("offset: at most " + std::to_string(impl_->options.max_offset));
   }
-  // A commit can retire the revision a reader is on; reopen and try again.
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return impl_->SearchOnce(r);
-    } catch (const Xapian::DatabaseModifiedError& e) {
-      if (attempt == 2) return FromXapian(e);
-      try {
-        impl_->ForceReopen();
-      } catch (const Xapian::Error& again) {
-        return FromXapian(again);
-      }
-    } catch (const Xapian::Error& e) {
-      return FromXapian(e);
+  return impl_->WithReader([&] { return impl_->SearchOnce(r); });
+}
+
+StatusOr<std::vector<std::string>> SearchIndex::Impl::MatchingIdsOnce(const std::string& query) const {
+  Xapian::Database& db = ReaderForThisThread();
+  StatusOr<Xapian::Query> parsed = ParseQuery(SearchRequest{.query = query}, db);
+  if (!parsed.ok()) return parsed.status();
+  Xapian::Enquire enquire(db);
+  enquire.set_query(*parsed);
+  enquire.set_weighting_scheme(Xapian::BoolWeight());  // every match, no ranking
+  const Xapian::MSet mset = enquire.get_mset(0, db.get_doccount());
+  std::vector<std::string> ids;
+  ids.reserve(mset.size());
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    v1::IndexedFields fields;
+    if (!fields.ParseFromString(it.get_document().get_data())) {
+      return DataLossError("search index: malformed stored fields of document " + std::to_string(*it));
     }
+    ids.push_back(fields.hit().id());
   }
+  return ids;
+}
+
+StatusOr<std::vector<std::string>> SearchIndex::MatchingIds(const std::string& query) const {
+  if (query.size() > impl_->options.max_query_bytes) {
+    return InvalidArgumentError("q: longer than " + std::to_string(impl_->options.max_query_bytes) + " bytes");
+  }
+  return impl_->WithReader([&] { return impl_->MatchingIdsOnce(query); });
 }
 
 Status SearchIndex::Check(const std::string& path) {

@@ -237,6 +237,18 @@ TEST_F(SearchIndexTest, CompactionTakesARemovedDocumentsWordsOutOfTheFiles) {
   EXPECT_THAT(Ids("budget"), ElementsAre("2"));
 }
 
+TEST_F(SearchIndexTest, MatchingIdsAreEveryMatchUnpaged) {
+  for (int i = 0; i < 150; ++i) {  // more than a page (max_limit 100)
+    char id[25];
+    std::snprintf(id, sizeof id, "%024d", 1000 + i);
+    ASSERT_OK(index_->Replace(Doc(id, "Holdable", "BGS", "2024-03-01", "platypusterm")));
+  }
+  ASSERT_OK(index_->Commit(60));
+  ASSERT_OK_AND_ASSIGN(const std::vector<std::string> ids, index_->MatchingIds("platypusterm"));
+  EXPECT_EQ(ids.size(), 150u);
+  EXPECT_EQ(index_->MatchingIds("(plan").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(SearchIndexTest, ASecondWriterIsRefused) {
   const StatusOr<std::unique_ptr<SearchIndex>> second = SearchIndex::Open(options_);
   ASSERT_FALSE(second.ok());

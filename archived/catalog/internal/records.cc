@@ -18,35 +18,8 @@ constexpr std::string_view kIndexQueueCounter = "index_queue";
 }  // namespace
 
 Status ValidateDate(std::string_view date) {
-  if (date.empty()) {
-    return OkStatus();
-  }
-  unsigned y = 0, m = 0, d = 0;
-  char tail = 0;
-  if (date.size() != 10 || std::sscanf(std::string(date).c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
-      date[4] != '-' || date[7] != '-') {
-    return InvalidArgumentError("date: use YYYY-MM-DD");
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m),
-                                        std::chrono::day(d)};
-  if (!ymd.ok() || y < 1000) {
-    return InvalidArgumentError("date: not a calendar date");
-  }
-  return OkStatus();
-}
-
-Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes) {
-  if (value.size() > max_bytes) {
-    return InvalidArgumentError(std::string(field) + ": longer than " + std::to_string(max_bytes) +
-                                " bytes");
-  }
-  if (!IsValidUtf8(value)) {
-    return InvalidArgumentError(std::string(field) + ": not valid UTF-8");
-  }
-  if (HasControlCharacters(value, /*allow_tab=*/true)) {
-    return InvalidArgumentError(std::string(field) + ": contains control characters");
-  }
-  return OkStatus();
+  if (date.empty()) return OkStatus();
+  return ParseCalendarDate("date", date).status();
 }
 
 // Queues document `id` for the full-text index, in the transaction that changed it.

@@ -23,9 +23,6 @@ StatusOr<Message> Parse(const std::string& bytes, std::string_view what) {
 
 // "" or YYYY-MM-DD, a calendar date. Errors: kInvalidArgument ("date: …").
 Status ValidateDate(std::string_view date);
-// At most `max_bytes` of UTF-8 without control characters (tabs allowed).
-// Errors: kInvalidArgument naming `field`.
-Status ValidateText(std::string_view field, std::string_view value, std::size_t max_bytes);
 // Queues document `id` for the full-text index, in the transaction that changed it.
 Status EnqueueForIndex(audit::Transaction& txn, std::string_view id);
 // A document as this transaction sees it. Errors: kNotFound naming the id; kDataLoss.
