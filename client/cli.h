@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -83,9 +86,17 @@ int RunHold(const Context& context, const Args& args);
 int RunDisposition(const Context& context, const Args& args);
 int RunCertificate(const Context& context, const Args& args);
 int RunReport(const Context& context, const Args& args);
+// Registers (commands/registers.cc): `kind` is a register kind ("matter", "staff" …).
+int RunRegister(const Context& context, const Args& args, const std::string& kind);
+// The flags the register commands take: every field (as --lead-handler) and their own.
+std::vector<std::string> RegisterValueFlags();
 
 // A message as the JSON the API takes.
 std::string ToJson(const google::protobuf::Message& message);
+// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitList(const std::string& text);
+// A MIME type from the file name's extension; application/octet-stream when unknown.
+std::string GuessMimeType(const std::filesystem::path& path);
 // A password: from the terminal without echo when stdin is one (prompting with `prompt`),
 // else the first line of stdin. Errors: kInvalidArgument when there is none.
 StatusOr<std::string> ReadPassword(const std::string& prompt);
@@ -110,5 +121,19 @@ StatusOr<M> ParseBody(const Response& response) {
 
 // Percent-encodes a query or path component.
 std::string Escape(std::string_view text);
+
+// Calls the API; prints the JSON with --json, else hands the parsed answer to `print`.
+template <typename M>
+int CallAndPrint(const Context& context, std::string_view what, std::string_view method, const std::string& target,
+                 const std::string& body, const std::function<int(const M&)>& print) {
+  StatusOr<Response> r = context.NewClient().Call(method, target, body);
+  StatusOr<M> parsed = r.ok() ? ParseBody<M>(*r) : StatusOr<M>(r.status());
+  if (!parsed.ok()) return Fail(what, parsed.status());
+  if (context.json) {
+    std::printf("%s\n", r->body.c_str());
+    return 0;
+  }
+  return print(*parsed);
+}
 
 }  // namespace archived::client

@@ -1,6 +1,7 @@
 // archivectl's pure parts: argument parsing, server URLs, error bodies back to Status, exit
 // codes.
 #include "client/cli.h"
+#include "client/table.h"
 
 #include <gtest/gtest.h>
 
@@ -36,6 +37,17 @@ TEST(CliTest, ErrorBodiesBecomeStatusAndExitCodes) {
   EXPECT_EQ(ExitCodeFor(InternalError("x")), 2);
   EXPECT_EQ(ExitCodeFor(UnavailableError("x")), 2);
   EXPECT_EQ(Escape("a b/报"), "a%20b/%E6%8A%A5");
+}
+
+TEST(CliTest, TablesLineUpChineseText) {
+  Table table({"id", "title", "handler"}, {0, 9, 0});
+  table.AddRow({"matter-1", "落实消防安全检查", "综合科"});
+  table.AddRow({"matter-12", "reply", "信访办"});
+  EXPECT_EQ(table.Render(),
+            "id         title      handler\n"
+            "---------  ---------  -------\n"
+            "matter-1   落实消防…  综合科\n"
+            "matter-12  reply      信访办\n");
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // archivectl: the command-line client of archived.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 
+#include "archived/registers/schema.h"
 #include "client/cli.h"
 
 namespace {
@@ -61,6 +63,19 @@ constexpr const char* kUsage =
     "  report retention [--format json|csv|html] [-o FILE] [--as-of DATE] [--horizon DAYS]\n"
     "            [--schedule-override CAT=D10,…]    the retention audit report (what-if with overrides)\n"
     "\n"
+    "registers (docs/registers.md): KIND is staff, vacancy, candidate, training, appraisal, case, asset,\n"
+    "purchase, budget, expense, maintenance, contract, project, task, milestone, review, correspondence,\n"
+    "dispute, notice or matter (承办事项)\n"
+    "  KIND add [--FIELD VALUE …] [--link DOC,…] [--file PATH]   a new entry (--file files and links a document)\n"
+    "  KIND list [--FIELD VALUE …] [--all] | show ID | history ID\n"
+    "  KIND update ID [--FIELD VALUE …] [--clear F,…] [--expect-revision N]\n"
+    "  KIND link ID DOC | link ID --file PATH | unlink ID DOC\n"
+    "  matter overdue [--within DAYS] [--as-of DATE]   open matters due, by handler, with the last chase\n"
+    "  matter chase ID --to WHO --note TEXT | matter step ID --note TEXT   催办, and the handling history\n"
+    "  project status ID | staff show ID | asset due [--within DAYS] | budget status [--year Y]\n"
+    "  vacancy pipeline [ID]                           the reports (--as-of DATE: as if on that day)\n"
+    "  ID of an entry: matter-12, or 12 after its kind. Lists: --team a,b.\n"
+    "\n"
     "ID may be a document id or its reference code (档号).\n"
     "Server and token: flags, then ARCHIVED_URL, ARCHIVED_CACERT, ARCHIVED_TOKEN, ARCHIVED_TOKEN_FILE,\n"
     "then the config file (--config, $ARCHIVECTL_CONFIG, ~/.config/archivectl/config: server = \"…\",\n"
@@ -87,7 +102,11 @@ int main(int argc, char** argv) {
                                              "password-stdin", "disable", "enable", "no-wait",
                                              "read-data", "dry-run", "permanent", "allow-shorten",
                                              "confirm-clock", "destroy", "retain", "destroy-after-transfer"};
-  archived::StatusOr<Args> args = ParseArgs(argv_vec, value_flags, switches);
+  std::vector<std::string> all_value_flags = value_flags;
+  for (std::string& flag : RegisterValueFlags()) {
+    if (std::find(value_flags.begin(), value_flags.end(), flag) == value_flags.end()) all_value_flags.push_back(std::move(flag));
+  }
+  archived::StatusOr<Args> args = ParseArgs(argv_vec, all_value_flags, switches);
   if (!args.ok()) {
     std::fprintf(stderr, "archivectl: %s\n\n%s", args.status().message().c_str(), kUsage);
     return 1;
@@ -106,6 +125,11 @@ int main(int argc, char** argv) {
       {"category", RunCategory}, {"schedule", RunSchedule}, {"event", RunEvent}, {"hold", RunHold},
       {"disposition", RunDisposition}, {"certificate", RunCertificate}, {"report", RunReport}};
   const auto it = commands.find(command);
+  if (it == commands.end() && archived::registers::FindKind(command).ok()) {
+    archived::StatusOr<Context> context = ResolveContext(*args);
+    if (!context.ok()) return Fail(command, context.status());
+    return RunRegister(*context, *args, command);
+  }
   if (it == commands.end()) {
     std::fprintf(stderr, "archivectl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return 1;

@@ -23,6 +23,53 @@ std::string SearchDate(const v1::Document& doc) {
   return FormatRfc3339(FromUnixMicros(doc.filed_time().seconds() * 1000000)).substr(0, 10);
 }
 
+// The words of a register entry's fields (a Struct in the JSON mapping), each with the name
+// of the field it is in; the fields of a step count as the step list's own.
+void FieldWords(const std::string& name, const google::protobuf::Value& value,
+                std::vector<std::pair<std::string, std::string>>* out) {
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kStringValue:
+      if (!value.string_value().empty()) out->emplace_back(name, value.string_value());
+      break;
+    case google::protobuf::Value::kNumberValue: {
+      std::string text = std::to_string(value.number_value());
+      while (!text.empty() && text.back() == '0') text.pop_back();
+      if (!text.empty() && text.back() == '.') text.pop_back();
+      out->emplace_back(name, text);
+      break;
+    }
+    case google::protobuf::Value::kListValue:
+      for (const auto& item : value.list_value().values()) FieldWords(name, item, out);
+      break;
+    case google::protobuf::Value::kStructValue:
+      for (const auto& [key, item] : value.struct_value().fields()) FieldWords(key, item, out);
+      break;
+    default:
+      break;
+  }
+}
+
+index::IndexedDocument EntryForIndex(const v1::RegisterEntry& entry) {
+  index::IndexedDocument d;
+  v1::SearchHit& hit = d.hit;
+  hit.set_id(entry.id());
+  hit.set_title(entry.title());
+  hit.set_category(entry.category());
+  hit.set_classification(v1::INTERNAL);
+  hit.set_type("register");
+  hit.set_register_kind(entry.kind());
+  hit.set_author(entry.created_by());
+  hit.set_version(entry.revision());
+  hit.set_date(FormatRfc3339(FromUnixMicros(entry.created_time().seconds() * 1000000)).substr(0, 10));
+  // Fields in a stable order (a Struct's map has none), so that the text is the same each time.
+  std::vector<std::string> names;
+  for (const auto& [name, value] : entry.fields().fields()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) FieldWords(name, entry.fields().fields().at(name), &d.fields);
+  for (const auto& [name, text] : d.fields) d.text += text + "\n";
+  return d;
+}
+
 // Runs work(item) for every item `produce` pushes, on one thread per shard of `index`, the
 // items of one shard in order on its thread; returns produce's status once all are done.
 template <typename Item>
@@ -91,10 +138,10 @@ bool Searchable(const v1::Document& doc) {
 }  // namespace
 
 StatusOr<std::unique_ptr<Indexer>> Indexer::Open(const IndexerOptions& options, catalog::Catalog* catalog,
-                                                 const Clock& clock) {
+                                                 const Clock& clock, EntrySource entries) {
   if (options.index.path.empty()) return InvalidArgumentError("index path: required");
   if (options.batch_entries == 0) return InvalidArgumentError("batch_entries: at least 1");
-  auto indexer = std::unique_ptr<Indexer>(new Indexer(options, catalog, clock));
+  auto indexer = std::unique_ptr<Indexer>(new Indexer(options, catalog, clock, std::move(entries)));
   // What an interrupted rebuild left behind.
   ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(options.index.path + ".rebuild"));
   ARCHIVED_RETURN_IF_ERROR(RemoveDirectory(options.index.path + ".old"));
@@ -195,9 +242,16 @@ StatusOr<std::size_t> Indexer::RunBatch() {
   std::vector<std::string> ids;
   std::unordered_set<std::string> seen;
   std::int64_t oldest_micros = items.front().entry.queued_unix_micros();
+  std::unordered_set<std::string> entry_ids;
+  for (const auto& item : items) {
+    if (!item.entry.entry_id().empty()) entry_ids.insert(item.entry.entry_id());
+  }
+  const auto seen_entries = [&](const std::string& id) { return entry_ids.count(id) > 0; };
   for (const auto& item : items) {
     oldest_micros = std::min(oldest_micros, item.entry.queued_unix_micros());
-    if (seen.insert(item.entry.document_id()).second) ids.push_back(item.entry.document_id());
+    // A register entry's id ("matter-12") never looks like a document's (24 hex digits).
+    const std::string& id = item.entry.entry_id().empty() ? item.entry.document_id() : item.entry.entry_id();
+    if (seen.insert(id).second) ids.push_back(id);
   }
   {
     std::shared_lock lock(index_mutex_);
@@ -208,7 +262,7 @@ StatusOr<std::size_t> Indexer::RunBatch() {
           return OkStatus();
         },
         [&](std::size_t, std::string& id) {
-          if (Status s = IndexById(id); !s.ok()) {
+          if (Status s = seen_entries(id) ? IndexEntry(*index_, id) : IndexById(id); !s.ok()) {
             // The index keeps its older state of this document; `index check` shows it.
             ++errors_;
             LogLine("indexer: document " + id + ": " + s.ToString());
@@ -240,6 +294,29 @@ Status Indexer::IndexById(const std::string& id) {
     return index_->Remove(id);
   }
   return IndexDocument(*index_, *doc);
+}
+
+Status Indexer::IndexEntry(index::SearchIndex& index, std::string_view id) {
+  std::optional<v1::RegisterEntry> entry;
+  if (entries_.find) {
+    ARCHIVED_ASSIGN_OR_RETURN(entry, entries_.find(id));
+  }
+  if (!entry) {
+    ++removed_;
+    return index.Remove(id);
+  }
+  ++indexed_;
+  return index.Replace(EntryForIndex(*entry));
+}
+
+StatusOr<std::vector<std::string>> Indexer::EntryIds() const {
+  std::vector<std::string> ids;
+  if (!entries_.for_each_id) return ids;
+  ARCHIVED_RETURN_IF_ERROR(entries_.for_each_id([&](std::string_view id) {
+    ids.emplace_back(id);
+    return OkStatus();
+  }));
+  return ids;
 }
 
 Status Indexer::IndexDocument(index::SearchIndex& index, const v1::Document& doc) {
@@ -348,6 +425,13 @@ Status Indexer::Rebuild(const std::function<void(std::size_t, std::size_t)>& pro
             if (Status s = fresh->FlushShard(shard); !s.ok()) LogLine("index rebuild: " + s.ToString());
           }
         }));
+    ARCHIVED_ASSIGN_OR_RETURN(const std::vector<std::string> entry_ids, EntryIds());
+    for (const std::string& id : entry_ids) {
+      if (Status s = IndexEntry(*fresh, id); !s.ok()) {
+        ++errors_;
+        LogLine("index rebuild: register entry " + id + ": " + s.ToString());
+      }
+    }
     ARCHIVED_RETURN_IF_ERROR(fresh->Commit(head));
     progress(done_count.load(), total);
   }
@@ -380,6 +464,8 @@ StatusOr<Indexer::Difference> Indexer::Check() const {
     if (Searchable(doc)) live.push_back(doc.id());
     return OkStatus();
   }));
+  ARCHIVED_ASSIGN_OR_RETURN(std::vector<std::string> entry_ids, EntryIds());
+  live.insert(live.end(), entry_ids.begin(), entry_ids.end());
   std::sort(live.begin(), live.end());
   std::vector<std::string> indexed;
   {

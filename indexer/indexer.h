@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "archived/catalog/catalog.h"
 #include "indexer/extract/extract.h"
 #include "indexer/index/search_index.h"
+#include "archived/v1/registers.pb.h"
 
 namespace archived::indexer {
 
@@ -47,12 +49,20 @@ struct IndexerStats {
   bool rebuilding = false;
 };
 
+// Register entries (archived/registers), indexed beside the documents: `find` gives the
+// entry with its fields, or nullopt when there is none; `for_each_id` calls back with every
+// entry's id. Unset: no entries.
+struct EntrySource {
+  std::function<StatusOr<std::optional<v1::RegisterEntry>>(std::string_view id)> find;
+  std::function<Status(const std::function<Status(std::string_view)>&)> for_each_id;
+};
+
 class Indexer {
  public:
   // Opens (or creates) the index. Call Start to follow the queue.
   // Errors: kUnavailable when another process holds the index.
   static StatusOr<std::unique_ptr<Indexer>> Open(const IndexerOptions& options, catalog::Catalog* catalog,
-                                                 const Clock& clock);
+                                                 const Clock& clock, EntrySource entries = {});
   ~Indexer();
   Indexer(const Indexer&) = delete;
   Indexer& operator=(const Indexer&) = delete;
@@ -87,18 +97,23 @@ class Indexer {
   StatusOr<Difference> Check() const;
 
  private:
-  Indexer(const IndexerOptions& options, catalog::Catalog* catalog, const Clock& clock)
-      : options_(options), catalog_(catalog), clock_(clock) {}
+  Indexer(const IndexerOptions& options, catalog::Catalog* catalog, const Clock& clock, EntrySource entries)
+      : options_(options), catalog_(catalog), clock_(clock), entries_(std::move(entries)) {}
   Status OpenIndex();
   StatusOr<bool> NeedsRebuild() const;
   StatusOr<std::size_t> RunBatch();  // entries handled; 0 when the queue is empty
   Status IndexDocument(index::SearchIndex& index, const v1::Document& doc);
   Status IndexById(const std::string& id);
+  // Replaces (or removes) register entry `id` in `index`.
+  Status IndexEntry(index::SearchIndex& index, std::string_view id);
+  // Every entry id (none without an EntrySource).
+  StatusOr<std::vector<std::string>> EntryIds() const;
   void Loop();
 
   const IndexerOptions options_;
   catalog::Catalog* const catalog_;
   const Clock& clock_;
+  const EntrySource entries_;
 
   mutable std::shared_mutex index_mutex_;  // exclusive only to swap index_ after a rebuild
   std::unique_ptr<index::SearchIndex> index_;

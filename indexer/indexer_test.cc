@@ -9,8 +9,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "archived/base/status_macros.h"
 #include "archived/storage/rocks_store.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -40,7 +42,27 @@ class IndexerTest : public ::testing::Test {
   }
   void OpenIndexer() {
     indexer_.reset();
-    ASSERT_OK_AND_ASSIGN(indexer_, Indexer::Open(options_, catalog_.get(), clock_));
+    ASSERT_OK_AND_ASSIGN(indexer_, Indexer::Open(options_, catalog_.get(), clock_,
+                                                 {.find = [this](std::string_view id) -> StatusOr<std::optional<v1::RegisterEntry>> {
+                                                    const auto it = entries_.find(std::string(id));
+                                                    if (it == entries_.end()) return std::optional<v1::RegisterEntry>();
+                                                    return std::optional<v1::RegisterEntry>(it->second);
+                                                  },
+                                                  .for_each_id = [this](const std::function<Status(std::string_view)>& fn) {
+                                                    for (const auto& [id, e] : entries_) ARCHIVED_RETURN_IF_ERROR(fn(id));
+                                                    return OkStatus();
+                                                  }}));
+  }
+  // A register entry in the source, queued for the index as the registers module does.
+  void PutEntry(const std::string& id, const std::string& title, const std::map<std::string, std::string>& fields) {
+    v1::RegisterEntry e;
+    e.set_id(id);
+    e.set_kind(id.substr(0, id.find('-')));
+    e.set_title(title);
+    e.set_category("BGS/CB");
+    for (const auto& [name, value] : fields) (*e.mutable_fields()->mutable_fields())[name].set_string_value(value);
+    entries_[id] = e;
+    ASSERT_OK(committer_->Run([&](audit::Transaction& txn) { return catalog::Catalog::QueueEntryForIndex(txn, id); }));
   }
   std::string File(const std::string& title, const std::string& content, const std::string& filename = "f.txt",
                    const std::string& mime = "") {
@@ -72,8 +94,43 @@ class IndexerTest : public ::testing::Test {
   std::unique_ptr<audit::Committer> committer_;
   std::unique_ptr<catalog::Catalog> catalog_;
   IndexerOptions options_;
+  std::map<std::string, v1::RegisterEntry> entries_;
   std::unique_ptr<Indexer> indexer_;
 };
+
+TEST_F(IndexerTest, RegisterEntriesAreSearchedBesideDocumentsAndRebuilt) {
+  options_.index.entry_fields = {"lead_handler", "note"};
+  OpenIndexer();
+  File("消防检查报告", "本次消防安全检查发现三处隐患。");
+  PutEntry("matter-1", "落实消防安全检查", {{"lead_handler", "综合科"}, {"status", "open"}});
+  ASSERT_OK(indexer_->CatchUp());
+  EXPECT_THAT(Titles("消防"), ElementsAre("消防检查报告", "落实消防安全检查"));
+  EXPECT_THAT(Titles("register:matter 消防"), ElementsAre("落实消防安全检查"));
+  EXPECT_THAT(Titles("lead_handler:综合科"), ElementsAre("落实消防安全检查"));
+  EXPECT_THAT(Titles("type:register"), ElementsAre("落实消防安全检查"));
+  EXPECT_EQ(indexer_->Search({.query = "note:综合科"})->hits_size(), 0);  // another field
+  EXPECT_FALSE(indexer_->Search({.query = "handler:综合科"}).ok());       // not a field
+  const StatusOr<v1::SearchResponse> hit = indexer_->Search({.query = "register:matter"});
+  ASSERT_OK(hit);
+  ASSERT_EQ(hit->hits_size(), 1);
+  EXPECT_EQ(hit->hits(0).register_kind(), "matter");
+  EXPECT_EQ(hit->hits(0).id(), "matter-1");
+  // A hold's saved query names documents only.
+  ASSERT_OK_AND_ASSIGN(const std::vector<std::string> held, indexer_->MatchingIds("消防", std::chrono::seconds(1)));
+  EXPECT_EQ(held.size(), 1u);
+  EXPECT_NE(held[0], "matter-1");
+  // A rebuild brings entries back; Check counts them.
+  ASSERT_OK(indexer_->Rebuild([](std::size_t, std::size_t) {}));
+  EXPECT_THAT(Titles("register:matter"), ElementsAre("落实消防安全检查"));
+  ASSERT_OK_AND_ASSIGN(Indexer::Difference diff, indexer_->Check());
+  EXPECT_THAT(diff.missing, IsEmpty());
+  EXPECT_THAT(diff.extra, IsEmpty());
+  // An entry the source no longer has leaves the index.
+  entries_.clear();
+  ASSERT_OK(committer_->Run([&](audit::Transaction& txn) { return catalog::Catalog::QueueEntryForIndex(txn, "matter-1"); }));
+  ASSERT_OK(indexer_->CatchUp());
+  EXPECT_THAT(Titles("register:matter"), IsEmpty());
+}
 
 TEST_F(IndexerTest, BothSamplesAreFoundByEveryChineseQuery) {
   File("职责 UTF-8", ReadSample("office-director-duties.zh.txt"));

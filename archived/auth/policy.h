@@ -45,6 +45,8 @@ enum class Operation {
   kApproveDisposition,  // POST /dispositions/{id}/approve (executes with enough approvals)
   kReadCertificates,    // GET /certificates, /certificates/{id}, …/verify
   kRetentionReport,     // GET /reports/retention
+  kReadRegister,      // GET /registers, /registers/{kind}/entries…, /documents/{id}/entries
+  kWriteRegister,     // POST, PATCH /registers/{kind}/entries…; links
   kManageOwnTokens,  // /tokens: mint, list and revoke one's own; whoami
   kManageAllTokens,  // another user's tokens
 };
@@ -102,6 +104,10 @@ inline constexpr Rule kPolicy[] = {
     {Operation::kApproveDisposition, "disposition.approve", true, RoleBits({v1::ROLE_RECORDS_OFFICER})},
     {Operation::kReadCertificates, "certificate.read", false, RoleBits({v1::ROLE_RECORDS_OFFICER, v1::ROLE_AUDITOR})},
     {Operation::kRetentionReport, "report.retention", false, RoleBits({v1::ROLE_RECORDS_OFFICER, v1::ROLE_AUDITOR})},
+    // Registers are office work, as documents are; per register, its category's readers and
+    // filers decide (personnel: whoever the BGS/HR category names).
+    {Operation::kReadRegister, "register.read", false, kDocumentRoles},
+    {Operation::kWriteRegister, "register.write", true, kDocumentRoles},
     {Operation::kManageOwnTokens, "token.own", true, kEveryRole},
     {Operation::kManageAllTokens, "token.any", true, RoleBits({v1::ROLE_ADMIN})},
 };

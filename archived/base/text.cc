@@ -108,4 +108,53 @@ bool IsCjk(char32_t cp) {
          (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);
 }
 
+namespace {
+
+std::size_t ColumnsOf(char32_t c) {
+  // Combining marks and zero-width characters.
+  if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || (c >= 0xFE00 && c <= 0xFE0F)) return 0;
+  // EastAsianWidth W and F, by block.
+  const bool wide = (c >= 0x1100 && c <= 0x115F) ||   // Hangul Jamo initials
+                    (c >= 0x2E80 && c <= 0x303E) ||   // CJK radicals, punctuation (、。「」)
+                    (c >= 0x3041 && c <= 0x33FF) ||   // kana, bopomofo, CJK compatibility
+                    (c >= 0x3400 && c <= 0x4DBF) ||   // CJK extension A
+                    (c >= 0x4E00 && c <= 0x9FFF) ||   // CJK unified ideographs
+                    (c >= 0xA000 && c <= 0xA4CF) ||   // Yi
+                    (c >= 0xAC00 && c <= 0xD7A3) ||   // Hangul syllables
+                    (c >= 0xF900 && c <= 0xFAFF) ||   // CJK compatibility ideographs
+                    (c >= 0xFE30 && c <= 0xFE4F) ||   // CJK compatibility forms
+                    (c >= 0xFF00 && c <= 0xFF60) ||   // fullwidth forms (，：（）)
+                    (c >= 0xFFE0 && c <= 0xFFE6) ||   // fullwidth signs (￥)
+                    (c >= 0x1F300 && c <= 0x1F64F) || // pictographs, emoticons
+                    (c >= 0x20000 && c <= 0x3FFFD);   // CJK extensions B and later
+  return wide ? 2 : 1;
+}
+
+}  // namespace
+
+std::size_t DisplayWidth(std::string_view text) {
+  std::size_t columns = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto [c, length] = Utf8CodePointAt(text, i);
+    columns += ColumnsOf(c);
+    i += length;
+  }
+  return columns;
+}
+
+std::string FitColumns(std::string_view text, std::size_t columns) {
+  if (DisplayWidth(text) <= columns) return std::string(text);
+  if (columns == 0) return "";
+  std::string out;
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto [c, length] = Utf8CodePointAt(text, i);
+    if (used + ColumnsOf(c) > columns - 1) break;  // one column kept for the ellipsis
+    used += ColumnsOf(c);
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out + "…";
+}
+
 }  // namespace archived

@@ -27,6 +27,12 @@ std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes);
 // The code point of the UTF-8 character at text[i] and its length in bytes; {0, 1} when the
 // bytes there are not a character (a continuation byte, or one cut short).
 std::pair<char32_t, std::size_t> Utf8CodePointAt(std::string_view text, std::size_t i);
+// Columns `text` takes in a terminal: 2 for each East Asian wide or fullwidth character
+// (汉字, kana, Hangul, fullwidth forms: Unicode's EastAsianWidth W and F), 0 for combining
+// marks, 1 for the rest.
+std::size_t DisplayWidth(std::string_view text);
+// The longest prefix of `text` at most `columns` wide, with "…" in the last column when cut.
+std::string FitColumns(std::string_view text, std::size_t columns);
 // True for the ideographs, kana and hangul that are written without spaces between words.
 bool IsCjk(char32_t code_point);
 

@@ -37,5 +37,18 @@ TEST(TextTest, Utf8PrefixNeverSplitsACharacter) {
   EXPECT_EQ(Utf8Prefix("abc", 0), "");
 }
 
+TEST(TextTest, DisplayWidthCountsWideCharactersTwice) {
+  EXPECT_EQ(DisplayWidth(""), 0u);
+  EXPECT_EQ(DisplayWidth("abc"), 3u);
+  EXPECT_EQ(DisplayWidth("综合科"), 6u);
+  EXPECT_EQ(DisplayWidth("王主任：请于周五前报送。"), 24u);  // fullwidth colon and full stop
+  EXPECT_EQ(DisplayWidth("e\xCC\x81"), 1u);                // e + combining acute
+  EXPECT_EQ(DisplayWidth("A-7 李娜"), 8u);
+  EXPECT_EQ(FitColumns("落实消防安全检查", 9), "落实消防…");
+  EXPECT_EQ(DisplayWidth(FitColumns("落实消防安全检查", 9)), 9u);
+  EXPECT_EQ(FitColumns("short", 9), "short");
+  EXPECT_EQ(FitColumns("abcdefghij", 5), "abcd…");
+}
+
 }  // namespace
 }  // namespace archived

@@ -168,6 +168,13 @@ class Catalog {
   // Errors: kNotFound; kInvalidArgument; kFailedPrecondition for a destroyed document.
   StatusOr<v1::Document> RecordEvent(const audit::Actor& actor, std::string_view id, std::string_view name,
                                      std::string_view date);
+  // RecordEvent as a step of another module's transaction (a register entry's event on its
+  // linked documents), so that both commit together. Errors as RecordEvent.
+  static Status RecordEventIn(audit::Transaction& txn, const audit::Actor& actor, std::string_view id,
+                              std::string_view name, std::string_view date);
+  // Queues register entry `entry_id` for the full-text index, in the transaction that
+  // changed it (the index outbox is the catalogue's).
+  static Status QueueEntryForIndex(audit::Transaction& txn, std::string_view entry_id);
   // Keeps document `id` at least until `retain_until` (YYYY-MM-DD; empty: unchanged) and,
   // when `schedule` is given, under it instead of its category's. Audited as `action`.
   // Errors: kNotFound; kInvalidArgument; kFailedPrecondition for a destroyed document.

@@ -78,28 +78,36 @@ Status Catalog::SetCategorySchedule(const audit::Actor& actor, std::string_view 
   });
 }
 
-StatusOr<v1::Document> Catalog::RecordEvent(const audit::Actor& actor, std::string_view id, std::string_view name,
-                                            std::string_view date) {
+Status Catalog::RecordEventIn(audit::Transaction& txn, const audit::Actor& actor, std::string_view id,
+                              std::string_view name, std::string_view date) {
   if (name.empty()) return InvalidArgumentError("name: an event needs a name");
   ARCHIVED_RETURN_IF_ERROR(ValidateText("name", name, 100));
   if (date.empty()) return InvalidArgumentError("date: an event needs its date");
   ARCHIVED_RETURN_IF_ERROR(internal::ValidateDate(date));
+  ARCHIVED_ASSIGN_OR_RETURN(v1::Document doc, internal::ReadLiveDocument(txn, id));
+  const auto it = doc.events().find(std::string(name));
+  const std::string before = it == doc.events().end() ? "" : it->second;
+  if (before == date) return OkStatus();
+  (*doc.mutable_events())[std::string(name)] = std::string(date);
+  v1::SetTime(doc.mutable_modified_time(), txn.now());
+  txn.Put(Keyspace::kDocuments, doc.id(), doc.SerializeAsString());
+  txn.Audit(audit::EventBy(actor, "document.event", doc.id(),
+                           "event=\"" + std::string(name) + "\" date=" + std::string(date) +
+                               (before.empty() ? "" : " was=" + before)));
+  return OkStatus();
+}
+
+StatusOr<v1::Document> Catalog::RecordEvent(const audit::Actor& actor, std::string_view id, std::string_view name,
+                                            std::string_view date) {
   ARCHIVED_ASSIGN_OR_RETURN(const v1::Document found, LoadDocument(id));
-  v1::Document doc;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
-    ARCHIVED_ASSIGN_OR_RETURN(doc, internal::ReadLiveDocument(txn, found.id()));
-    const auto it = doc.events().find(std::string(name));
-    const std::string before = it == doc.events().end() ? "" : it->second;
-    if (before == date) return OkStatus();
-    (*doc.mutable_events())[std::string(name)] = std::string(date);
-    v1::SetTime(doc.mutable_modified_time(), txn.now());
-    txn.Put(Keyspace::kDocuments, doc.id(), doc.SerializeAsString());
-    txn.Audit(audit::EventBy(actor, "document.event", doc.id(),
-                             "event=\"" + std::string(name) + "\" date=" + std::string(date) +
-                                 (before.empty() ? "" : " was=" + before)));
-    return OkStatus();
+    return RecordEventIn(txn, actor, found.id(), name, date);
   }));
-  return doc;
+  return LoadDocument(found.id());
+}
+
+Status Catalog::QueueEntryForIndex(audit::Transaction& txn, std::string_view entry_id) {
+  return internal::EnqueueForIndex(txn, "", entry_id);
 }
 
 Status Catalog::SetDocumentRetention(const audit::Actor& actor, std::string_view id, std::string_view retain_until,

@@ -27,6 +27,7 @@
 #include "archived/crypto/master_key.h"
 #include "archived/daemon/config.h"
 #include "archived/http/server.h"
+#include "archived/registers/registers.h"
 #include "archived/retention/retention.h"
 #include "archived/storage/rocks_store.h"
 
@@ -165,6 +166,7 @@ struct Archive {
   Stores stores;
   std::unique_ptr<audit::Committer> committer;
   std::unique_ptr<catalog::Catalog> catalog;
+  std::unique_ptr<registers::Registers> registers;
   std::unique_ptr<indexer::Indexer> indexer;
 };
 
@@ -221,8 +223,18 @@ StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
     LogLine("warning: the extraction helper " + index_options.extract.helper +
             " is missing; PDF and office files will be filed but not searchable by their text");
   }
-  ARCHIVED_ASSIGN_OR_RETURN(archive->indexer,
-                            indexer::Indexer::Open(index_options, archive->catalog.get(), SystemClock::Get()));
+  archive->registers = std::make_unique<registers::Registers>(registers::RegistersOptions{}, archive->stores.main.get(),
+                                                               archive->committer.get(), archive->catalog.get());
+  // Register entries are searched with documents, their fields as prefixes ("lead_handler:").
+  index_options.index.entry_fields = registers::AllFieldNames();
+  const registers::Registers* entries = archive->registers.get();
+  ARCHIVED_ASSIGN_OR_RETURN(
+      archive->indexer,
+      indexer::Indexer::Open(index_options, archive->catalog.get(), SystemClock::Get(),
+                             {.find = [entries](std::string_view id) { return entries->Find(id); },
+                              .for_each_id = [entries](const std::function<Status(std::string_view)>& fn) {
+                                return entries->ForEachEntryId(fn);
+                              }}));
   return archive;
 }
 
@@ -230,6 +242,7 @@ Status CloseArchive(Archive& archive) {
   archive.indexer->Stop();
   archive.committer->Stop();
   archive.indexer.reset();
+  archive.registers.reset();
   archive.catalog.reset();
   archive.committer.reset();
   ARCHIVED_RETURN_IF_ERROR(archive.stores.vault->Close());
@@ -463,6 +476,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
                                                                                .key_rotator = key_rotator.get(),
                                                                                .backups = backups.get(),
                                                                                .retention = retention.get(),
+                                                                               .registers = archive->registers.get(),
                                                                                .guard = &guard,
                                                                                .version = kVersion,
                                                                                .audit_problem = audit_problem,

@@ -834,6 +834,7 @@ net::awaitable<void> Dispatch(Exchange& ex, const ApiServices& s, const Target& 
     return Permit(ex, s, principal, operation, object, &actor);
   };
   if (co_await DispatchRetention(ex, s, target, parts, principal, actor)) co_return;
+  if (co_await DispatchRegisters(ex, s, target, parts, principal, actor)) co_return;
   if (n >= 3 && parts[2] == "documents") {
     if (n == 3) {
       if (method == bhttp::verb::post) {

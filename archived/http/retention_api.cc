@@ -13,13 +13,6 @@ namespace {
 
 using auth::Operation;
 
-// Answers `result` as JSON with `status`, or its error.
-template <typename T>
-net::awaitable<void> Answer(Exchange& ex, int status, const StatusOr<T>& result) {
-  if (!result.ok()) co_return co_await ex.SendError(result.status());
-  co_await ex.SendJson(status, *result);
-}
-
 // The JSON body as `Message`, or an error already answered (nullopt).
 template <typename Message>
 net::awaitable<std::optional<Message>> Body(Exchange& ex) {

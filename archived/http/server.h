@@ -17,6 +17,7 @@
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
 #include "archived/crypto/tls.h"
+#include "archived/registers/registers.h"
 #include "archived/retention/retention.h"
 #include "archived/service/backups.h"
 #include "archived/service/guard.h"
@@ -62,6 +63,7 @@ struct ApiServices {
   service::KeyRotator* key_rotator = nullptr;
   service::BackupService* backups = nullptr;
   retention::Retention* retention = nullptr;
+  registers::Registers* registers = nullptr;
   const service::Guard* guard = nullptr;  // every authorization decision
   std::string version;  // the daemon's version, for /healthz
   // Set when the audit chain failed verification at start: /healthz reports it (503).

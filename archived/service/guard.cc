@@ -69,6 +69,29 @@ Status Guard::CheckUpdate(const auth::Principal& principal, const audit::Actor& 
   return OkStatus();
 }
 
+Status Guard::CheckRegister(const auth::Principal& principal, const audit::Actor& actor, auth::Operation operation,
+                            std::string_view kind, std::string_view category, bool to_change) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const AccessRules rules, Rules());
+  if (!rules.MayReadCategory(principal, category)) {
+    return Refuse(actor, operation, kind,
+                  PermissionDeniedError("the " + std::string(kind) + " register is kept in category " +
+                                        std::string(category) + ", which you may not read"));
+  }
+  if (to_change && !rules.MayFileIn(principal, category)) {
+    return Refuse(actor, operation, kind,
+                  PermissionDeniedError("the " + std::string(kind) + " register is kept in category " +
+                                        std::string(category) + ", where you may not file"));
+  }
+  return OkStatus();
+}
+
+StatusOr<std::function<bool(std::string_view)>> Guard::ReadableCategories(const auth::Principal& principal) const {
+  ARCHIVED_ASSIGN_OR_RETURN(AccessRules rules, Rules());
+  auto shared = std::make_shared<const AccessRules>(std::move(rules));
+  return std::function<bool(std::string_view)>(
+      [shared, principal](std::string_view category) { return shared->MayReadCategory(principal, category); });
+}
+
 StatusOr<std::function<bool(const v1::Document&)>> Guard::VisibleFilter(const auth::Principal& principal) const {
   ARCHIVED_ASSIGN_OR_RETURN(AccessRules rules, Rules());
   auto shared = std::make_shared<const AccessRules>(std::move(rules));

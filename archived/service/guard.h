@@ -44,6 +44,13 @@ class Guard {
   // May the caller move or reclassify document `id` as `patch` says? Errors: kPermissionDenied, audited.
   Status CheckUpdate(const auth::Principal& principal, const audit::Actor& actor, const std::string& id,
                      const v1::DocumentPatch& patch) const;
+  // May the caller read (and, with `to_change`, write) the register whose entries sit in
+  // `category` (the kind's file-plan category: its readers read, its filers write)?
+  // Errors: kPermissionDenied, audited.
+  Status CheckRegister(const auth::Principal& principal, const audit::Actor& actor, auth::Operation operation,
+                       std::string_view kind, std::string_view category, bool to_change) const;
+  // Which categories' register entries the caller may read.
+  StatusOr<std::function<bool(std::string_view category)>> ReadableCategories(const auth::Principal& principal) const;
   // Which documents a listing may show the caller.
   StatusOr<std::function<bool(const v1::Document&)>> VisibleFilter(const auth::Principal& principal) const;
   // What a search may return to the caller.

@@ -21,8 +21,9 @@ enum class Keyspace : int {
   kAuth = 10,       // principals and API token hashes
   kRetention = 11,  // holds, disposition batches, certificates (main store)
   kLedger = 12,     // the destruction ledger (vault store only)
+  kRegisters = 13,  // register entries, their revisions and links (main store)
 };
-inline constexpr int kKeyspaceCount = 13;
+inline constexpr int kKeyspaceCount = 14;
 
 // The column family name, e.g. "documents".
 std::string_view KeyspaceName(Keyspace keyspace);

@@ -24,7 +24,7 @@ struct RocksStoreOptions {
                                      Keyspace::kChunks,  Keyspace::kIndexes,
                                      Keyspace::kUploads, Keyspace::kAudit,
                                      Keyspace::kIndexQueue, Keyspace::kAuth,
-                                     Keyspace::kRetention};
+                                     Keyspace::kRetention, Keyspace::kRegisters};
   std::size_t block_cache_bytes = 32 << 20;  // Default: 32 MiB.
   // Memtable size of the chunk keyspace; it bounds the memory a large upload costs until
   // the memtable is flushed to blob files. Default: 16 MiB.

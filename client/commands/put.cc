@@ -10,7 +10,6 @@
 #include "archived/v1/api.pb.h"
 
 namespace archived::client {
-namespace {
 
 std::string GuessMimeType(const std::filesystem::path& path) {
   static const std::map<std::string, std::string> kTypes = {
@@ -28,6 +27,8 @@ std::string GuessMimeType(const std::filesystem::path& path) {
   const auto it = kTypes.find(ext);
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
+
+namespace {
 
 Status CollectFiles(const std::vector<std::string>& paths, bool recursive, std::vector<std::filesystem::path>* out) {
   for (const std::string& p : paths) {

@@ -22,19 +22,6 @@ constexpr std::string_view kScheduleFlags =
     "[--cut-off none|year|fiscal] [--fiscal-start MONTH] [--action destroy|transfer|review] "
     "[--destroy-after-transfer]";
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(std::move(item));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 StatusOr<std::uint32_t> Number(const Args& args, std::string_view name) {
   const std::optional<std::string> text = args.Get(name);
   if (!text) return 0u;
@@ -86,20 +73,6 @@ StatusOr<v1::RetentionSchedule> ScheduleFromFlags(const Args& args) {
     s.set_destroy_after_transfer(args.Has("destroy-after-transfer"));
   }
   return s;
-}
-
-// Calls the API; prints the JSON with --json, else hands the parsed answer to `print`.
-template <typename M>
-int CallAndPrint(const Context& context, std::string_view what, std::string_view method, const std::string& target,
-                 const std::string& body, const std::function<int(const M&)>& print) {
-  StatusOr<Response> r = context.NewClient().Call(method, target, body);
-  StatusOr<M> parsed = r.ok() ? ParseBody<M>(*r) : StatusOr<M>(r.status());
-  if (!parsed.ok()) return Fail(what, parsed.status());
-  if (context.json) {
-    std::printf("%s\n", r->body.c_str());
-    return 0;
-  }
-  return print(*parsed);
 }
 
 std::string Day(const google::protobuf::Timestamp& t) {

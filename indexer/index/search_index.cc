@@ -30,6 +30,9 @@ constexpr std::string_view kTypePrefix = "XY";
 constexpr std::string_view kTagPrefix = "K";
 constexpr std::string_view kTitlePrefix = "S";
 constexpr std::string_view kAuthorPrefix = "A";
+constexpr std::string_view kRegisterPrefix = "XK";  // a register entry's kind
+constexpr std::string_view kEntryTerm = "XN";       // on every register entry
+constexpr std::string_view kFieldPrefix = "XF";     // XF<field>: a register field's words
 constexpr Xapian::valueno kDateSlot = 0;      // YYYYMMDD
 constexpr Xapian::valueno kCategorySlot = 1;  // the category code
 constexpr Xapian::valueno kYearSlot = 2;      // YYYY
@@ -46,7 +49,8 @@ constexpr std::size_t kSampleBlockBytes = 2048;
 // Bytes of the text before a newly decoded block that are searched again (a word cut in two).
 constexpr std::size_t kRescanBytes = 64;
 
-constexpr std::string_view kTypeNames[] = {"text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "eml", "other"};
+constexpr std::string_view kTypeNames[] = {"text", "html", "pdf",   "docx",  "xlsx",    "pptx",
+                                           "odt",  "ods",  "eml",   "other", "register"};
 
 // The one translation of Xapian's exceptions into Status.
 Status FromXapian(const Xapian::Error& e) {
@@ -145,11 +149,14 @@ class DateField : public Xapian::FieldProcessor {
   }
 };
 
-constexpr std::string_view kFields[] = {"title", "author", "category", "ref", "tag", "type", "id", "date"};
+constexpr std::string_view kFields[] = {"title", "author", "category", "ref", "tag", "type", "id", "date", "register"};
+
+// The term prefix of register field `name`: "XFlead_handler:".
+std::string FieldPrefix(std::string_view name) { return std::string(kFieldPrefix) + std::string(name) + ":"; }
 
 // What Xapian's parser forgives but a clerk should hear about: unknown fields and unbalanced
 // parentheses. Also turns bare reference codes and document ids into exact-term fields.
-StatusOr<std::string> Preprocess(std::string_view q) {
+StatusOr<std::string> Preprocess(std::string_view q, const std::vector<std::string>& entry_fields) {
   static const std::regex kRefCode("[A-Za-z0-9]+-[0-9]{4}-(Y|D30|D10|y|d30|d10)-[A-Za-z0-9.]+-[0-9]{4,}");
   static const std::regex kId("[0-9a-f]{24}");
   std::string out;
@@ -183,9 +190,11 @@ StatusOr<std::string> Preprocess(std::string_view q) {
     if (colon != std::string_view::npos && colon > 0) {
       const std::string_view field = token.substr(token[0] == '+' || token[0] == '-' ? 1 : 0, colon - (token[0] == '+' || token[0] == '-' ? 1 : 0));
       const bool word = std::all_of(field.begin(), field.end(), [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) || ch == '_'; });
-      if (word && !field.empty() && std::find(std::begin(kFields), std::end(kFields), AsciiLower(field)) == std::end(kFields)) {
+      if (word && !field.empty() && std::find(std::begin(kFields), std::end(kFields), AsciiLower(field)) == std::end(kFields) &&
+          std::find(entry_fields.begin(), entry_fields.end(), field) == entry_fields.end()) {
         return InvalidArgumentError("q: unknown field \"" + std::string(field) +
-                                    ":\" (fields: title, author, category, ref, tag, type, id, date)");
+                                    ":\" (fields: title, author, category, ref, tag, type, id, date, register, and "
+                                    "the fields of register entries)");
       }
     }
     const std::string t(token);
@@ -419,6 +428,15 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
     }
     tg.increase_termpos();
     tg.index_text(d.text);
+    if (!hit.register_kind().empty()) {
+      doc.add_boolean_term(Term(kRegisterPrefix, hit.register_kind()));
+      doc.add_boolean_term(std::string(kEntryTerm));
+      for (const auto& [name, value] : d.fields) {
+        tg.increase_termpos();
+        tg.index_text(value);
+        tg.index_text(value, 1, FieldPrefix(name));
+      }
+    }
 
     doc.add_boolean_term(Term(kIdPrefix, hit.id()));
     if (!hit.reference_code().empty()) doc.add_boolean_term(Term(kRefPrefix, AsciiUpper(hit.reference_code())));
@@ -565,7 +583,7 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
   if (!r.category.empty()) filters.emplace_back(Term(kCategoryPrefix, AsciiUpper(r.category)));
   if (!r.type.empty()) {
     if (std::find(std::begin(kTypeNames), std::end(kTypeNames), r.type) == std::end(kTypeNames)) {
-      return InvalidArgumentError("type: one of text, html, pdf, docx, xlsx, pptx, odt, ods, eml, other");
+      return InvalidArgumentError("type: one of text, html, pdf, docx, xlsx, pptx, odt, ods, eml, other, register");
     }
     filters.emplace_back(Term(kTypePrefix, r.type));
   }
@@ -592,7 +610,7 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
   Xapian::Query main = Xapian::Query::MatchAll;
   const bool blank = std::all_of(r.query.begin(), r.query.end(), [](char c) { return c == ' ' || c == '\t'; });
   if (!blank) {
-    StatusOr<std::string> text = Preprocess(r.query);
+    StatusOr<std::string> text = Preprocess(r.query, options.entry_fields);
     if (!text.ok()) return text.status();
     Xapian::QueryParser qp;
     qp.set_database(db);
@@ -610,6 +628,12 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
     qp.add_boolean_prefix("type", (new TermField(kTypePrefix, TermField::Case::kLower))->release());
     qp.add_boolean_prefix("id", (new TermField(kIdPrefix, TermField::Case::kLower))->release());
     qp.add_boolean_prefix("date", (new DateField)->release());
+    qp.add_boolean_prefix("register", (new TermField(kRegisterPrefix, TermField::Case::kLower))->release());
+    for (const std::string& field : options.entry_fields) {
+      if (std::find(std::begin(kFields), std::end(kFields), field) == std::end(kFields)) {
+        qp.add_prefix(field, FieldPrefix(field));
+      }
+    }
     const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                            Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
     main = qp.parse_query(*text, flags);
@@ -703,7 +727,8 @@ StatusOr<std::vector<std::string>> SearchIndex::Impl::MatchingIdsOnce(const std:
   StatusOr<Xapian::Query> parsed = ParseQuery(SearchRequest{.query = query}, db);
   if (!parsed.ok()) return parsed.status();
   Xapian::Enquire enquire(db);
-  enquire.set_query(*parsed);
+  // Documents only: a hold's query must not name register entries.
+  enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, *parsed, Xapian::Query(std::string(kEntryTerm))));
   enquire.set_weighting_scheme(Xapian::BoolWeight());  // every match, no ranking
   const Xapian::MSet mset = enquire.get_mset(0, db.get_doccount());
   std::vector<std::string> ids;

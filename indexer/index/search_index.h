@@ -36,13 +36,19 @@ struct SearchIndexOptions {
   std::size_t max_limit = 100;         // hits per page. Default: 100.
   std::size_t max_offset = 10000;      // Default: 10,000.
   std::size_t max_facet_values = 20;   // per facet. Default: 20.
+  // Register field names a query may use as prefixes ("lead_handler:张三"), besides the
+  // document fields. Default: none.
+  std::vector<std::string> entry_fields;
 };
 
-// A document as the index sees it.
+// A document (or a register entry) as the index sees it.
 struct IndexedDocument {
   v1::SearchHit hit;  // id, reference_code, title, date (YYYY-MM-DD), category, type, author, version, filename
   std::vector<std::string> tags;
   std::string text;  // the extracted text of the latest version
+  // A register entry (hit.register_kind set): its fields by name, each also searchable as
+  // "name:word" (SearchIndexOptions::entry_fields).
+  std::vector<std::pair<std::string, std::string>> fields;
 };
 
 // Who may see what: filter terms inside the query, so that counts, pages and snippets never
@@ -100,8 +106,8 @@ class SearchIndex {
 
   // Any thread. Errors: kInvalidArgument naming what is wrong with the query or a parameter.
   StatusOr<v1::SearchResponse> Search(const SearchRequest& request) const;
-  // The ids of every document `query` matches, unranked and unpaged, without snippets (a
-  // hold's saved query). Errors: as Search for the query.
+  // The ids of every document `query` matches (not register entries), unranked and unpaged,
+  // without snippets (a hold's saved query). Errors: as Search for the query.
   StatusOr<std::vector<std::string>> MatchingIds(const std::string& query) const;
 
   // Checks the index's structure (Xapian's check). Errors: kDataLoss naming the problem.

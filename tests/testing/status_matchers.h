@@ -1,4 +1,4 @@
-// Test helpers for Status: ASSERT_OK, EXPECT_OK and ASSERT_OK_AND_ASSIGN. Header only.
+// Test helpers for Status: ASSERT_OK, EXPECT_OK, ASSERT_OK_AND_ASSIGN and EXPECT_STATUS. Header only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,7 +11,17 @@ template <typename T>
 const Status& GetStatus(const StatusOr<T>& s) {
   return s.status();
 }
+// Success when `status` has `code` and its message contains `part`.
+inline ::testing::AssertionResult HasStatus(const Status& status, StatusCode code, std::string_view part) {
+  if (status.code() == code && status.message().find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "got " << status.ToString() << ", expected code "
+                                       << Status(code, "").ToString() << " with \"" << part << "\"";
+}
 }  // namespace archived::testing
+
+// EXPECT_STATUS(expr, kNotFound, "part of the message"): expr is a Status or a StatusOr.
+#define EXPECT_STATUS(expr, code, part) \
+  EXPECT_TRUE(::archived::testing::HasStatus(::archived::testing::GetStatus(expr), ::archived::StatusCode::code, part))
 
 #define ASSERT_OK(expr) ASSERT_TRUE(::archived::testing::GetStatus(expr).ok()) << ::archived::testing::GetStatus(expr).ToString()
 #define EXPECT_OK(expr) EXPECT_TRUE(::archived::testing::GetStatus(expr).ok()) << ::archived::testing::GetStatus(expr).ToString()

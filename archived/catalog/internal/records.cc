@@ -23,10 +23,11 @@ Status ValidateDate(std::string_view date) {
 }
 
 // Queues document `id` for the full-text index, in the transaction that changed it.
-Status EnqueueForIndex(audit::Transaction& txn, std::string_view id) {
+Status EnqueueForIndex(audit::Transaction& txn, std::string_view id, std::string_view entry_id) {
   ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t seq, txn.NextCounter(kIndexQueueCounter));
   v1::IndexQueueEntry entry;
   entry.set_document_id(std::string(id));
+  entry.set_entry_id(std::string(entry_id));
   entry.set_queued_unix_micros(ToUnixMicros(txn.now()));
   txn.Put(Keyspace::kIndexQueue, IndexQueueKey(seq), entry.SerializeAsString());
   return OkStatus();

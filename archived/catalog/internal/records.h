@@ -23,8 +23,9 @@ StatusOr<Message> Parse(const std::string& bytes, std::string_view what) {
 
 // "" or YYYY-MM-DD, a calendar date. Errors: kInvalidArgument ("date: …").
 Status ValidateDate(std::string_view date);
-// Queues document `id` for the full-text index, in the transaction that changed it.
-Status EnqueueForIndex(audit::Transaction& txn, std::string_view id);
+// Queues document `id` (or register entry `entry_id`) for the full-text index, in the
+// transaction that changed it.
+Status EnqueueForIndex(audit::Transaction& txn, std::string_view id, std::string_view entry_id = {});
 // A document as this transaction sees it. Errors: kNotFound naming the id; kDataLoss.
 StatusOr<v1::Document> ReadDocument(const audit::Transaction& txn, std::string_view id);
 // The same for a document that may still change. Errors: as ReadDocument;

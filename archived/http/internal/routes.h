@@ -36,6 +36,13 @@ net::awaitable<bool> PermitDocument(Exchange& ex, const ApiServices& s, const au
                                     const audit::Actor& actor, auth::Operation operation, const std::string& id,
                                     bool to_change);
 
+// Answers `result` as JSON with `status`, or its error.
+template <typename T>
+net::awaitable<void> Answer(Exchange& ex, int status, const StatusOr<T>& result) {
+  if (!result.ok()) co_return co_await ex.SendError(result.status());
+  co_await ex.SendJson(status, *result);
+}
+
 // A JSON body parsed into `message`, and the names of its top-level keys.
 template <typename Message>
 net::awaitable<StatusOr<std::set<std::string>>> ReadJson(Exchange& ex, Message* message) {
@@ -54,6 +61,12 @@ v1::Category Described(v1::Category category);
 // The retention routes (retention_api.cc): categories (POST, …/schedule), documents' events,
 // holds, dispositions and certificates. True if `parts` named one of them (then answered).
 net::awaitable<bool> DispatchRetention(Exchange& ex, const ApiServices& s, const Target& target,
+                                       const std::vector<std::string>& parts, const auth::Principal& principal,
+                                       audit::Actor& actor);
+
+// The register routes (registers_api.cc): /registers, /registers/{kind}/entries…, and
+// /documents/{id}/entries. True if `parts` named one of them (then answered).
+net::awaitable<bool> DispatchRegisters(Exchange& ex, const ApiServices& s, const Target& target,
                                        const std::vector<std::string>& parts, const auth::Principal& principal,
                                        audit::Actor& actor);
 

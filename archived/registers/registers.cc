@@ -1,0 +1,407 @@
+#include "archived/registers/registers.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "archived/base/bytes.h"
+#include "archived/base/status_macros.h"
+#include "archived/v1/proto_time.h"
+
+namespace archived::registers {
+namespace {
+
+using google::protobuf::Message;
+using storage::Keyspace;
+
+// Keys in kRegisters (archived/registers/FORMAT.md).
+std::string EntryKey(std::string_view id) { return "e" + std::string(id); }
+std::string RevisionPrefix(std::string_view id) { return "r" + std::string(id) + '\0'; }
+std::string RevisionKey(std::string_view id, std::uint32_t revision) {
+  std::string key = RevisionPrefix(id);
+  AppendBigEndian32(key, revision);
+  return key;
+}
+std::string OrderPrefix(std::string_view kind) { return "k" + std::string(kind) + '\0'; }
+std::string OrderKey(std::string_view kind, std::uint64_t number) {
+  std::string key = OrderPrefix(kind);
+  AppendBigEndian64(key, number);
+  return key;
+}
+std::string LinkPrefix(std::string_view document_id) { return "l" + std::string(document_id) + '\0'; }
+std::string LinkKey(std::string_view document_id, std::string_view entry_id) {
+  return LinkPrefix(document_id) + std::string(entry_id);
+}
+
+std::optional<std::uint64_t> NumberOfId(std::string_view id) {
+  const std::size_t dash = id.rfind('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  std::uint64_t n = 0;
+  const char* end = id.data() + id.size();
+  const auto [ptr, ec] = std::from_chars(id.data() + dash + 1, end, n);
+  if (ec != std::errc() || ptr != end || n == 0) return std::nullopt;
+  return n;
+}
+
+StatusOr<v1::RegisterEntry> ParseEntry(const std::string& bytes) {
+  v1::RegisterEntry entry;
+  if (!entry.ParseFromString(bytes)) return DataLossError("register entry record is malformed");
+  return entry;
+}
+
+StatusOr<std::unique_ptr<Message>> BodyOf(const v1::RegisterEntry& entry) {
+  ARCHIVED_ASSIGN_OR_RETURN(const Kind* kind, FindKind(entry.kind()));
+  std::unique_ptr<Message> body = NewMessage(*kind);
+  if (!body->ParseFromString(entry.body())) return DataLossError("register entry " + entry.id() + " has a malformed body");
+  return body;
+}
+
+StatusOr<v1::RegisterEntry> ReadEntry(const audit::Transaction& txn, std::string_view id) {
+  StatusOr<std::string> bytes = txn.Get(Keyspace::kRegisters, EntryKey(id));
+  if (!bytes.ok()) {
+    return bytes.status().code() == StatusCode::kNotFound
+               ? NotFoundError("register entry \"" + std::string(id) + "\" not found")
+               : bytes.status();
+  }
+  return ParseEntry(*bytes);
+}
+
+// What an update changed, in words: "status: open → done; deadline: (none) → 2026-12-01".
+std::string Difference(const Message& before, const Message& after) {
+  constexpr std::size_t kShown = 60;
+  const auto shown = [](std::string text) {
+    if (text.empty()) return std::string("(none)");
+    if (text.size() > kShown) {
+      std::size_t cut = kShown;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+      text = text.substr(0, cut) + "…";
+    }
+    return text;
+  };
+  std::string out;
+  const google::protobuf::Descriptor* d = after.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const std::string name(d->field(i)->name());
+    std::string a = FieldText(before, name), b = FieldText(after, name);
+    if (a == b && d->field(i)->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      // Same count of steps; compare the steps themselves.
+      std::string x, y;
+      for (const auto& [field, text] : FieldTexts(before)) if (field != name) x += text;
+      for (const auto& [field, text] : FieldTexts(after)) if (field != name) y += text;
+      if (x == y) continue;
+    }
+    if (a == b) continue;
+    out += (out.empty() ? "" : "; ") + name + ": " + shown(std::move(a)) + " → " + shown(std::move(b));
+  }
+  return out;
+}
+
+// Records `kind`'s event dates of `body` on document `document_id`; a destroyed or
+// transferred document is left as it is.
+Status RecordEvents(audit::Transaction& txn, const audit::Actor& actor, const Message& body,
+                    std::string_view document_id, const std::vector<std::pair<std::string, std::string>>& only = {}) {
+  const auto events = only.empty() ? EventDates(body) : only;
+  for (const auto& [event, date] : events) {
+    const Status s = catalog::Catalog::RecordEventIn(txn, actor, document_id, event, date);
+    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) return s;
+  }
+  return OkStatus();
+}
+
+Status CheckReferences(const audit::Transaction& txn, const Message& body) {
+  for (const Reference& ref : References(body)) {
+    StatusOr<std::string> found = txn.Get(Keyspace::kRegisters, EntryKey(ref.id));
+    if (!found.ok()) {
+      return found.status().code() == StatusCode::kNotFound
+                 ? NotFoundError(ref.field + ": no " + ref.kind + " entry \"" + ref.id + "\"")
+                 : found.status();
+    }
+  }
+  return OkStatus();
+}
+
+// Puts `entry` (its body set) as the latest revision and as a revision of its own, audits
+// `action` and queues it for the index.
+Status Store(audit::Transaction& txn, const audit::Actor& actor, const v1::RegisterEntry& entry,
+             std::string_view action, const std::string& detail) {
+  const std::string bytes = entry.SerializeAsString();
+  txn.Put(Keyspace::kRegisters, EntryKey(entry.id()), bytes);
+  txn.Put(Keyspace::kRegisters, RevisionKey(entry.id(), entry.revision()), bytes);
+  txn.Audit(audit::EventBy(actor, std::string(action), entry.id(), detail));
+  return catalog::Catalog::QueueEntryForIndex(txn, entry.id());
+}
+
+}  // namespace
+
+Status RegistersOptions::Validate() const {
+  if (default_page_size == 0 || max_page_size == 0 || default_page_size > max_page_size) {
+    return InvalidArgumentError("registers: page sizes must be positive, the default at most the maximum");
+  }
+  if (max_field_bytes == 0 || max_links == 0) return InvalidArgumentError("registers: limits must be positive");
+  return OkStatus();
+}
+
+std::string_view KindOfId(std::string_view id) {
+  const std::size_t dash = id.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || !NumberOfId(id)) return {};
+  return id.substr(0, dash);
+}
+
+StatusOr<v1::RegisterEntry> WithFields(v1::RegisterEntry entry) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::unique_ptr<Message> body, BodyOf(entry));
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(*body, &json, print).ok() ||
+      !google::protobuf::util::JsonStringToMessage(json, entry.mutable_fields()).ok()) {
+    return InternalError("register entry " + entry.id() + ": its fields cannot be shown");
+  }
+  entry.clear_body();
+  return entry;
+}
+
+StatusOr<std::string> Registers::ResolveDocument(std::string_view document) const {
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(document));
+  return doc.id();
+}
+
+StatusOr<v1::RegisterEntry> Registers::Create(const audit::Actor& actor, const Kind& kind, const Message& fields,
+                                              const std::vector<std::string>& links) {
+  if (fields.GetDescriptor() != kind.descriptor) return InvalidArgumentError("the fields are not a " + kind.name);
+  ARCHIVED_RETURN_IF_ERROR(CheckFields(fields, /*complete=*/true, options_.max_field_bytes));
+  if (links.size() > options_.max_links) {
+    return InvalidArgumentError("links: at most " + std::to_string(options_.max_links) + " documents");
+  }
+  std::vector<std::string> document_ids;
+  for (const std::string& link : links) {
+    ARCHIVED_ASSIGN_OR_RETURN(std::string id, ResolveDocument(link).status().ok()
+                                                  ? ResolveDocument(link)
+                                                  : StatusOr<std::string>(ResolveDocument(link).status().Annotate("links")));
+    if (std::find(document_ids.begin(), document_ids.end(), id) == document_ids.end()) document_ids.push_back(id);
+  }
+  v1::RegisterEntry entry;
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    ARCHIVED_RETURN_IF_ERROR(CheckReferences(txn, fields));
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t number, txn.NextCounter("register." + kind.name));
+    entry.Clear();
+    entry.set_id(kind.name + "-" + std::to_string(number));
+    entry.set_kind(kind.name);
+    entry.set_revision(1);
+    entry.set_title(FieldText(fields, kind.title_field));
+    entry.set_category(kind.category);
+    entry.set_body(fields.SerializeAsString());
+    for (const std::string& id : document_ids) entry.add_links(id);
+    v1::SetTime(entry.mutable_created_time(), txn.now());
+    entry.set_created_by(actor.name);
+    *entry.mutable_modified_time() = entry.created_time();
+    entry.set_modified_by(actor.name);
+    entry.set_change("added");
+    txn.Put(Keyspace::kRegisters, OrderKey(kind.name, number), entry.id());
+    for (const std::string& id : document_ids) {
+      txn.Put(Keyspace::kRegisters, LinkKey(id, entry.id()), "");
+      ARCHIVED_RETURN_IF_ERROR(RecordEvents(txn, actor, fields, id));
+    }
+    return Store(txn, actor, entry, "register.add",
+                 "title=\"" + entry.title() + "\" links=" + std::to_string(document_ids.size()));
+  }));
+  return WithFields(std::move(entry));
+}
+
+StatusOr<v1::RegisterEntry> Registers::Change(
+    const audit::Actor& actor, const Kind& kind, std::string_view id, std::uint32_t expected_revision,
+    std::string_view action,
+    const std::function<StatusOr<std::string>(v1::RegisterEntry&, Message&)>& edit) {
+  if (KindOfId(id) != kind.name) return NotFoundError("no " + kind.name + " entry \"" + std::string(id) + "\"");
+  v1::RegisterEntry entry;
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(entry, ReadEntry(txn, id));
+    if (expected_revision != 0 && entry.revision() != expected_revision) {
+      return AbortedError(entry.id() + " is at revision " + std::to_string(entry.revision()) + ", not " +
+                          std::to_string(expected_revision) + ": it changed meanwhile; look again");
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Message> body, BodyOf(entry));
+    const std::vector<std::string> before_links(entry.links().begin(), entry.links().end());
+    const auto before_events = EventDates(*body);
+    ARCHIVED_ASSIGN_OR_RETURN(const std::string change, edit(entry, *body));
+    if (change.empty()) return OkStatus();  // nothing changed: no revision
+    ARCHIVED_RETURN_IF_ERROR(CheckReferences(txn, *body));
+    // Links added get every event; events that changed go to every link.
+    std::vector<std::pair<std::string, std::string>> changed_events;
+    for (const auto& event : EventDates(*body)) {
+      if (std::find(before_events.begin(), before_events.end(), event) == before_events.end()) {
+        changed_events.push_back(event);
+      }
+    }
+    for (const std::string& link : entry.links()) {
+      const bool added = std::find(before_links.begin(), before_links.end(), link) == before_links.end();
+      if (added) {
+        txn.Put(Keyspace::kRegisters, LinkKey(link, entry.id()), "");
+        ARCHIVED_RETURN_IF_ERROR(RecordEvents(txn, actor, *body, link));
+      } else if (!changed_events.empty()) {
+        ARCHIVED_RETURN_IF_ERROR(RecordEvents(txn, actor, *body, link, changed_events));
+      }
+    }
+    for (const std::string& link : before_links) {
+      if (std::find(entry.links().begin(), entry.links().end(), link) == entry.links().end()) {
+        txn.Delete(Keyspace::kRegisters, LinkKey(link, entry.id()));
+      }
+    }
+    entry.set_revision(entry.revision() + 1);
+    entry.set_title(FieldText(*body, kind.title_field));
+    entry.set_body(body->SerializeAsString());
+    v1::SetTime(entry.mutable_modified_time(), txn.now());
+    entry.set_modified_by(actor.name);
+    entry.set_change(change);
+    return Store(txn, actor, entry, action, "revision=" + std::to_string(entry.revision()) + " " + change);
+  }));
+  return WithFields(std::move(entry));
+}
+
+StatusOr<v1::RegisterEntry> Registers::Update(const audit::Actor& actor, const Kind& kind, std::string_view id,
+                                              const Message& patch, const std::vector<std::string>& names,
+                                              std::uint32_t expected_revision) {
+  if (patch.GetDescriptor() != kind.descriptor) return InvalidArgumentError("the fields are not a " + kind.name);
+  if (names.empty()) return InvalidArgumentError("an update needs at least one field");
+  ARCHIVED_RETURN_IF_ERROR(CheckFields(patch, /*complete=*/false, options_.max_field_bytes));
+  return Change(actor, kind, id, expected_revision, "register.update",
+                [&](v1::RegisterEntry&, Message& body) -> StatusOr<std::string> {
+                  std::unique_ptr<Message> before(body.New());
+                  before->CopyFrom(body);
+                  ARCHIVED_RETURN_IF_ERROR(MergeFields(patch, names, &body));
+                  ARCHIVED_RETURN_IF_ERROR(CheckFields(body, /*complete=*/true, options_.max_field_bytes));
+                  return Difference(*before, body);
+                });
+}
+
+StatusOr<v1::RegisterEntry> Registers::Link(const audit::Actor& actor, const Kind& kind, std::string_view id,
+                                            std::string_view document) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string document_id, ResolveDocument(document));
+  return Change(actor, kind, id, 0, "register.link",
+                [&](v1::RegisterEntry& entry, Message&) -> StatusOr<std::string> {
+                  if (std::find(entry.links().begin(), entry.links().end(), document_id) != entry.links().end()) {
+                    return std::string();
+                  }
+                  if (static_cast<std::size_t>(entry.links_size()) >= options_.max_links) {
+                    return InvalidArgumentError("links: at most " + std::to_string(options_.max_links) + " documents");
+                  }
+                  entry.add_links(document_id);
+                  return "linked document " + document_id;
+                });
+}
+
+StatusOr<v1::RegisterEntry> Registers::Unlink(const audit::Actor& actor, const Kind& kind, std::string_view id,
+                                              std::string_view document) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string document_id, ResolveDocument(document));
+  return Change(actor, kind, id, 0, "register.unlink",
+                [&](v1::RegisterEntry& entry, Message&) -> StatusOr<std::string> {
+                  auto* links = entry.mutable_links();
+                  const auto it = std::find(links->begin(), links->end(), document_id);
+                  if (it == links->end()) {
+                    return NotFoundError("document " + document_id + " is not linked to " + entry.id());
+                  }
+                  links->erase(it);
+                  return "unlinked document " + document_id;
+                });
+}
+
+StatusOr<std::optional<v1::RegisterEntry>> Registers::Find(std::string_view id) const {
+  StatusOr<std::string> bytes = store_->Get(Keyspace::kRegisters, EntryKey(id));
+  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) return std::optional<v1::RegisterEntry>();
+  if (!bytes.ok()) return bytes.status();
+  ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry entry, ParseEntry(*bytes));
+  ARCHIVED_ASSIGN_OR_RETURN(entry, WithFields(std::move(entry)));
+  return std::optional<v1::RegisterEntry>(std::move(entry));
+}
+
+StatusOr<v1::RegisterEntry> Registers::Get(const Kind& kind, std::string_view id) const {
+  if (KindOfId(id) == kind.name) {
+    ARCHIVED_ASSIGN_OR_RETURN(std::optional<v1::RegisterEntry> entry, Find(id));
+    if (entry) return std::move(*entry);
+  }
+  return NotFoundError("no " + kind.name + " entry \"" + std::string(id) + "\"");
+}
+
+StatusOr<v1::RegisterEntryList> Registers::List(const Kind& kind, const std::map<std::string, std::string>& filters,
+                                                std::size_t limit, std::string_view cursor) const {
+  if (limit == 0) limit = options_.default_page_size;
+  if (limit > options_.max_page_size) {
+    return InvalidArgumentError("limit: at most " + std::to_string(options_.max_page_size));
+  }
+  for (const auto& [name, value] : filters) {
+    if (kind.descriptor->FindFieldByName(name) == nullptr) {
+      return InvalidArgumentError(name + ": " + kind.name + " has no such field");
+    }
+  }
+  std::uint64_t after = 0;
+  if (!cursor.empty()) {
+    const auto [ptr, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), after);
+    if (ec != std::errc() || ptr != cursor.data() + cursor.size()) return InvalidArgumentError("cursor: not one this server gave");
+  }
+  v1::RegisterEntryList list;
+  const std::string prefix = OrderPrefix(kind.name);
+  const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
+  for (it->Seek(OrderKey(kind.name, after + 1)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string id(it->value());
+    ARCHIVED_ASSIGN_OR_RETURN(std::optional<v1::RegisterEntry> entry, Find(id));
+    if (!entry) return DataLossError("the register order names " + id + ", which is missing");
+    if (list.entries_size() == static_cast<int>(limit)) {
+      list.set_next_cursor(std::to_string(*NumberOfId(list.entries(list.entries_size() - 1).id())));
+      break;
+    }
+    bool keep = true;
+    if (!filters.empty()) {
+      ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry stored, ParseEntry(*store_->Get(Keyspace::kRegisters, EntryKey(id))));
+      ARCHIVED_ASSIGN_OR_RETURN(const std::unique_ptr<Message> body, BodyOf(stored));
+      for (const auto& [name, value] : filters) {
+        const google::protobuf::FieldDescriptor* field = kind.descriptor->FindFieldByName(name);
+        if (field->is_repeated() && field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+          const auto& items = body->GetReflection()->GetRepeatedPtrField<std::string>(*body, field);
+          keep = keep && std::find(items.begin(), items.end(), value) != items.end();
+        } else {
+          keep = keep && FieldText(*body, name) == value;
+        }
+      }
+    }
+    if (keep) *list.add_entries() = std::move(*entry);
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return list;
+}
+
+StatusOr<v1::RegisterEntryList> Registers::History(const Kind& kind, std::string_view id) const {
+  ARCHIVED_RETURN_IF_ERROR(Get(kind, id).status());
+  v1::RegisterEntryList list;
+  const std::string prefix = RevisionPrefix(id);
+  const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry revision, ParseEntry(std::string(it->value())));
+    ARCHIVED_ASSIGN_OR_RETURN(*list.add_entries(), WithFields(std::move(revision)));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return list;
+}
+
+StatusOr<v1::RegisterEntryList> Registers::LinkedTo(std::string_view document_id) const {
+  v1::RegisterEntryList list;
+  const std::string prefix = LinkPrefix(document_id);
+  const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string id(it->key().substr(prefix.size()));
+    ARCHIVED_ASSIGN_OR_RETURN(std::optional<v1::RegisterEntry> entry, Find(id));
+    if (entry) *list.add_entries() = std::move(*entry);
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  return list;
+}
+
+Status Registers::ForEachEntryId(const std::function<Status(std::string_view)>& fn) const {
+  const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
+  for (it->Seek("e"); it->Valid() && it->key().starts_with("e"); it->Next()) {
+    ARCHIVED_RETURN_IF_ERROR(fn(it->key().substr(1)));
+  }
+  return it->status();
+}
+
+}  // namespace archived::registers
