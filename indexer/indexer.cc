@@ -66,7 +66,11 @@ index::IndexedDocument EntryForIndex(const v1::RegisterEntry& entry) {
   for (const auto& [name, value] : entry.fields().fields()) names.push_back(name);
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) FieldWords(name, entry.fields().fields().at(name), &d.fields);
-  for (const auto& [name, text] : d.fields) d.text += text + "\n";
+  // The text (snippets are cut from it): the title, then the fields' words.
+  d.text = entry.title() + "\n";
+  for (const auto& [name, text] : d.fields) {
+    if (text != entry.title()) d.text += text + "\n";
+  }
   return d;
 }
 

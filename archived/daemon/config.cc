@@ -98,7 +98,7 @@ Status ReadFilePlan(const toml::table& root, DaemonConfig* config) {
 Status ReadTables(const toml::table& root, DaemonConfig* config) {
   for (const auto& [key, node] : root) {
     static const std::vector<std::string> kSections = {"server", "storage", "archive", "limits", "search", "auth", "audit",
-                                                       "keys", "scrub", "backup", "retention", "file_plan"};
+                                                       "keys", "scrub", "backup", "retention", "file_plan", "registers"};
     if (std::find(kSections.begin(), kSections.end(), key.str()) == kSections.end()) {
       return InvalidArgumentError("unknown config section or key \"" + std::string(key.str()) + "\"");
     }
@@ -218,6 +218,13 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   }
   r.max_clock_jump = std::chrono::hours(24 * max_clock_jump_days);
 
+  TableReader reg(Section(root, "registers"), "registers");
+  ARCHIVED_RETURN_IF_ERROR(reg.Read("default_page_size", &config->registers.default_page_size));
+  ARCHIVED_RETURN_IF_ERROR(reg.Read("max_page_size", &config->registers.max_page_size));
+  ARCHIVED_RETURN_IF_ERROR(reg.Read("max_field_bytes", &config->registers.max_field_bytes));
+  ARCHIVED_RETURN_IF_ERROR(reg.Read("max_links", &config->registers.max_links));
+  ARCHIVED_RETURN_IF_ERROR(reg.CheckNoUnknownKeys());
+
   TableReader audit(Section(root, "audit"), "audit");
   std::string checkpoint_file;
   std::int64_t every_seconds = config->checkpoint.every.count();
@@ -293,6 +300,7 @@ bool IsWithin(const std::filesystem::path& dir, const std::filesystem::path& pat
 Status ValidateConfig(const DaemonConfig& config) {
   ARCHIVED_RETURN_IF_ERROR(config.catalog.Validate());
   ARCHIVED_RETURN_IF_ERROR(config.retention.Validate().Annotate("retention"));
+  ARCHIVED_RETURN_IF_ERROR(config.registers.Validate());
   if (!config.disposition_schedule.empty()) {
     ARCHIVED_RETURN_IF_ERROR(
         backup::CronSchedule::Parse(config.disposition_schedule).status().Annotate("retention.run_schedule"));

@@ -17,6 +17,7 @@
 #include "archived/service/backups.h"
 #include "archived/service/key_rotation.h"
 #include "archived/service/scrub.h"
+#include "archived/registers/registers.h"
 #include "archived/retention/retention.h"
 #include "indexer/indexer.h"
 
@@ -46,6 +47,7 @@ struct DaemonConfig {
   retention::RetentionOptions retention;
   // When disposition runs draw up what is due (cron syntax, UTC); "" for none.
   std::string disposition_schedule = "30 1 * * *";
+  registers::RegistersOptions registers;  // [registers]
 };
 
 // Where the audit checkpoint goes: the configured file, or beside the data directory.

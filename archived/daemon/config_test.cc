@@ -33,6 +33,9 @@ chunk_bytes = 65536
 [limits]
 max_upload_bytes = 1048576
 idle_timeout_seconds = 5
+[registers]
+max_page_size = 200
+max_field_bytes = 4000
 [[file_plan]]
 code = "BGS"
 name = "办公室"
@@ -52,7 +55,13 @@ retention = "D10"
   EXPECT_EQ(c.http.limits.idle_timeout, std::chrono::seconds(5));
   ASSERT_EQ(c.catalog.initial_file_plan.size(), 2u);
   EXPECT_EQ(c.catalog.initial_file_plan[0].retention_class(), v1::RETENTION_CLASS_PERMANENT);
+  EXPECT_EQ(c.registers.max_page_size, 200u);
+  EXPECT_EQ(c.registers.max_field_bytes, 4000u);
+  EXPECT_EQ(c.registers.default_page_size, 50u);
   EXPECT_OK(ValidateConfig(c));
+  DaemonConfig bad = c;
+  bad.registers.default_page_size = 500;  // more than the maximum
+  EXPECT_FALSE(ValidateConfig(bad).ok());
 }
 
 TEST(ConfigTest, RejectsUnknownKeysWrongTypesAndSyntaxErrors) {

@@ -223,7 +223,7 @@ StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
     LogLine("warning: the extraction helper " + index_options.extract.helper +
             " is missing; PDF and office files will be filed but not searchable by their text");
   }
-  archive->registers = std::make_unique<registers::Registers>(registers::RegistersOptions{}, archive->stores.main.get(),
+  archive->registers = std::make_unique<registers::Registers>(config.registers, archive->stores.main.get(),
                                                                archive->committer.get(), archive->catalog.get());
   // Register entries are searched with documents, their fields as prefixes ("lead_handler:").
   index_options.index.entry_fields = registers::AllFieldNames();

@@ -344,15 +344,19 @@ StatusOr<v1::RegisterEntryList> Registers::List(const Kind& kind, const std::map
   const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
   for (it->Seek(OrderKey(kind.name, after + 1)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string id(it->value());
-    ARCHIVED_ASSIGN_OR_RETURN(std::optional<v1::RegisterEntry> entry, Find(id));
-    if (!entry) return DataLossError("the register order names " + id + ", which is missing");
+    StatusOr<std::string> bytes = store_->Get(Keyspace::kRegisters, EntryKey(id));
+    if (!bytes.ok()) {
+      return bytes.status().code() == StatusCode::kNotFound
+                 ? DataLossError("the register order names " + id + ", which is missing")
+                 : bytes.status();
+    }
     if (list.entries_size() == static_cast<int>(limit)) {
       list.set_next_cursor(std::to_string(*NumberOfId(list.entries(list.entries_size() - 1).id())));
       break;
     }
+    ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry stored, ParseEntry(*bytes));
     bool keep = true;
     if (!filters.empty()) {
-      ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry stored, ParseEntry(*store_->Get(Keyspace::kRegisters, EntryKey(id))));
       ARCHIVED_ASSIGN_OR_RETURN(const std::unique_ptr<Message> body, BodyOf(stored));
       for (const auto& [name, value] : filters) {
         const google::protobuf::FieldDescriptor* field = kind.descriptor->FindFieldByName(name);
@@ -364,7 +368,9 @@ StatusOr<v1::RegisterEntryList> Registers::List(const Kind& kind, const std::map
         }
       }
     }
-    if (keep) *list.add_entries() = std::move(*entry);
+    if (keep) {
+      ARCHIVED_ASSIGN_OR_RETURN(*list.add_entries(), WithFields(std::move(stored)));
+    }
   }
   ARCHIVED_RETURN_IF_ERROR(it->status());
   return list;

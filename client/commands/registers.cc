@@ -5,9 +5,12 @@
 // budget status, vacancy pipeline. Tables by default (汉字 aligned), the API's JSON with --json.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <random>
 #include <cstdio>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "archived/base/clock.h"
 #include "archived/base/status_macros.h"
@@ -290,6 +293,16 @@ void PrintEntry(const Context& context, const Kind& kind, const v1::RegisterEntr
       }
     }
   }
+  StatusOr<Response> h = context.NewClient().Call("GET", EntriesPath(kind) + "/" + Escape(e.id()) + "/history");
+  StatusOr<v1::RegisterEntryList> history =
+      h.ok() ? ParseBody<v1::RegisterEntryList>(*h) : StatusOr<v1::RegisterEntryList>(h.status());
+  if (history.ok() && history->entries_size() > 1) {
+    std::printf("  history:\n");
+    for (const v1::RegisterEntry& r : history->entries()) {
+      std::printf("    %u  %s  %s  %s\n", r.revision(), FormatRfc3339(v1::TimeOf(r.modified_time())).substr(0, 16).c_str(),
+                  r.modified_by().c_str(), r.change().c_str());
+    }
+  }
   std::printf("  added %s by %s; changed %s by %s: %s\n", FormatRfc3339(v1::TimeOf(e.created_time())).substr(0, 10).c_str(),
               e.created_by().c_str(), FormatRfc3339(v1::TimeOf(e.modified_time())).substr(0, 10).c_str(),
               e.modified_by().c_str(), e.change().c_str());
@@ -324,6 +337,9 @@ int PrintAnswer(const Context& context, const Kind& kind, const Response& r, con
   return 0;
 }
 
+// How often a step is tried on a fresh read of the matter before giving up.
+constexpr int kStepAttempts = 20;
+
 // Appends a step (a chase, or a step of the handling history) to a matter, as the caller,
 // retrying when the matter changed in between.
 int AddStep(const Context& context, const Kind& kind, const Args& args, const std::string& field) {
@@ -353,7 +369,13 @@ int AddStep(const Context& context, const Kind& kind, const Args& args, const st
     input.set_expected_revision(entry->revision());
     StatusOr<Response> r = context.NewClient().Call("PATCH", EntriesPath(kind) + "/" + Escape(id), ToJson(input),
                                                     "application/json");
-    if (!r.ok() && r.status().code() == StatusCode::kAborted && attempt < 3) continue;
+    if (!r.ok() && r.status().code() == StatusCode::kAborted && attempt < kStepAttempts) {
+      // Someone changed the matter in between: read it again, after a short random pause so
+      // that racing chasers spread out.
+      static std::mt19937 rng(std::random_device{}());
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 45)(rng)));
+      continue;
+    }
     if (!r.ok()) return Fail(what, r.status());
     return PrintAnswer(context, kind, *r, field == "chases" ? "chased" : "recorded a step on");
   }

@@ -67,9 +67,10 @@ int RunSearch(const Context& context, const Args& args) {
               query.c_str());
   std::uint32_t rank = result->offset();
   for (const v1::SearchHit& hit : result->hits()) {
-    std::printf("\n%3u. %s  %s\n     %s · %s · %s · id %s · score %u\n", ++rank, hit.reference_code().c_str(),
-                hit.title().c_str(), hit.category().c_str(), hit.type().c_str(), hit.date().c_str(), hit.id().c_str(),
-                hit.score());
+    // A register entry has no reference code: its kind stands there ("[matter]").
+    const std::string code = hit.register_kind().empty() ? hit.reference_code() : "[" + hit.register_kind() + "]";
+    std::printf("\n%3u. %s  %s\n     %s · %s · %s · id %s · score %u\n", ++rank, code.c_str(), hit.title().c_str(),
+                hit.category().c_str(), hit.type().c_str(), hit.date().c_str(), hit.id().c_str(), hit.score());
     if (!hit.snippet().empty()) std::printf("     %s\n", RenderSnippet(hit.snippet(), terminal).c_str());
   }
   if (result->hits_size() > 0 && rank < result->estimated_total()) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "archived/base/text.h"
 #include "archived/registers/schema.h"
@@ -194,6 +195,27 @@ TEST_F(RegistersTest, RevisionsHistoryLinksAndChineseSearch) {
   }
   EXPECT_EQ(Ctl({"search", "register:staff 消防", "--json"}).out.find("matter-1"), std::string::npos);
   EXPECT_EQ(Ctl({"search", "colour:red"}).exit_code, 1);
+}
+
+TEST_F(RegistersTest, ChasesAtTheSameTimeAllLand) {
+  ASSERT_EQ(Ctl({"matter", "add", "--title", "回复市民来信", "--source", "leader", "--mode", "lead"}).exit_code, 0);
+  constexpr int kChasers = 6;
+  std::vector<std::thread> threads;
+  std::vector<CommandResult> results(kChasers);
+  for (int i = 0; i < kChasers; ++i) {
+    threads.emplace_back([&, i] {
+      results[static_cast<std::size_t>(i)] =
+          Ctl({"matter", "chase", "1", "--to", "信访办", "--note", "第" + std::to_string(i) + "次催办"});
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const CommandResult& r : results) EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Each chase was made on the revision it read; those that lost a race read again.
+  const CommandResult got = Curl({Api("/registers/matter/entries/matter-1")});
+  for (int i = 0; i < kChasers; ++i) {
+    EXPECT_NE(got.out.find("第" + std::to_string(i) + "次催办"), std::string::npos) << got.out;
+  }
+  EXPECT_EQ(JsonField(got.out, "revision"), std::to_string(kChasers + 1)) << got.out;
 }
 
 TEST_F(RegistersTest, PersonnelIsReadOnlyByWhomTheFilePlanNames) {
