@@ -140,6 +140,7 @@ int ExitCodeFor(const Status& status) {
     case StatusCode::kAlreadyExists:
     case StatusCode::kPermissionDenied:
     case StatusCode::kFailedPrecondition:
+    case StatusCode::kAborted:  // changed meanwhile: look again
     case StatusCode::kOutOfRange:
     case StatusCode::kUnauthenticated:
     case StatusCode::kResourceExhausted:

@@ -8,6 +8,10 @@
 #include "archived/registers/registers.h"
 #include "archived/service/guard.h"
 
+// GCC 12 wrongly reports -Wmismatched-new-delete on some coroutine frames whose promise has
+// its own operator new and delete, as Asio's awaitable does (GCC bug 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 namespace archived::http::internal {
 namespace {
 

@@ -82,15 +82,21 @@ std::string Difference(const Message& before, const Message& after) {
   };
   std::string out;
   const google::protobuf::Descriptor* d = after.GetDescriptor();
+  const google::protobuf::Reflection* r = after.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
-    const std::string name(d->field(i)->name());
+    const google::protobuf::FieldDescriptor* field = d->field(i);
+    const std::string name(field->name());
     std::string a = FieldText(before, name), b = FieldText(after, name);
-    if (a == b && d->field(i)->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
-      // Same count of steps; compare the steps themselves.
-      std::string x, y;
-      for (const auto& [field, text] : FieldTexts(before)) if (field != name) x += text;
-      for (const auto& [field, text] : FieldTexts(after)) if (field != name) y += text;
-      if (x == y) continue;
+    if (a == b && field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      // As many steps as before: say so only if one of them changed.
+      for (int j = 0; j < r->FieldSize(after, field); ++j) {
+        if (r->GetRepeatedMessage(before, field, j).SerializeAsString() !=
+            r->GetRepeatedMessage(after, field, j).SerializeAsString()) {
+          out += (out.empty() ? "" : "; ") + name + ": step " + std::to_string(j + 1) + " changed";
+          break;
+        }
+      }
+      continue;
     }
     if (a == b) continue;
     out += (out.empty() ? "" : "; ") + name + ": " + shown(std::move(a)) + " → " + shown(std::move(b));
@@ -176,10 +182,9 @@ StatusOr<v1::RegisterEntry> Registers::Create(const audit::Actor& actor, const K
   }
   std::vector<std::string> document_ids;
   for (const std::string& link : links) {
-    ARCHIVED_ASSIGN_OR_RETURN(std::string id, ResolveDocument(link).status().ok()
-                                                  ? ResolveDocument(link)
-                                                  : StatusOr<std::string>(ResolveDocument(link).status().Annotate("links")));
-    if (std::find(document_ids.begin(), document_ids.end(), id) == document_ids.end()) document_ids.push_back(id);
+    StatusOr<std::string> id = ResolveDocument(link);
+    if (!id.ok()) return id.status().Annotate("links");
+    if (std::find(document_ids.begin(), document_ids.end(), *id) == document_ids.end()) document_ids.push_back(*id);
   }
   v1::RegisterEntry entry;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
@@ -361,8 +366,11 @@ StatusOr<v1::RegisterEntryList> Registers::List(const Kind& kind, const std::map
       for (const auto& [name, value] : filters) {
         const google::protobuf::FieldDescriptor* field = kind.descriptor->FindFieldByName(name);
         if (field->is_repeated() && field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
-          const auto& items = body->GetReflection()->GetRepeatedPtrField<std::string>(*body, field);
-          keep = keep && std::find(items.begin(), items.end(), value) != items.end();
+          bool contains = false;
+          for (int j = 0; j < body->GetReflection()->FieldSize(*body, field) && !contains; ++j) {
+            contains = body->GetReflection()->GetRepeatedString(*body, field, j) == value;
+          }
+          keep = keep && contains;
         } else {
           keep = keep && FieldText(*body, name) == value;
         }

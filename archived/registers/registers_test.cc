@@ -100,6 +100,7 @@ TEST_F(RegistersTest, EntriesAreNumberedPerKindAndKeptInEveryRevision) {
   EXPECT_EQ(history.entries(1).fields().fields().at("status").string_value(), "on_leave");
   EXPECT_EQ(history.entries(0).change(), "added");
 
+
   // Every change is on the audit trail, and survives a restart.
   const std::vector<std::string> actions = AuditActions();
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "register.add"), 2);
@@ -110,6 +111,20 @@ TEST_F(RegistersTest, EntriesAreNumberedPerKindAndKeptInEveryRevision) {
   EXPECT_EQ(reopened.revision(), 2u);
   ASSERT_OK_AND_ASSIGN(const v1::RegisterEntry third, registers_->Create(actor_, K("staff"), StaffNamed("王芳", "003"), {}));
   EXPECT_EQ(third.id(), "staff-3");
+
+  // A change inside a list of steps is named as such, and only it.
+  v1::Matter matter;
+  matter.set_title("催办测试");
+  matter.set_source("leader");
+  matter.set_mode("lead");
+  v1::MatterStep* chase = matter.add_chases();
+  chase->set_date("2026-11-20");
+  chase->set_by("王主任");
+  ASSERT_OK(registers_->Create(actor_, K("matter"), matter, {}).status());
+  chase->set_note("请尽快");
+  ASSERT_OK_AND_ASSIGN(const v1::RegisterEntry noted,
+                       registers_->Update(actor_, K("matter"), "matter-1", matter, {"chases", "title"}, 0));
+  EXPECT_EQ(noted.change(), "chases: step 1 changed");
 }
 
 TEST_F(RegistersTest, ListsFilterAndPage) {

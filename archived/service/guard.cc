@@ -72,6 +72,10 @@ Status Guard::CheckUpdate(const auth::Principal& principal, const audit::Actor& 
 Status Guard::CheckRegister(const auth::Principal& principal, const audit::Actor& actor, auth::Operation operation,
                             std::string_view kind, std::string_view category, bool to_change) const {
   ARCHIVED_ASSIGN_OR_RETURN(const AccessRules rules, Rules());
+  // Entries are internal records (as the search index files them).
+  if (!rules.Cleared(principal, v1::INTERNAL)) {
+    return Refuse(actor, operation, kind, PermissionDeniedError("registers are internal: above your clearance"));
+  }
   if (!rules.MayReadCategory(principal, category)) {
     return Refuse(actor, operation, kind,
                   PermissionDeniedError("the " + std::string(kind) + " register is kept in category " +

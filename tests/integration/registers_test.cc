@@ -24,10 +24,11 @@ class RegistersTest : public DaemonTest {
   void SetUp() override {
     StartDaemon(WriteFile("archived.toml", "[retention]\nrun_schedule = \"\"\n"));
   }
-  std::string TokenFor(const std::string& name, const std::string& roles, const std::string& departments = "") {
+  std::string TokenFor(const std::string& name, const std::string& roles, const std::string& departments = "",
+                       const std::string& clearance = "INTERNAL") {
     const CommandResult u = Curl({"-X", "POST", "-d",
                                   R"({"name":")" + name + R"(","roles":[)" + roles + R"(],"departments":[)" + departments +
-                                      "]}",
+                                      R"(],"clearance":")" + clearance + R"("})",
                                   Api("/users")});
     EXPECT_EQ(JsonField(u.out, "name"), name) << u.out;
     return JsonField(Curl({"-X", "POST", "-d", R"({"user":")" + name + R"("})", Api("/tokens")}).out, "token");
@@ -163,7 +164,7 @@ TEST_F(RegistersTest, RevisionsHistoryLinksAndChineseSearch) {
   ASSERT_EQ(Ctl({"matter", "update", "1", "--status", "in_progress", "--expect-revision", "1"}).exit_code, 0);
   // A stale revision is refused (409), and changes nothing.
   const CommandResult stale = Ctl({"matter", "update", "1", "--status", "done", "--expect-revision", "1"});
-  EXPECT_NE(stale.exit_code, 0) << stale.out << stale.err;
+  EXPECT_EQ(stale.exit_code, 1) << stale.out << stale.err;
   EXPECT_NE(stale.err.find("changed meanwhile"), std::string::npos) << stale.err;
   ASSERT_EQ(Ctl({"matter", "chase", "1", "--to", "综合科", "--note", "请于周五前报送检查报告", "--date", "2026-11-22"})
                 .exit_code,
@@ -234,6 +235,9 @@ TEST_F(RegistersTest, PersonnelIsReadOnlyByWhomTheFilePlanNames) {
   EXPECT_EQ(StatusAs(clerk, {Api("/registers/staff/entries")}), 403);
   EXPECT_EQ(StatusAs(clerk, {Api("/registers/staff/entries/staff-1")}), 403);
   EXPECT_EQ(StatusAs(admin, {Api("/registers/staff/entries")}), 403);  // 三员分立: not the administrator's
+  // Entries are internal records: a user cleared for public documents only reads none.
+  const std::string public_only = TokenFor("temp1", R"("ROLE_CLERK")", R"("人事科")", "PUBLIC");
+  EXPECT_EQ(StatusAs(public_only, {Api("/registers/staff/entries")}), 403);
   const CommandResult refused = As(clerk, {"staff", "add", "--name", "x", "--number", "1"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("BGS/HR"), std::string::npos) << refused.err;
