@@ -223,4 +223,16 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
+StatusOr<std::uint32_t> WholeNumberFlag(const Args& args, std::string_view name) {
+  const std::optional<std::string> text = args.Get(name);
+  if (!text) return 0u;
+  std::uint32_t n = 0;
+  for (const char c : *text) {
+    if (c < '0' || c > '9' || n > 100000) return InvalidArgumentError("--" + std::string(name) + ": a whole number");
+    n = n * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (text->empty()) return InvalidArgumentError("--" + std::string(name) + ": a whole number");
+  return n;
+}
+
 }  // namespace archived::client

@@ -93,6 +93,9 @@ std::vector<std::string> RegisterValueFlags();
 
 // A message as the JSON the API takes.
 std::string ToJson(const google::protobuf::Message& message);
+// The value of --`name` as a whole number up to 100,000; 0 when the flag is absent.
+// Errors: kInvalidArgument naming the flag.
+StatusOr<std::uint32_t> WholeNumberFlag(const Args& args, std::string_view name);
 // "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> SplitList(const std::string& text);
 // A MIME type from the file name's extension; application/octet-stream when unknown.

@@ -8,6 +8,7 @@
 
 #include "archived/base/log.h"
 #include "archived/base/status_macros.h"
+#include "archived/base/text.h"
 
 namespace archived::indexer {
 namespace {
@@ -31,13 +32,9 @@ void FieldWords(const std::string& name, const google::protobuf::Value& value,
     case google::protobuf::Value::kStringValue:
       if (!value.string_value().empty()) out->emplace_back(name, value.string_value());
       break;
-    case google::protobuf::Value::kNumberValue: {
-      std::string text = std::to_string(value.number_value());
-      while (!text.empty() && text.back() == '0') text.pop_back();
-      if (!text.empty() && text.back() == '.') text.pop_back();
-      out->emplace_back(name, text);
+    case google::protobuf::Value::kNumberValue:
+      out->emplace_back(name, FormatShortNumber(value.number_value()));
       break;
-    }
     case google::protobuf::Value::kListValue:
       for (const auto& item : value.list_value().values()) FieldWords(name, item, out);
       break;

@@ -55,4 +55,11 @@ StatusOr<std::chrono::year_month_day> ParseCalendarDate(std::string_view field, 
   return date;
 }
 
+std::string FormatCalendarDate(std::chrono::year_month_day date) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()));
+  return out;
+}
+
 }  // namespace archived

@@ -49,5 +49,7 @@ std::string FormatRfc3339(Timestamp t);
 // "YYYY-MM-DD", a calendar date in the years 1000–9999. Errors: kInvalidArgument naming
 // `field` ("FIELD: use YYYY-MM-DD" or "FIELD: not a calendar date").
 StatusOr<std::chrono::year_month_day> ParseCalendarDate(std::string_view field, std::string_view text);
+// The inverse: "YYYY-MM-DD".
+std::string FormatCalendarDate(std::chrono::year_month_day date);
 
 }  // namespace archived

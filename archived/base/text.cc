@@ -157,4 +157,11 @@ std::string FitColumns(std::string_view text, std::size_t columns) {
   return out + "…";
 }
 
+std::string FormatShortNumber(double value) {
+  std::string text = std::to_string(value);
+  while (!text.empty() && text.back() == '0') text.pop_back();
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text;
+}
+
 }  // namespace archived

@@ -31,6 +31,8 @@ std::pair<char32_t, std::size_t> Utf8CodePointAt(std::string_view text, std::siz
 // (汉字, kana, Hangul, fullwidth forms: Unicode's EastAsianWidth W and F), 0 for combining
 // marks, 1 for the rest.
 std::size_t DisplayWidth(std::string_view text);
+// A number as people write it: 12.5, 12, 0.25 (no trailing zeros, at most 6 decimals).
+std::string FormatShortNumber(double value);
 // The longest prefix of `text` at most `columns` wide, with "…" in the last column when cut.
 std::string FitColumns(std::string_view text, std::size_t columns);
 // True for the ideographs, kana and hangul that are written without spaces between words.

@@ -385,8 +385,8 @@ StatusOr<v1::RegisterEntryList> Registers::List(const Kind& kind, const std::map
 }
 
 StatusOr<v1::RegisterEntryList> Registers::History(const Kind& kind, std::string_view id) const {
-  ARCHIVED_RETURN_IF_ERROR(Get(kind, id).status());
   v1::RegisterEntryList list;
+  if (KindOfId(id) != kind.name) return NotFoundError("no " + kind.name + " entry \"" + std::string(id) + "\"");
   const std::string prefix = RevisionPrefix(id);
   const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -394,6 +394,8 @@ StatusOr<v1::RegisterEntryList> Registers::History(const Kind& kind, std::string
     ARCHIVED_ASSIGN_OR_RETURN(*list.add_entries(), WithFields(std::move(revision)));
   }
   ARCHIVED_RETURN_IF_ERROR(it->status());
+  // Every entry has its first revision from the start: none means no entry.
+  if (list.entries().empty()) return NotFoundError("no " + kind.name + " entry \"" + std::string(id) + "\"");
   return list;
 }
 

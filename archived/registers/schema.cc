@@ -32,13 +32,8 @@ std::string NumberText(const Message& message, const FieldDescriptor* field) {
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_UINT32:
       return std::to_string(r->GetUInt32(message, field));
-    case FieldDescriptor::CPPTYPE_DOUBLE: {
-      std::string text = std::to_string(r->GetDouble(message, field));
-      // "12.500000" -> "12.5"; "12.000000" -> "12"
-      while (!text.empty() && text.back() == '0') text.pop_back();
-      if (!text.empty() && text.back() == '.') text.pop_back();
-      return text;
-    }
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return FormatShortNumber(r->GetDouble(message, field));
     default:
       return "";
   }

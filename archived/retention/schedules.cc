@@ -161,12 +161,7 @@ std::string Describe(const Schedule& s) {
   return out;
 }
 
-std::string FormatDate(Date date) {
-  char out[16];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                static_cast<unsigned>(date.day()));
-  return out;
-}
+std::string FormatDate(Date date) { return FormatCalendarDate(date); }
 
 Date DayOf(Timestamp time) { return Date(floor<days>(time)); }
 

@@ -55,11 +55,7 @@ StatusOr<int> DaysBetween(const std::string& from, const std::string& to) {
 std::string AddDays(const std::string& date, int days) {
   const StatusOr<std::chrono::year_month_day> d = ParseCalendarDate("date", date);
   if (!d.ok()) return date;
-  const std::chrono::year_month_day out{std::chrono::sys_days(*d) + std::chrono::days(days)};
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(out.year()),
-                static_cast<unsigned>(out.month()), static_cast<unsigned>(out.day()));
-  return buffer;
+  return FormatCalendarDate(std::chrono::year_month_day{std::chrono::sys_days(*d) + std::chrono::days(days)});
 }
 
 StatusOr<std::string> AsOf(const Args& args) {
@@ -69,15 +65,9 @@ StatusOr<std::string> AsOf(const Args& args) {
 }
 
 StatusOr<int> WithinDays(const Args& args, int fallback) {
-  const std::optional<std::string> text = args.Get("within");
-  if (!text) return fallback;
-  int n = 0;
-  for (const char c : *text) {
-    if (c < '0' || c > '9' || n > 100000) return InvalidArgumentError("--within: a number of days");
-    n = n * 10 + (c - '0');
-  }
-  if (text->empty()) return InvalidArgumentError("--within: a number of days");
-  return n;
+  if (!args.Has("within")) return fallback;
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint32_t days, WholeNumberFlag(args, "within"));
+  return static_cast<int>(days);
 }
 
 // A field of an answered entry as text: numbers without trailing zeros, lists joined.
@@ -85,12 +75,8 @@ std::string Text(const google::protobuf::Value& value) {
   switch (value.kind_case()) {
     case google::protobuf::Value::kStringValue:
       return value.string_value();
-    case google::protobuf::Value::kNumberValue: {
-      std::string text = std::to_string(value.number_value());
-      while (!text.empty() && text.back() == '0') text.pop_back();
-      if (!text.empty() && text.back() == '.') text.pop_back();
-      return text;
-    }
+    case google::protobuf::Value::kNumberValue:
+      return FormatShortNumber(value.number_value());
     case google::protobuf::Value::kListValue: {
       std::string out;
       for (const auto& item : value.list_value().values()) {
@@ -773,7 +759,10 @@ int RunRegister(const Context& context, const Args& args, const std::string& kin
     if (fields->fields().empty()) return Fail(what, InvalidArgumentError("give the fields to change as --FIELD VALUE"));
     v1::RegisterEntryInput input;
     *input.mutable_fields() = *fields;
-    if (const auto expect = args.Get("expect-revision")) input.set_expected_revision(static_cast<std::uint32_t>(std::atoi(expect->c_str())));
+    // A bad number must not become 0 ("any revision") without a word.
+    StatusOr<std::uint32_t> expected = WholeNumberFlag(args, "expect-revision");
+    if (!expected.ok()) return Fail(what, expected.status());
+    input.set_expected_revision(*expected);
     StatusOr<Response> r = context.NewClient().Call("PATCH", path, ToJson(input), "application/json");
     if (!r.ok()) return Fail(what, r.status());
     return PrintAnswer(context, kind, *r, "changed");

@@ -22,25 +22,13 @@ constexpr std::string_view kScheduleFlags =
     "[--cut-off none|year|fiscal] [--fiscal-start MONTH] [--action destroy|transfer|review] "
     "[--destroy-after-transfer]";
 
-StatusOr<std::uint32_t> Number(const Args& args, std::string_view name) {
-  const std::optional<std::string> text = args.Get(name);
-  if (!text) return 0u;
-  std::uint32_t n = 0;
-  for (const char c : *text) {
-    if (c < '0' || c > '9' || n > 100000) return InvalidArgumentError("--" + std::string(name) + ": a whole number");
-    n = n * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  if (text->empty()) return InvalidArgumentError("--" + std::string(name) + ": a whole number");
-  return n;
-}
-
 // A schedule from the flags. Errors: kInvalidArgument naming the flag.
 StatusOr<v1::RetentionSchedule> ScheduleFromFlags(const Args& args) {
   v1::RetentionSchedule s;
   s.set_permanent(args.Has("permanent"));
-  ARCHIVED_ASSIGN_OR_RETURN(const std::uint32_t years, Number(args, "years"));
-  ARCHIVED_ASSIGN_OR_RETURN(const std::uint32_t months, Number(args, "months"));
-  ARCHIVED_ASSIGN_OR_RETURN(const std::uint32_t fiscal, Number(args, "fiscal-start"));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint32_t years, WholeNumberFlag(args, "years"));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint32_t months, WholeNumberFlag(args, "months"));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint32_t fiscal, WholeNumberFlag(args, "fiscal-start"));
   s.set_years(years);
   s.set_months(months);
   s.set_fiscal_year_start_month(fiscal);
