@@ -302,8 +302,10 @@ Status Indexer::IndexEntry(index::SearchIndex& index, std::string_view id) {
   if (entries_.find) {
     ARCHIVED_ASSIGN_OR_RETURN(entry, entries_.find(id));
   }
-  if (!entry) {
+  if (!entry || entry->state() == v1::REGISTER_ENTRY_STATE_DESTROYED) {
     ++removed_;
+    // A destroyed entry's words must leave the files too, as a document's.
+    if (entry) compact_pending_ = true;
     return index.Remove(id);
   }
   ++indexed_;

@@ -196,6 +196,9 @@ class Catalog {
   // caller then calls Purge(). Errors: kNotFound; kFailedPrecondition if already destroyed.
   StatusOr<v1::DestructionRecord> DestroyDocument(const audit::Actor& actor, std::string_view id,
                                                   v1::DestructionStub stub);
+  // Appends register entry `entry_id`'s destruction (with `stub`) to the ledger, synced, and
+  // returns the record; the registers then apply it, and replay it at every start.
+  StatusOr<v1::DestructionRecord> AppendEntryDestruction(std::string_view entry_id, v1::DestructionStub stub);
   // Applies the ledger records this store has not applied yet (2 and 3 above): at start,
   // after a crash, and after a restore of a content backup older than the vault. Returns
   // how many. Errors: kDataLoss for a malformed record; storage errors.
@@ -227,6 +230,8 @@ class Catalog {
   // (2) and (3) of DestroyDocument for one ledger record; a record already applied changes
   // nothing.
   Status ApplyDestruction(const audit::Actor& actor, const v1::DestructionRecord& record);
+  // Numbers `record` (seq, and its stub's ledger_seq) and appends it, synced. Requires destroy_mu_.
+  Status AppendToLedgerLocked(v1::DestructionRecord& record);
 
   const CatalogOptions options_;
   storage::Store* const store_;

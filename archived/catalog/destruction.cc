@@ -54,6 +54,27 @@ StatusOr<v1::DestructionRecord> Catalog::DestroyDocument(const audit::Actor& act
   }
   ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::Version> versions, ListVersions(doc.id()));
   // (1) The ledger first: from here on the destruction happens, now or at the next start.
+  v1::DestructionRecord record;
+  record.set_document_id(doc.id());
+  record.set_reference_code(doc.reference_code());
+  for (const v1::Version& v : versions) record.add_content_ids(v.content().content_id());
+  *record.mutable_stub() = std::move(stub);
+  ARCHIVED_RETURN_IF_ERROR(AppendToLedgerLocked(record));
+  // (2) and (3).
+  ARCHIVED_RETURN_IF_ERROR(ApplyDestruction(actor, record));
+  return record;
+}
+
+StatusOr<v1::DestructionRecord> Catalog::AppendEntryDestruction(std::string_view entry_id, v1::DestructionStub stub) {
+  std::lock_guard lock(destroy_mu_);
+  v1::DestructionRecord record;
+  record.set_entry_id(std::string(entry_id));
+  *record.mutable_stub() = std::move(stub);
+  ARCHIVED_RETURN_IF_ERROR(AppendToLedgerLocked(record));
+  return record;
+}
+
+Status Catalog::AppendToLedgerLocked(v1::DestructionRecord& record) {
   std::uint64_t seq = 1;
   {
     auto it = vault_->NewIterator(Keyspace::kLedger);
@@ -65,30 +86,15 @@ StatusOr<v1::DestructionRecord> Catalog::DestroyDocument(const audit::Actor& act
     }
     ARCHIVED_RETURN_IF_ERROR(it->status());
   }
-  v1::DestructionRecord record;
   record.set_seq(seq);
-  record.set_document_id(doc.id());
-  record.set_reference_code(doc.reference_code());
-  for (const v1::Version& v : versions) record.add_content_ids(v.content().content_id());
-  stub.set_ledger_seq(seq);
-  *record.mutable_stub() = std::move(stub);
+  record.mutable_stub()->set_ledger_seq(seq);
   storage::WriteBatch batch;
   batch.Put(Keyspace::kLedger, LedgerKey(seq), record.SerializeAsString());
-  ARCHIVED_RETURN_IF_ERROR(vault_->Commit(batch, {.sync = true}).Annotate("append to the destruction ledger"));
-  // (2) and (3).
-  ARCHIVED_RETURN_IF_ERROR(ApplyDestruction(actor, record));
-  return record;
+  return vault_->Commit(batch, {.sync = true}).Annotate("append to the destruction ledger");
 }
 
 Status Catalog::ApplyDestruction(const audit::Actor& actor, const v1::DestructionRecord& record) {
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
-    StatusOr<v1::Document> found = internal::ReadDocument(txn, record.document_id());
-    if (!found.ok() && found.status().code() == StatusCode::kNotFound) {
-      // Filed after the content backup this store came from: nothing of it is here.
-      return OkStatus();
-    }
-    ARCHIVED_RETURN_IF_ERROR(found.status());
-    v1::Document doc = std::move(*found);
     std::uint64_t applied = 0;
     if (StatusOr<std::string> mark = txn.Get(Keyspace::kMeta, kLedgerAppliedKey); mark.ok()) {
       applied = ReadBigEndian64(*mark).value_or(0);
@@ -96,6 +102,15 @@ Status Catalog::ApplyDestruction(const audit::Actor& actor, const v1::Destructio
     if (record.seq() > applied) {
       txn.Put(Keyspace::kMeta, kLedgerAppliedKey, LedgerKey(record.seq()));
     }
+    // A register entry's destruction is the registers' to apply (Registers::ReplayDestructions).
+    if (!record.entry_id().empty()) return OkStatus();
+    StatusOr<v1::Document> found = internal::ReadDocument(txn, record.document_id());
+    if (!found.ok() && found.status().code() == StatusCode::kNotFound) {
+      // Filed after the content backup this store came from: nothing of it is here.
+      return OkStatus();
+    }
+    ARCHIVED_RETURN_IF_ERROR(found.status());
+    v1::Document doc = std::move(*found);
     if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) return OkStatus();
     for (const std::string& content_id : record.content_ids()) {
       txn.DeleteRange(Keyspace::kChunks, keys::ChunkRangeBegin(content_id), keys::ChunkRangeEnd(content_id));
@@ -111,6 +126,7 @@ Status Catalog::ApplyDestruction(const audit::Actor& actor, const v1::Destructio
                                  " versions=" + std::to_string(record.content_ids_size())));
     return internal::EnqueueForIndex(txn, doc.id());
   }));
+  if (record.content_ids().empty()) return OkStatus();
   // (3) The data keys: once they are gone, no copy of the chunks opens.
   std::unique_lock lock = HoldVaultDeletions();
   storage::WriteBatch batch;

@@ -225,6 +225,9 @@ StatusOr<std::unique_ptr<Archive>> OpenArchive(const DaemonConfig& config) {
   }
   archive->registers = std::make_unique<registers::Registers>(config.registers, archive->stores.main.get(),
                                                                archive->committer.get(), archive->catalog.get());
+  // Entries destroyed after the backup this store came from, or before a crash finished them.
+  ARCHIVED_ASSIGN_OR_RETURN(const std::size_t replayed, archive->registers->ReplayDestructions({.name = "system"}));
+  if (replayed > 0) LogLine("destruction ledger: " + std::to_string(replayed) + " register entry destructions applied");
   // Register entries are searched with documents, their fields as prefixes ("lead_handler:").
   index_options.index.entry_fields = registers::AllFieldNames();
   const registers::Registers* entries = archive->registers.get();
@@ -384,7 +387,8 @@ StatusOr<std::unique_ptr<retention::Retention>> OpenRetention(const DaemonConfig
   };
   ARCHIVED_ASSIGN_OR_RETURN(
       std::unique_ptr<retention::Retention> retention,
-      retention::Retention::Open(options, archive.catalog.get(), archive.committer.get(), SystemClock::Get(),
+      retention::Retention::Open(options, archive.catalog.get(), archive.registers.get(), archive.committer.get(),
+                                 SystemClock::Get(),
                                  std::move(signing_key),
                                  [indexer](const std::string& query) {
                                    // A document filed a moment ago must not be missed.

@@ -7,7 +7,9 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "archived/base/bytes.h"
+#include "archived/base/clock.h"
 #include "archived/base/status_macros.h"
+#include "archived/crypto/crypto.h"
 #include "archived/v1/proto_time.h"
 
 namespace archived::registers {
@@ -68,8 +70,42 @@ StatusOr<v1::RegisterEntry> ReadEntry(const audit::Transaction& txn, std::string
   return ParseEntry(*bytes);
 }
 
-// What an update changed, in words: "status: open → done; deadline: (none) → 2026-12-01".
-std::string Difference(const Message& before, const Message& after) {
+// One field an update changed: its text before and after, or (a list of steps of the same
+// length) the first step that changed.
+struct FieldChange {
+  std::string name;
+  std::string before, after;
+  int step = 0;  // 1, 2 …: that step changed
+};
+
+std::vector<FieldChange> Changes(const Message& before, const Message& after) {
+  std::vector<FieldChange> out;
+  const google::protobuf::Descriptor* d = after.GetDescriptor();
+  const google::protobuf::Reflection* r = after.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = d->field(i);
+    FieldChange change{.name = std::string(field->name())};
+    change.before = FieldText(before, change.name);
+    change.after = FieldText(after, change.name);
+    if (change.before == change.after && field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      // As many steps as before: a change only if one of them changed.
+      for (int j = 0; j < r->FieldSize(after, field) && change.step == 0; ++j) {
+        if (r->GetRepeatedMessage(before, field, j).SerializeAsString() !=
+            r->GetRepeatedMessage(after, field, j).SerializeAsString()) {
+          change.step = j + 1;
+        }
+      }
+      if (change.step > 0) out.push_back(std::move(change));
+      continue;
+    }
+    if (change.before != change.after) out.push_back(std::move(change));
+  }
+  return out;
+}
+
+// What an update changed, in words, for the revision: "status: open → done; deadline:
+// (none) → 2026-12-01".
+std::string Difference(const std::vector<FieldChange>& changes) {
   constexpr std::size_t kShown = 60;
   const auto shown = [](std::string text) {
     if (text.empty()) return std::string("(none)");
@@ -81,27 +117,26 @@ std::string Difference(const Message& before, const Message& after) {
     return text;
   };
   std::string out;
-  const google::protobuf::Descriptor* d = after.GetDescriptor();
-  const google::protobuf::Reflection* r = after.GetReflection();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const google::protobuf::FieldDescriptor* field = d->field(i);
-    const std::string name(field->name());
-    std::string a = FieldText(before, name), b = FieldText(after, name);
-    if (a == b && field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
-      // As many steps as before: say so only if one of them changed.
-      for (int j = 0; j < r->FieldSize(after, field); ++j) {
-        if (r->GetRepeatedMessage(before, field, j).SerializeAsString() !=
-            r->GetRepeatedMessage(after, field, j).SerializeAsString()) {
-          out += (out.empty() ? "" : "; ") + name + ": step " + std::to_string(j + 1) + " changed";
-          break;
-        }
-      }
-      continue;
-    }
-    if (a == b) continue;
-    out += (out.empty() ? "" : "; ") + name + ": " + shown(std::move(a)) + " → " + shown(std::move(b));
+  for (const FieldChange& c : changes) {
+    out += (out.empty() ? "" : "; ") + c.name + ": " +
+           (c.step > 0 ? "step " + std::to_string(c.step) + " changed" : shown(c.before) + " → " + shown(c.after));
   }
   return out;
+}
+
+// The names of the fields an update changed, for the audit trail: "status, deadline". The
+// values stay in the revisions, which a destruction removes; the trail is never rewritten.
+std::string FieldNames(const std::vector<FieldChange>& changes) {
+  std::string out;
+  for (const FieldChange& c : changes) out += (out.empty() ? "" : ", ") + c.name;
+  return out;
+}
+
+std::string DestroyedMessage(const v1::RegisterEntry& entry) {
+  const std::chrono::year_month_day day(
+      std::chrono::floor<std::chrono::days>(v1::TimeOf(entry.destruction().destroyed_time())));
+  return "register entry " + entry.id() + " was destroyed on " + FormatCalendarDate(day) +
+         " under disposition batch " + entry.destruction().batch_id();
 }
 
 // Records `kind`'s event dates of `body` on document `document_id`; a destroyed or
@@ -214,14 +249,14 @@ StatusOr<v1::RegisterEntry> Registers::Create(const audit::Actor& actor, const K
   return WithFields(std::move(entry));
 }
 
-StatusOr<v1::RegisterEntry> Registers::Change(
-    const audit::Actor& actor, const Kind& kind, std::string_view id, std::uint32_t expected_revision,
-    std::string_view action,
-    const std::function<StatusOr<std::string>(v1::RegisterEntry&, Message&)>& edit) {
+StatusOr<v1::RegisterEntry> Registers::Change(const audit::Actor& actor, const Kind& kind, std::string_view id,
+                                              std::uint32_t expected_revision, std::string_view action,
+                                              const std::function<StatusOr<Edit>(v1::RegisterEntry&, Message&)>& edit) {
   if (KindOfId(id) != kind.name) return NotFoundError("no " + kind.name + " entry \"" + std::string(id) + "\"");
   v1::RegisterEntry entry;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
     ARCHIVED_ASSIGN_OR_RETURN(entry, ReadEntry(txn, id));
+    if (entry.state() == v1::REGISTER_ENTRY_STATE_DESTROYED) return FailedPreconditionError(DestroyedMessage(entry));
     if (expected_revision != 0 && entry.revision() != expected_revision) {
       return AbortedError(entry.id() + " is at revision " + std::to_string(entry.revision()) + ", not " +
                           std::to_string(expected_revision) + ": it changed meanwhile; look again");
@@ -229,8 +264,8 @@ StatusOr<v1::RegisterEntry> Registers::Change(
     ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Message> body, BodyOf(entry));
     const std::vector<std::string> before_links(entry.links().begin(), entry.links().end());
     const auto before_events = EventDates(*body);
-    ARCHIVED_ASSIGN_OR_RETURN(const std::string change, edit(entry, *body));
-    if (change.empty()) return OkStatus();  // nothing changed: no revision
+    ARCHIVED_ASSIGN_OR_RETURN(const Edit change, edit(entry, *body));
+    if (change.change.empty()) return OkStatus();  // nothing changed: no revision
     ARCHIVED_RETURN_IF_ERROR(CheckReferences(txn, *body));
     // Links added get every event; events that changed go to every link.
     std::vector<std::pair<std::string, std::string>> changed_events;
@@ -258,8 +293,8 @@ StatusOr<v1::RegisterEntry> Registers::Change(
     entry.set_body(body->SerializeAsString());
     v1::SetTime(entry.mutable_modified_time(), txn.now());
     entry.set_modified_by(actor.name);
-    entry.set_change(change);
-    return Store(txn, actor, entry, action, "revision=" + std::to_string(entry.revision()) + " " + change);
+    entry.set_change(change.change);
+    return Store(txn, actor, entry, action, "revision=" + std::to_string(entry.revision()) + " " + change.audited);
   }));
   return WithFields(std::move(entry));
 }
@@ -271,12 +306,14 @@ StatusOr<v1::RegisterEntry> Registers::Update(const audit::Actor& actor, const K
   if (names.empty()) return InvalidArgumentError("an update needs at least one field");
   ARCHIVED_RETURN_IF_ERROR(CheckFields(patch, /*complete=*/false, options_.max_field_bytes));
   return Change(actor, kind, id, expected_revision, "register.update",
-                [&](v1::RegisterEntry&, Message& body) -> StatusOr<std::string> {
+                [&](v1::RegisterEntry&, Message& body) -> StatusOr<Edit> {
                   std::unique_ptr<Message> before(body.New());
                   before->CopyFrom(body);
                   ARCHIVED_RETURN_IF_ERROR(MergeFields(patch, names, &body));
                   ARCHIVED_RETURN_IF_ERROR(CheckFields(body, /*complete=*/true, options_.max_field_bytes));
-                  return Difference(*before, body);
+                  const std::vector<FieldChange> changes = Changes(*before, body);
+                  if (changes.empty()) return Edit{};
+                  return Edit{.change = Difference(changes), .audited = "changed " + FieldNames(changes)};
                 });
 }
 
@@ -284,15 +321,15 @@ StatusOr<v1::RegisterEntry> Registers::Link(const audit::Actor& actor, const Kin
                                             std::string_view document) {
   ARCHIVED_ASSIGN_OR_RETURN(const std::string document_id, ResolveDocument(document));
   return Change(actor, kind, id, 0, "register.link",
-                [&](v1::RegisterEntry& entry, Message&) -> StatusOr<std::string> {
+                [&](v1::RegisterEntry& entry, Message&) -> StatusOr<Edit> {
                   if (std::find(entry.links().begin(), entry.links().end(), document_id) != entry.links().end()) {
-                    return std::string();
+                    return Edit{};
                   }
                   if (static_cast<std::size_t>(entry.links_size()) >= options_.max_links) {
                     return InvalidArgumentError("links: at most " + std::to_string(options_.max_links) + " documents");
                   }
                   entry.add_links(document_id);
-                  return "linked document " + document_id;
+                  return Edit{.change = "linked document " + document_id, .audited = "linked document " + document_id};
                 });
 }
 
@@ -300,24 +337,31 @@ StatusOr<v1::RegisterEntry> Registers::Unlink(const audit::Actor& actor, const K
                                               std::string_view document) {
   ARCHIVED_ASSIGN_OR_RETURN(const std::string document_id, ResolveDocument(document));
   return Change(actor, kind, id, 0, "register.unlink",
-                [&](v1::RegisterEntry& entry, Message&) -> StatusOr<std::string> {
+                [&](v1::RegisterEntry& entry, Message&) -> StatusOr<Edit> {
                   auto* links = entry.mutable_links();
                   const auto it = std::find(links->begin(), links->end(), document_id);
                   if (it == links->end()) {
                     return NotFoundError("document " + document_id + " is not linked to " + entry.id());
                   }
                   links->erase(it);
-                  return "unlinked document " + document_id;
+                  return Edit{.change = "unlinked document " + document_id,
+                              .audited = "unlinked document " + document_id};
                 });
 }
 
-StatusOr<std::optional<v1::RegisterEntry>> Registers::Find(std::string_view id) const {
+StatusOr<std::optional<v1::RegisterEntry>> Registers::FindStored(std::string_view id) const {
   StatusOr<std::string> bytes = store_->Get(Keyspace::kRegisters, EntryKey(id));
   if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) return std::optional<v1::RegisterEntry>();
   if (!bytes.ok()) return bytes.status();
   ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry entry, ParseEntry(*bytes));
-  ARCHIVED_ASSIGN_OR_RETURN(entry, WithFields(std::move(entry)));
   return std::optional<v1::RegisterEntry>(std::move(entry));
+}
+
+StatusOr<std::optional<v1::RegisterEntry>> Registers::Find(std::string_view id) const {
+  ARCHIVED_ASSIGN_OR_RETURN(std::optional<v1::RegisterEntry> entry, FindStored(id));
+  if (!entry) return entry;
+  ARCHIVED_ASSIGN_OR_RETURN(*entry, WithFields(std::move(*entry)));
+  return entry;
 }
 
 StatusOr<v1::RegisterEntry> Registers::Get(const Kind& kind, std::string_view id) const {
@@ -360,8 +404,8 @@ StatusOr<v1::RegisterEntryList> Registers::List(const Kind& kind, const std::map
       break;
     }
     ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry stored, ParseEntry(*bytes));
-    bool keep = true;
-    if (!filters.empty()) {
+    bool keep = stored.state() != v1::REGISTER_ENTRY_STATE_DESTROYED;
+    if (keep && !filters.empty()) {
       ARCHIVED_ASSIGN_OR_RETURN(const std::unique_ptr<Message> body, BodyOf(stored));
       for (const auto& [name, value] : filters) {
         const google::protobuf::FieldDescriptor* field = kind.descriptor->FindFieldByName(name);
@@ -394,8 +438,15 @@ StatusOr<v1::RegisterEntryList> Registers::History(const Kind& kind, std::string
     ARCHIVED_ASSIGN_OR_RETURN(*list.add_entries(), WithFields(std::move(revision)));
   }
   ARCHIVED_RETURN_IF_ERROR(it->status());
-  // Every entry has its first revision from the start: none means no entry.
-  if (list.entries().empty()) return NotFoundError("no " + kind.name + " entry \"" + std::string(id) + "\"");
+  if (list.entries().empty()) {
+    // Every entry has its first revision from the start: none means no entry, or a
+    // destroyed one.
+    ARCHIVED_ASSIGN_OR_RETURN(const std::optional<v1::RegisterEntry> stub, FindStored(id));
+    if (stub && stub->state() == v1::REGISTER_ENTRY_STATE_DESTROYED) {
+      return FailedPreconditionError(DestroyedMessage(*stub) + ": its revisions are gone");
+    }
+    return NotFoundError("no " + kind.name + " entry \"" + std::string(id) + "\"");
+  }
   return list;
 }
 
@@ -413,11 +464,124 @@ StatusOr<v1::RegisterEntryList> Registers::LinkedTo(std::string_view document_id
 }
 
 Status Registers::ForEachEntryId(const std::function<Status(std::string_view)>& fn) const {
+  return ForEachEntry([&](const v1::RegisterEntry& entry) {
+    return entry.state() == v1::REGISTER_ENTRY_STATE_DESTROYED ? OkStatus() : fn(entry.id());
+  });
+}
+
+Status Registers::ForEachEntry(const std::function<Status(const v1::RegisterEntry&)>& fn) const {
   const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
   for (it->Seek("e"); it->Valid() && it->key().starts_with("e"); it->Next()) {
-    ARCHIVED_RETURN_IF_ERROR(fn(it->key().substr(1)));
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::RegisterEntry entry, ParseEntry(std::string(it->value())));
+    ARCHIVED_RETURN_IF_ERROR(fn(entry));
   }
   return it->status();
+}
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> EventDatesOf(const v1::RegisterEntry& entry) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::unique_ptr<Message> body, BodyOf(entry));
+  return EventDates(*body);
+}
+
+Status Registers::SetRetention(const audit::Actor& actor, std::string_view id, std::string_view retain_until,
+                               const v1::RetentionSchedule* schedule, std::string_view action,
+                               std::string_view detail) {
+  if (!retain_until.empty()) ARCHIVED_RETURN_IF_ERROR(ParseCalendarDate("retain_until", retain_until).status());
+  return committer_->Run([&](audit::Transaction& txn) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(v1::RegisterEntry entry, ReadEntry(txn, id));
+    if (entry.state() == v1::REGISTER_ENTRY_STATE_DESTROYED) return FailedPreconditionError(DestroyedMessage(entry));
+    if (!retain_until.empty()) entry.set_retain_until(std::string(retain_until));
+    if (schedule != nullptr) *entry.mutable_schedule_override() = *schedule;
+    // The latest revision's record only: retention is not a change of the entry's fields.
+    txn.Put(Keyspace::kRegisters, EntryKey(entry.id()), entry.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, std::string(action), entry.id(), std::string(detail)));
+    return OkStatus();
+  });
+}
+
+StatusOr<std::vector<std::string>> Registers::RevisionDigests(std::string_view id) const {
+  std::vector<std::string> out;
+  const std::string prefix = RevisionPrefix(id);
+  const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::RegisterEntry revision, ParseEntry(std::string(it->value())));
+    crypto::Sha256 hash;
+    hash.Update(revision.body());
+    out.push_back(HexEncode(hash.Finish()));
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  if (out.empty()) return NotFoundError("register entry \"" + std::string(id) + "\" has no revisions");
+  return out;
+}
+
+StatusOr<v1::DestructionRecord> Registers::Destroy(const audit::Actor& actor, std::string_view id,
+                                                   v1::DestructionStub stub) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::optional<v1::RegisterEntry> entry, FindStored(id));
+  if (!entry) return NotFoundError("register entry \"" + std::string(id) + "\" not found");
+  if (entry->state() == v1::REGISTER_ENTRY_STATE_DESTROYED) return FailedPreconditionError(DestroyedMessage(*entry));
+  // (1) The ledger first: from here on the destruction happens, now or at the next start.
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::DestructionRecord record, catalog_->AppendEntryDestruction(id, std::move(stub)));
+  // (2)
+  ARCHIVED_RETURN_IF_ERROR(ApplyDestruction(actor, record).status());
+  return record;
+}
+
+StatusOr<bool> Registers::ApplyDestruction(const audit::Actor& actor, const v1::DestructionRecord& record) {
+  bool destroyed = false;
+  ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
+    StatusOr<v1::RegisterEntry> found = ReadEntry(txn, record.entry_id());
+    // Added after the content backup this store came from: nothing of it is here.
+    if (!found.ok() && found.status().code() == StatusCode::kNotFound) return OkStatus();
+    ARCHIVED_RETURN_IF_ERROR(found.status());
+    if (found->state() == v1::REGISTER_ENTRY_STATE_DESTROYED) return OkStatus();
+    const v1::RegisterEntry& entry = *found;
+    for (const std::string& link : entry.links()) txn.Delete(Keyspace::kRegisters, LinkKey(link, entry.id()));
+    const std::string revisions = RevisionPrefix(entry.id());
+    std::string end = revisions;
+    end.back() = '\1';
+    txn.DeleteRange(Keyspace::kRegisters, revisions, end);
+    v1::RegisterEntry stub;
+    stub.set_id(entry.id());
+    stub.set_kind(entry.kind());
+    stub.set_revision(entry.revision());
+    stub.set_title(entry.title());
+    stub.set_category(entry.category());
+    *stub.mutable_created_time() = entry.created_time();
+    stub.set_created_by(entry.created_by());
+    v1::SetTime(stub.mutable_modified_time(), txn.now());
+    stub.set_modified_by(actor.name);
+    stub.set_change("destroyed");
+    stub.set_state(v1::REGISTER_ENTRY_STATE_DESTROYED);
+    *stub.mutable_destruction() = record.stub();
+    txn.Put(Keyspace::kRegisters, EntryKey(entry.id()), stub.SerializeAsString());
+    txn.Audit(audit::EventBy(actor, "register.destroy", entry.id(),
+                             "batch=" + record.stub().batch_id() + " ledger=" + std::to_string(record.seq()) +
+                                 " revisions=" + std::to_string(entry.revision()) +
+                                 " links=" + std::to_string(entry.links_size())));
+    destroyed = true;
+    return catalog::Catalog::QueueEntryForIndex(txn, entry.id());
+  }));
+  return destroyed;
+}
+
+StatusOr<std::size_t> Registers::ReplayDestructions(const audit::Actor& actor) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::DestructionRecord> ledger, catalog_->ReadLedger());
+  std::size_t applied = 0;
+  for (const v1::DestructionRecord& record : ledger) {
+    if (record.entry_id().empty()) continue;
+    // Most are applied already: looked at first, without a transaction.
+    ARCHIVED_ASSIGN_OR_RETURN(const std::optional<v1::RegisterEntry> entry, FindStored(record.entry_id()));
+    if (!entry || entry->state() == v1::REGISTER_ENTRY_STATE_DESTROYED) continue;
+    ARCHIVED_ASSIGN_OR_RETURN(const bool destroyed, ApplyDestruction(actor, record));
+    applied += destroyed ? 1 : 0;
+  }
+  if (applied > 0) ARCHIVED_RETURN_IF_ERROR(Purge());
+  return applied;
+}
+
+Status Registers::Purge() {
+  ARCHIVED_RETURN_IF_ERROR(store_->FlushAll());
+  return store_->CompactRange(Keyspace::kRegisters, "", "");
 }
 
 }  // namespace archived::registers

@@ -5,7 +5,9 @@
 // both ways. A date field marked as a retention event (a staff separation, a project's
 // closing, a contract's end) is recorded as that event on every linked document in the same
 // transaction. Who may read and change a kind is the HTTP layer's (by the kind's file-plan
-// category). Thread-safe; the store, committer and catalogue must outlive it.
+// category). Entries are under retention like documents (the retention module decides;
+// this module keeps their retention fields and destroys them: Destroy). Thread-safe; the
+// store, committer and catalogue must outlive it.
 #pragma once
 
 #include <cstddef>
@@ -49,7 +51,8 @@ class Registers {
                                      const google::protobuf::Message& fields, const std::vector<std::string>& links);
   // Replaces the fields named in `names` with their values in `patch` (absent: cleared),
   // as a new revision. `expected_revision` 0 means any; else a change made meanwhile is
-  // kAborted. Errors: kNotFound; kInvalidArgument naming the field.
+  // kAborted. Errors: kNotFound; kInvalidArgument naming the field; kFailedPrecondition for
+  // a destroyed entry (as for Link and Unlink).
   StatusOr<v1::RegisterEntry> Update(const audit::Actor& actor, const Kind& kind, std::string_view id,
                                      const google::protobuf::Message& patch, const std::vector<std::string>& names,
                                      std::uint32_t expected_revision);
@@ -61,29 +64,65 @@ class Registers {
   StatusOr<v1::RegisterEntry> Unlink(const audit::Actor& actor, const Kind& kind, std::string_view id,
                                      std::string_view document);
 
-  // The latest revision, with `fields`. Errors: kNotFound.
+  // The latest revision, with `fields` (a destroyed entry: its stub). Errors: kNotFound.
   StatusOr<v1::RegisterEntry> Get(const Kind& kind, std::string_view id) const;
-  // Entries of `kind` in the order added, those whose fields equal every filter (a list
+  // Live entries of `kind` in the order added, those whose fields equal every filter (a list
   // field: contains it); `cursor` is next_cursor of the previous page; `limit` 0: the
   // default. Errors: kInvalidArgument for an unknown filter field, a bad cursor or limit.
   StatusOr<v1::RegisterEntryList> List(const Kind& kind, const std::map<std::string, std::string>& filters,
                                        std::size_t limit, std::string_view cursor) const;
-  // Every revision, oldest first. Errors: kNotFound.
+  // Every revision, oldest first. Errors: kNotFound; kFailedPrecondition for a destroyed entry.
   StatusOr<v1::RegisterEntryList> History(const Kind& kind, std::string_view id) const;
   // The entries of every kind linked to document `document_id` (with fields).
   StatusOr<v1::RegisterEntryList> LinkedTo(std::string_view document_id) const;
 
-  // For the indexer: the entry `id` of any kind with fields, or nullopt when there is none.
+  // The entry `id` of any kind with fields (a destroyed one: its stub), or nullopt when
+  // there is none.
   StatusOr<std::optional<v1::RegisterEntry>> Find(std::string_view id) const;
-  // Every entry's id, of every kind.
+  // For the indexer: every live entry's id, of every kind.
   Status ForEachEntryId(const std::function<Status(std::string_view)>& fn) const;
 
+  // --- Retention (the retention module's) ---
+  // Entry `id` as stored (`body` set, `fields` not), or nullopt when there is none.
+  StatusOr<std::optional<v1::RegisterEntry>> FindStored(std::string_view id) const;
+  // Every entry as stored, destroyed ones included.
+  Status ForEachEntry(const std::function<Status(const v1::RegisterEntry&)>& fn) const;
+  // Keeps entry `id` at least until `retain_until` (YYYY-MM-DD; empty: unchanged) and, when
+  // `schedule` is given, under it instead of its category's; no new revision. Audited as
+  // `action` with `detail`. Errors: kNotFound; kFailedPrecondition for a destroyed entry.
+  Status SetRetention(const audit::Actor& actor, std::string_view id, std::string_view retain_until,
+                      const v1::RetentionSchedule* schedule, std::string_view action, std::string_view detail);
+  // The hex SHA-256 of each revision's fields (the stored message), oldest first: what a
+  // destruction certificate lists. Errors: kNotFound.
+  StatusOr<std::vector<std::string>> RevisionDigests(std::string_view id) const;
+  // Destroys entry `id`: (1) its destruction is appended to the ledger in the key vault,
+  // synced; (2) one transaction deletes every revision and link, leaves the stub (state
+  // DESTROYED, `stub`), queues its removal from the index and audits "register.destroy".
+  // A crash after (1) is finished by ReplayDestructions. The caller then calls Purge().
+  // Errors: kNotFound; kFailedPrecondition if already destroyed.
+  StatusOr<v1::DestructionRecord> Destroy(const audit::Actor& actor, std::string_view id, v1::DestructionStub stub);
+  // Applies every entry destruction of the ledger that this store has not applied (at
+  // start, and after a restore of a content backup older than the vault). Returns how many.
+  StatusOr<std::size_t> ReplayDestructions(const audit::Actor& actor);
+  // Makes destructions final on disk: flushes the store (no log file keeps a deleted value)
+  // and compacts the registers' keys.
+  Status Purge();
+
  private:
+  // What an edit changed: in words for the revision (values included), and for the audit
+  // trail (which fields, without their values). An empty `change`: nothing changed.
+  struct Edit {
+    std::string change;
+    std::string audited;
+  };
   StatusOr<v1::RegisterEntry> Change(const audit::Actor& actor, const Kind& kind, std::string_view id,
                                      std::uint32_t expected_revision, std::string_view action,
-                                     const std::function<StatusOr<std::string>(v1::RegisterEntry&,
-                                                                               google::protobuf::Message&)>& edit);
+                                     const std::function<StatusOr<Edit>(v1::RegisterEntry&,
+                                                                        google::protobuf::Message&)>& edit);
   StatusOr<std::string> ResolveDocument(std::string_view document) const;
+  // (2) of Destroy for one ledger record; true if it destroyed something (an entry already
+  // destroyed, or not in this store, is left alone).
+  StatusOr<bool> ApplyDestruction(const audit::Actor& actor, const v1::DestructionRecord& record);
 
   const RegistersOptions options_;
   storage::Store* const store_;
@@ -96,5 +135,8 @@ std::string_view KindOfId(std::string_view id);
 // `entry` with `fields` filled in from `body` (and body cleared), as answers carry it.
 // Errors: kDataLoss for a malformed body.
 StatusOr<v1::RegisterEntry> WithFields(v1::RegisterEntry entry);
+// The (event, date) pairs that stored entry `entry`'s fields record (EventDates).
+// Errors: kDataLoss for a malformed body.
+StatusOr<std::vector<std::pair<std::string, std::string>>> EventDatesOf(const v1::RegisterEntry& entry);
 
 }  // namespace archived::registers

@@ -111,6 +111,11 @@ class PlanIndex {
     }
     return ScheduleFor(category->second, doc);
   }
+  // nullptr for a category that is not in the plan.
+  const v1::Category* Find(std::string_view code) const {
+    const auto category = by_code_.find(code);
+    return category == by_code_.end() ? nullptr : &category->second;
+  }
 
  private:
   std::map<std::string, v1::Category, std::less<>> by_code_;
@@ -146,24 +151,56 @@ std::string_view StateName(State state) {
   return "unknown";
 }
 
-v1::DispositionItem* FindItem(v1::DispositionBatch& batch, std::string_view document_id) {
-  for (v1::DispositionItem& item : *batch.mutable_items()) {
-    if (item.document_id() == document_id) return &item;
+// A document or a register entry, as batches, reports and certificates name it.
+struct Subject {
+  std::string id;              // the document's or the entry's
+  std::string reference_code;  // a document's
+  std::string title;
+  std::string category;
+  std::string kind;  // an entry's
+};
+
+Subject SubjectOf(const v1::Document& d) {
+  return {.id = d.id(), .reference_code = d.reference_code(), .title = d.title(), .category = d.category()};
+}
+Subject SubjectOf(const v1::RegisterEntry& e) {
+  return {.id = e.id(), .title = e.title(), .category = e.category(), .kind = e.kind()};
+}
+
+// Fills the naming fields of a DispositionItem or a RetentionReportItem.
+template <typename Item>
+void Name(const Subject& s, Item* item) {
+  if (s.kind.empty()) {
+    item->set_document_id(s.id);
+    item->set_reference_code(s.reference_code);
+  } else {
+    item->set_entry_id(s.id);
+    item->set_kind(s.kind);
   }
-  return nullptr;
+  item->set_title(s.title);
+  item->set_category(s.category);
+}
+
+// The document or entry an item stands for: its id, and how people know it.
+const std::string& ItemId(const v1::DispositionItem& item) {
+  return item.entry_id().empty() ? item.document_id() : item.entry_id();
+}
+const std::string& ItemName(const v1::DispositionItem& item) {
+  return item.entry_id().empty() ? item.reference_code() : item.entry_id();
 }
 
 }  // namespace
 
 struct Retention::HoldIndex {
-  std::map<std::string, std::vector<std::string>, std::less<>> by_document;
-  std::vector<std::pair<std::string, std::string>> by_category;  // subtree root, hold name
+  std::map<std::string, std::vector<std::string>, std::less<>> by_id;  // documents' and entries'
+  std::vector<std::pair<std::string, std::string>> by_category;     // subtree root, hold name
 
-  std::vector<std::string> On(const v1::Document& doc) const {
+  // The holds on the document or entry `id` in `category`.
+  std::vector<std::string> On(std::string_view id, std::string_view category) const {
     std::vector<std::string> out;
-    if (const auto it = by_document.find(doc.id()); it != by_document.end()) out = it->second;
+    if (const auto it = by_id.find(id); it != by_id.end()) out = it->second;
     for (const auto& [root, name] : by_category) {
-      if (InSubtree(doc.category(), root)) out.push_back(name);
+      if (InSubtree(category, root)) out.push_back(name);
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -181,19 +218,19 @@ Status RetentionOptions::Validate() const {
   return OkStatus();
 }
 
-Retention::Retention(const RetentionOptions& options, catalog::Catalog* catalog, audit::Committer* committer,
-                     const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher,
-                     std::function<void()> on_destruction)
-    : options_(options), catalog_(catalog), committer_(committer), clock_(clock),
+Retention::Retention(const RetentionOptions& options, catalog::Catalog* catalog, registers::Registers* registers,
+                     audit::Committer* committer, const Clock& clock, crypto::Ed25519Key signing_key,
+                     QueryMatcher matcher, std::function<void()> on_destruction)
+    : options_(options), catalog_(catalog), registers_(registers), committer_(committer), clock_(clock),
       signing_key_(std::move(signing_key)), public_key_(HexEncode(signing_key_.public_key())),
       matcher_(std::move(matcher)), on_destruction_(std::move(on_destruction)) {}
 
 StatusOr<std::unique_ptr<Retention>> Retention::Open(const RetentionOptions& options, catalog::Catalog* catalog,
-                                                     audit::Committer* committer, const Clock& clock,
-                                                     crypto::Ed25519Key signing_key, QueryMatcher matcher,
-                                                     std::function<void()> on_destruction) {
+                                                     registers::Registers* registers, audit::Committer* committer,
+                                                     const Clock& clock, crypto::Ed25519Key signing_key,
+                                                     QueryMatcher matcher, std::function<void()> on_destruction) {
   ARCHIVED_RETURN_IF_ERROR(options.Validate());
-  std::unique_ptr<Retention> r(new Retention(options, catalog, committer, clock, std::move(signing_key),
+  std::unique_ptr<Retention> r(new Retention(options, catalog, registers, committer, clock, std::move(signing_key),
                                              std::move(matcher), std::move(on_destruction)));
   const audit::Actor system{.name = "system"};
   StatusOr<v1::Category> category = catalog->GetCategory(options.certificate_category);
@@ -294,13 +331,17 @@ StatusOr<v1::Hold> Retention::PlaceHold(const audit::Actor& actor, v1::Hold hold
   ARCHIVED_RETURN_IF_ERROR(ValidateNote("reason", hold.reason(), true));
   ARCHIVED_RETURN_IF_ERROR(ValidateNote("owner", hold.owner(), false));
   ARCHIVED_RETURN_IF_ERROR(ValidateNote("query", hold.query(), false));
-  if (hold.document_ids().empty() && hold.categories().empty() && hold.query().empty()) {
-    return InvalidArgumentError("a hold needs a scope: document_ids, categories or a query");
+  if (hold.document_ids().empty() && hold.entry_ids().empty() && hold.categories().empty() && hold.query().empty()) {
+    return InvalidArgumentError("a hold needs a scope: document_ids, entry_ids, categories or a query");
   }
   // Documents by id or reference code; both resolve to ids.
   for (std::string& id : *hold.mutable_document_ids()) {
     ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
     id = doc.id();
+  }
+  for (const std::string& id : hold.entry_ids()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::optional<v1::RegisterEntry> entry, registers_->FindStored(id));
+    if (!entry) return NotFoundError("entry_ids: no register entry \"" + id + "\"");
   }
   for (const std::string& code : hold.categories()) {
     ARCHIVED_RETURN_IF_ERROR(catalog_->GetCategory(code).status());
@@ -321,6 +362,7 @@ StatusOr<v1::Hold> Retention::PlaceHold(const audit::Actor& actor, v1::Hold hold
     txn.Put(Keyspace::kRetention, HoldKey(hold.name()), hold.SerializeAsString());
     txn.Audit(audit::EventBy(actor, "hold.place", hold.name(),
                              "documents=" + std::to_string(hold.document_ids_size()) +
+                                 " entries=" + std::to_string(hold.entry_ids_size()) +
                                  " categories=" + std::to_string(hold.categories_size()) +
                                  (hold.query().empty() ? "" : " query=\"" + hold.query() + "\"") + " reason=\"" +
                                  hold.reason() + "\""));
@@ -376,21 +418,30 @@ StatusOr<Retention::HoldIndex> Retention::LoadHolds() const {
   ARCHIVED_ASSIGN_OR_RETURN(const v1::HoldList holds, ListHolds(false));
   HoldIndex index;
   for (const v1::Hold& hold : holds.holds()) {
-    for (const std::string& id : hold.document_ids()) index.by_document[id].push_back(hold.name());
+    for (const std::string& id : hold.document_ids()) index.by_id[id].push_back(hold.name());
+    for (const std::string& id : hold.entry_ids()) index.by_id[id].push_back(hold.name());
     for (const std::string& code : hold.categories()) index.by_category.emplace_back(code, hold.name());
     if (!hold.query().empty()) {
       StatusOr<std::vector<std::string>> ids = matcher_(hold.query());
       if (!ids.ok()) return ids.status().Annotate("the query of hold \"" + hold.name() + "\"");
-      for (const std::string& id : *ids) index.by_document[id].push_back(hold.name());
+      for (const std::string& id : *ids) index.by_id[id].push_back(hold.name());
     }
   }
   return index;
 }
 
 StatusOr<std::vector<std::string>> Retention::HoldsOn(std::string_view id) const {
-  ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
+  Subject subject;
+  if (!registers::KindOfId(id).empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(const std::optional<v1::RegisterEntry> entry, registers_->FindStored(id));
+    if (!entry) return NotFoundError("no register entry \"" + std::string(id) + "\"");
+    subject = SubjectOf(*entry);
+  } else {
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(id));
+    subject = SubjectOf(doc);
+  }
   ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
-  return holds.On(doc);
+  return holds.On(subject.id, subject.category);
 }
 
 // --- Disposition ---
@@ -399,19 +450,11 @@ StatusOr<v1::DispositionBatch> Retention::Survey(Date as_of, const HoldIndex& ho
   ARCHIVED_ASSIGN_OR_RETURN(const PlanIndex plan, PlanIndex::Load(*catalog_));
   v1::DispositionBatch batch;
   batch.set_as_of(FormatDate(as_of));
-  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
-    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED || doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
-      return OkStatus();
-    }
-    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, plan.ScheduleOf(doc));
-    ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(doc));
-    const Decision decision = Decide(schedule, facts, holds.On(doc), as_of);
-    if (decision.state != State::kDue && (decision.state != State::kHeld || skip_held)) return OkStatus();
+  const auto consider = [&](const Subject& subject, const Schedule& schedule, const Facts& facts) {
+    const Decision decision = Decide(schedule, facts, holds.On(subject.id, subject.category), as_of);
+    if (decision.state != State::kDue && (decision.state != State::kHeld || skip_held)) return;
     v1::DispositionItem* item = batch.add_items();
-    item->set_document_id(doc.id());
-    item->set_reference_code(doc.reference_code());
-    item->set_title(doc.title());
-    item->set_category(doc.category());
+    Name(subject, item);
     item->set_action(ToProto(decision.action));
     item->set_due_date(FormatDate(*decision.due));
     if (decision.state == State::kHeld) {
@@ -420,6 +463,25 @@ StatusOr<v1::DispositionBatch> Retention::Survey(Date as_of, const HoldIndex& ho
     } else {
       item->set_state(v1::DISPOSITION_ITEM_STATE_PENDING);
     }
+  };
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
+    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED || doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
+      return OkStatus();
+    }
+    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, plan.ScheduleOf(doc));
+    ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(doc));
+    consider(SubjectOf(doc), schedule, facts);
+    return OkStatus();
+  }));
+  ARCHIVED_RETURN_IF_ERROR(registers_->ForEachEntry([&](const v1::RegisterEntry& entry) -> Status {
+    if (entry.state() == v1::REGISTER_ENTRY_STATE_DESTROYED) return OkStatus();
+    // A register whose category is not in the file plan has no schedule: the report lists
+    // its entries as unscheduled.
+    const v1::Category* category = plan.Find(entry.category());
+    if (category == nullptr) return OkStatus();
+    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleFor(*category, entry));
+    ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(entry));
+    consider(SubjectOf(entry), schedule, facts);
     return OkStatus();
   }));
   // Grouped by category and action, for the reviewer.
@@ -470,18 +532,18 @@ StatusOr<v1::DispositionBatch> Retention::Run(const audit::Actor& actor, bool co
   ARCHIVED_RETURN_IF_ERROR(CheckClock(actor, confirm_clock));
   ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
   ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionBatch batch, Survey(Today(), holds, /*skip_held=*/true));
-  // Documents already waiting in an open batch stay there.
+  // Documents and entries already waiting in an open batch stay there.
   std::set<std::string, std::less<>> waiting;
   ARCHIVED_ASSIGN_OR_RETURN(const v1::DispositionBatchList open, ListBatches());
   for (const v1::DispositionBatch& b : open.batches()) {
     if (b.state() != v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL) continue;
     for (const v1::DispositionItem& item : b.items()) {
-      if (item.state() == v1::DISPOSITION_ITEM_STATE_PENDING) waiting.insert(item.document_id());
+      if (item.state() == v1::DISPOSITION_ITEM_STATE_PENDING) waiting.insert(ItemId(item));
     }
   }
   auto* items = batch.mutable_items();
   items->erase(std::remove_if(items->begin(), items->end(),
-                              [&](const v1::DispositionItem& item) { return waiting.contains(item.document_id()); }),
+                              [&](const v1::DispositionItem& item) { return waiting.contains(ItemId(item)); }),
                items->end());
   if (batch.items().empty()) return batch;  // nothing new is due: no batch
   batch.set_created_by(actor.name);
@@ -534,27 +596,39 @@ Status Retention::SaveBatch(const audit::Actor& actor, const v1::DispositionBatc
 
 namespace {
 
-// The open batch `batch` and its pending item for `document_id`. Errors: kFailedPrecondition
-// for a closed batch; kNotFound for a document not pending in it.
-StatusOr<v1::DispositionItem*> PendingItem(v1::DispositionBatch& batch, std::string_view document_id) {
+// The open batch `batch` and its pending item for `id` (a document's id or reference code,
+// or an entry's id). Errors: kFailedPrecondition for a closed batch; kNotFound for one not
+// pending in it.
+StatusOr<v1::DispositionItem*> PendingItem(v1::DispositionBatch& batch, std::string_view id) {
   if (batch.state() != v1::DISPOSITION_BATCH_STATE_AWAITING_APPROVAL) {
     return FailedPreconditionError("disposition batch " + batch.id() + " is closed");
   }
-  v1::DispositionItem* item = FindItem(batch, document_id);
-  if (item == nullptr) {
-    // A reference code names the document too.
-    for (v1::DispositionItem& i : *batch.mutable_items()) {
-      if (i.reference_code() == document_id) item = &i;
-    }
+  v1::DispositionItem* item = nullptr;
+  for (v1::DispositionItem& i : *batch.mutable_items()) {
+    if (!id.empty() && (ItemId(i) == id || i.reference_code() == id)) item = &i;
   }
-  if (item == nullptr) {
-    return NotFoundError("document " + std::string(document_id) + " is not in disposition batch " + batch.id());
-  }
+  if (item == nullptr) return NotFoundError(std::string(id) + " is not in disposition batch " + batch.id());
   if (item->state() != v1::DISPOSITION_ITEM_STATE_PENDING) {
-    return FailedPreconditionError("document " + item->reference_code() + " is no longer pending in batch " +
-                                   batch.id());
+    return FailedPreconditionError(ItemName(*item) + " is no longer pending in batch " + batch.id());
   }
   return item;
+}
+
+// The document or entry a decision names. Errors: kInvalidArgument for both or neither.
+template <typename Request>
+StatusOr<std::string> Named(const Request& request) {
+  if (request.document_id().empty() == request.entry_id().empty()) {
+    return InvalidArgumentError("name one document_id or one entry_id");
+  }
+  return request.entry_id().empty() ? request.document_id() : request.entry_id();
+}
+
+// Why a pending item is not disposed of now (empty: it is), whatever it is.
+std::string WhyNotNow(const Decision& decision, const v1::DispositionItem& item) {
+  if (decision.state == State::kHeld) return "held by " + Join(decision.holds);
+  if (decision.state != State::kDue) return "no longer due (" + std::string(StateName(decision.state)) + ")";
+  if (item.action() == v1::DISPOSITION_ACTION_REVIEW) return "not reviewed: it comes up again at the next run";
+  return "";
 }
 
 }  // namespace
@@ -562,17 +636,25 @@ StatusOr<v1::DispositionItem*> PendingItem(v1::DispositionBatch& batch, std::str
 StatusOr<v1::DispositionBatch> Retention::Exclude(const audit::Actor& actor, std::string_view batch_id,
                                                   const v1::DispositionExclusion& exclusion) {
   ARCHIVED_RETURN_IF_ERROR(ValidateNote("reason", exclusion.reason(), true));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string id, Named(exclusion));
   std::lock_guard lock(mu_);
   ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionBatch batch, GetBatch(batch_id));
-  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionItem* const item, PendingItem(batch, exclusion.document_id()));
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionItem* const item, PendingItem(batch, id));
   const std::string until = FormatDate(AddMonths(Today(), options_.review_period_months));
-  ARCHIVED_RETURN_IF_ERROR(catalog_->SetDocumentRetention(
-      actor, item->document_id(), until, nullptr, "disposition.exclude",
-      "batch=" + batch.id() + " retain_until=" + until + " reason=\"" + exclusion.reason() + "\""));
+  ARCHIVED_RETURN_IF_ERROR(SetRetention(actor, *item, until, nullptr, "disposition.exclude",
+                                        "batch=" + batch.id() + " retain_until=" + until + " reason=\"" +
+                                            exclusion.reason() + "\""));
   item->set_state(v1::DISPOSITION_ITEM_STATE_EXCLUDED);
   item->set_note(exclusion.reason() + " (kept until " + until + ")");
-  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.batch.update", "excluded " + item->reference_code()));
+  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.batch.update", "excluded " + ItemName(*item)));
   return batch;
+}
+
+Status Retention::SetRetention(const audit::Actor& actor, const v1::DispositionItem& item, std::string_view until,
+                               const v1::RetentionSchedule* schedule, std::string_view action,
+                               std::string_view detail) {
+  if (!item.entry_id().empty()) return registers_->SetRetention(actor, item.entry_id(), until, schedule, action, detail);
+  return catalog_->SetDocumentRetention(actor, item.document_id(), until, schedule, action, detail);
 }
 
 StatusOr<v1::DispositionBatch> Retention::Review(const audit::Actor& actor, std::string_view batch_id,
@@ -585,11 +667,12 @@ StatusOr<v1::DispositionBatch> Retention::Review(const audit::Actor& actor, std:
   if (review.has_schedule()) {
     ARCHIVED_ASSIGN_OR_RETURN(schedule, FromProto(review.schedule()));
   }
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string id, Named(review));
   std::lock_guard lock(mu_);
   ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionBatch batch, GetBatch(batch_id));
-  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionItem* const item, PendingItem(batch, review.document_id()));
+  ARCHIVED_ASSIGN_OR_RETURN(v1::DispositionItem* const item, PendingItem(batch, id));
   if (item->action() != v1::DISPOSITION_ACTION_REVIEW) {
-    return FailedPreconditionError("document " + item->reference_code() + " is due for " +
+    return FailedPreconditionError(ItemName(*item) + " is due for " +
                                    v1::DispositionAction_Name(item->action()) + ", not for review");
   }
   const std::string note = review.note().empty() ? "" : ": " + review.note();
@@ -600,13 +683,12 @@ StatusOr<v1::DispositionBatch> Retention::Review(const audit::Actor& actor, std:
     const std::string until = schedule ? "" : FormatDate(AddMonths(Today(), options_.review_period_months));
     const v1::RetentionSchedule stored = schedule ? ToProto(*schedule) : v1::RetentionSchedule();
     const std::string kept = schedule ? "under \"" + Describe(*schedule) + "\"" : "until " + until;
-    ARCHIVED_RETURN_IF_ERROR(catalog_->SetDocumentRetention(actor, item->document_id(), until,
-                                                            schedule ? &stored : nullptr, "disposition.review",
-                                                            "batch=" + batch.id() + " retained " + kept + note));
+    ARCHIVED_RETURN_IF_ERROR(SetRetention(actor, *item, until, schedule ? &stored : nullptr, "disposition.review",
+                                          "batch=" + batch.id() + " retained " + kept + note));
     item->set_state(v1::DISPOSITION_ITEM_STATE_RETAINED);
     item->set_note("reviewed by " + actor.name + ", retained " + kept + note);
   }
-  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.batch.update", "reviewed " + item->reference_code()));
+  ARCHIVED_RETURN_IF_ERROR(SaveBatch(actor, batch, "disposition.batch.update", "reviewed " + ItemName(*item)));
   return batch;
 }
 
@@ -662,16 +744,78 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
     certified.push_back(std::move(c));
     return OkStatus();
   };
-  const auto destroy = [&](const v1::Document& doc, const Schedule& schedule) -> Status {
+  const auto stub_for = [&](const Schedule& schedule) {
     v1::DestructionStub stub;
     v1::SetTime(stub.mutable_destroyed_time(), clock_.Now());
     stub.set_batch_id(batch.id());
     for (const std::string& a : approvers) stub.add_approvers(a);
     stub.set_executed_by(actor.name);
     *stub.mutable_schedule() = ToProto(schedule);
-    ARCHIVED_ASSIGN_OR_RETURN(const v1::DestructionRecord record, catalog_->DestroyDocument(actor, doc.id(), stub));
+    return stub;
+  };
+  const auto destroy = [&](const v1::Document& doc, const Schedule& schedule) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::DestructionRecord record,
+                              catalog_->DestroyDocument(actor, doc.id(), stub_for(schedule)));
     content_ids.insert(content_ids.end(), record.content_ids().begin(), record.content_ids().end());
     ++destroyed;
+    return OkStatus();
+  };
+  const auto skip = [&](v1::DispositionItem& item, std::string why) {
+    item.set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
+    item.set_note(std::move(why));
+    ++skipped;
+  };
+  // A register entry: destroyed (its stub keeps each revision's SHA-256 for the
+  // certificate), never transferred.
+  bool entries_destroyed = false;
+  const auto dispose_of_entry = [&](v1::DispositionItem& item) -> Status {
+    ARCHIVED_ASSIGN_OR_RETURN(std::optional<v1::RegisterEntry> entry, registers_->FindStored(item.entry_id()));
+    if (!entry) {
+      skip(item, "no longer in the registers");
+      return OkStatus();
+    }
+    if (entry->state() != v1::REGISTER_ENTRY_STATE_DESTROYED) {
+      const v1::Category* category = plan.Find(entry->category());
+      if (category == nullptr) {
+        skip(item, "its category " + entry->category() + " is not in the file plan");
+        return OkStatus();
+      }
+      ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, ScheduleFor(*category, *entry));
+      ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(*entry));
+      std::string why_not = WhyNotNow(Decide(schedule, facts, holds.On(entry->id(), entry->category()), today), item);
+      if (why_not.empty() && item.action() == v1::DISPOSITION_ACTION_TRANSFER) {
+        why_not = "register entries are not transferred: it stays due (keep it, or schedule it for destruction)";
+      }
+      if (!why_not.empty()) {
+        skip(item, std::move(why_not));
+        return OkStatus();
+      }
+      v1::DestructionStub stub = stub_for(schedule);
+      ARCHIVED_ASSIGN_OR_RETURN(const std::vector<std::string> digests, registers_->RevisionDigests(entry->id()));
+      for (const std::string& digest : digests) stub.add_revision_sha256(digest);
+      ARCHIVED_RETURN_IF_ERROR(registers_->Destroy(actor, entry->id(), std::move(stub)).status());
+      ++destroyed;
+      entries_destroyed = true;
+      ARCHIVED_ASSIGN_OR_RETURN(entry, registers_->FindStored(item.entry_id()));  // the stub
+      if (!entry) return InternalError("register entry " + item.entry_id() + " left no stub");
+    } else if (entry->destruction().batch_id() != batch.id()) {
+      skip(item, "already destroyed by another batch");
+      return OkStatus();
+    }
+    // Destroyed now, or under this batch before a crash: certified.
+    ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, FromProto(entry->destruction().schedule()));
+    item.set_state(v1::DISPOSITION_ITEM_STATE_DESTROYED);
+    v1::CertificateItem c;
+    c.set_entry_id(entry->id());
+    c.set_kind(entry->kind());
+    c.set_title(entry->title());
+    c.set_category(entry->category());
+    c.set_filed_date(FormatDate(DayOf(v1::TimeOf(entry->created_time()))));
+    *c.mutable_revision_sha256() = entry->destruction().revision_sha256();
+    c.set_schedule(Describe(schedule));
+    c.set_due_date(item.due_date());
+    c.set_disposition("destroyed");
+    certified.push_back(std::move(c));
     return OkStatus();
   };
   struct Transfer {
@@ -683,6 +827,10 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
   std::optional<v1::TransferRecord> written;  // a package this batch wrote before a crash
   for (v1::DispositionItem& item : *batch.mutable_items()) {
     if (item.state() != v1::DISPOSITION_ITEM_STATE_PENDING) continue;
+    if (!item.entry_id().empty()) {
+      ARCHIVED_RETURN_IF_ERROR(dispose_of_entry(item));
+      continue;
+    }
     ARCHIVED_ASSIGN_OR_RETURN(const v1::Document doc, catalog_->GetDocument(item.document_id()));
     ARCHIVED_ASSIGN_OR_RETURN(const Schedule schedule, plan.ScheduleOf(doc));
     // Done under this batch before a crash: recognised, not done twice.
@@ -690,9 +838,7 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
       const bool ours = doc.state() == v1::DOCUMENT_STATE_DESTROYED ? doc.destruction().batch_id() == batch.id()
                                                                     : doc.transfer().batch_id() == batch.id();
       if (!ours) {
-        item.set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
-        item.set_note("already disposed of by another batch");
-        ++skipped;
+        skip(item, "already disposed of by another batch");
       } else if (doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
         written = doc.transfer();
         transfers.push_back({doc, schedule, &item});
@@ -705,21 +851,12 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
       continue;
     }
     ARCHIVED_ASSIGN_OR_RETURN(const Facts facts, FactsOf(doc));
-    const Decision decision = Decide(schedule, facts, holds.On(doc), today);
-    std::string why_not;
-    if (decision.state == State::kHeld) {
-      why_not = "held by " + Join(decision.holds);
-    } else if (decision.state != State::kDue) {
-      why_not = "no longer due (" + std::string(StateName(decision.state)) + ")";
-    } else if (item.action() == v1::DISPOSITION_ACTION_REVIEW) {
-      why_not = "not reviewed: it comes up again at the next run";
-    } else if (item.action() == v1::DISPOSITION_ACTION_TRANSFER && options_.transfer_dir.empty()) {
+    std::string why_not = WhyNotNow(Decide(schedule, facts, holds.On(doc.id(), doc.category()), today), item);
+    if (why_not.empty() && item.action() == v1::DISPOSITION_ACTION_TRANSFER && options_.transfer_dir.empty()) {
       why_not = "no transfer directory is configured (retention.transfer_dir): it stays due";
     }
     if (!why_not.empty()) {
-      item.set_state(v1::DISPOSITION_ITEM_STATE_SKIPPED);
-      item.set_note(why_not);
-      ++skipped;
+      skip(item, std::move(why_not));
       continue;
     }
     if (item.action() == v1::DISPOSITION_ACTION_TRANSFER) {
@@ -748,6 +885,7 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
                                      t.schedule.destroy_after_transfer ? "transferred and destroyed" : "transferred"));
   }
   ARCHIVED_RETURN_IF_ERROR(catalog_->Purge(content_ids).Annotate("purge destroyed content"));
+  if (entries_destroyed) ARCHIVED_RETURN_IF_ERROR(registers_->Purge().Annotate("purge destroyed register entries"));
   if (!certified.empty()) {
     ARCHIVED_ASSIGN_OR_RETURN(const std::string certificate_id,
                               FileCertificate(actor, batch, certified, written ? &*written : nullptr));
@@ -930,16 +1068,15 @@ StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int hori
     if (!rows.contains(code)) return NotFoundError("what-if: category \"" + code + "\" is not in the file plan");
   }
   ARCHIVED_ASSIGN_OR_RETURN(const HoldIndex holds, LoadHolds());
-  std::map<std::string, std::uint32_t> held_by_hold;
-  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
-    const auto row = rows.find(doc.category());
-    const std::vector<std::string> on = holds.On(doc);
+  std::map<std::string, std::uint32_t> held_documents, held_entries;  // by hold
+  // One document or entry into the counts and lists. `own`: its own schedule (a review's).
+  const auto tally = [&](const Subject& subject, bool destroyed, bool transferred, const v1::RetentionSchedule* own,
+                         const std::function<StatusOr<Facts>()>& facts_of) {
+    const auto row = rows.find(subject.category);
+    const std::vector<std::string> on = holds.On(subject.id, subject.category);
     const auto item = [&](google::protobuf::RepeatedPtrField<v1::RetentionReportItem>* list, const Decision* d) {
       v1::RetentionReportItem* i = list->Add();
-      i->set_document_id(doc.id());
-      i->set_reference_code(doc.reference_code());
-      i->set_title(doc.title());
-      i->set_category(doc.category());
+      Name(subject, i);
       if (d != nullptr) {
         if (d->due) i->set_due_date(FormatDate(*d->due));
         i->set_action(ToProto(d->action));
@@ -948,23 +1085,24 @@ StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int hori
     };
     if (row == rows.end()) {
       item(report.mutable_unscheduled(), nullptr);
-      return OkStatus();
+      return;
     }
     v1::CategoryRetention& counts = *row->second.out;
-    if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) {
+    if (destroyed) {
       counts.set_destroyed(counts.destroyed() + 1);
-      return OkStatus();
+      return;
     }
-    if (doc.state() == v1::DOCUMENT_STATE_TRANSFERRED) {
+    if (transferred) {
       counts.set_transferred(counts.transferred() + 1);
-      return OkStatus();
+      return;
     }
-    for (const std::string& h : on) ++held_by_hold[h];
-    StatusOr<Schedule> schedule = doc.has_schedule_override() ? FromProto(doc.schedule_override()) : row->second.schedule;
-    StatusOr<Facts> facts = FactsOf(doc);
+    for (const std::string& h : on) ++(subject.kind.empty() ? held_documents : held_entries)[h];
+    if (!subject.kind.empty()) counts.set_entries(counts.entries() + 1);
+    StatusOr<Schedule> schedule = own != nullptr ? FromProto(*own) : row->second.schedule;
+    StatusOr<Facts> facts = facts_of();
     if (!schedule.ok() || !facts.ok()) {
       item(report.mutable_unscheduled(), nullptr);
-      return OkStatus();
+      return;
     }
     const Decision d = Decide(*schedule, *facts, on, day);
     switch (d.state) {
@@ -995,6 +1133,15 @@ StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int hori
       case State::kTransferred:
         break;
     }
+  };
+  ARCHIVED_RETURN_IF_ERROR(catalog_->ForEachDocument([&](const v1::Document& doc) -> Status {
+    tally(SubjectOf(doc), doc.state() == v1::DOCUMENT_STATE_DESTROYED, doc.state() == v1::DOCUMENT_STATE_TRANSFERRED,
+          doc.has_schedule_override() ? &doc.schedule_override() : nullptr, [&] { return FactsOf(doc); });
+    return OkStatus();
+  }));
+  ARCHIVED_RETURN_IF_ERROR(registers_->ForEachEntry([&](const v1::RegisterEntry& entry) -> Status {
+    tally(SubjectOf(entry), entry.state() == v1::REGISTER_ENTRY_STATE_DESTROYED, false,
+          entry.has_schedule_override() ? &entry.schedule_override() : nullptr, [&] { return FactsOf(entry); });
     return OkStatus();
   }));
   const auto by_due = [](const v1::RetentionReportItem& a, const v1::RetentionReportItem& b) {
@@ -1012,9 +1159,13 @@ StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int hori
     std::string scope;
     if (h.document_ids_size() > 0) scope = std::to_string(h.document_ids_size()) + " documents";
     for (const std::string& c : h.categories()) scope += (scope.empty() ? "" : "; ") + ("category " + c + " and below");
+    if (h.entry_ids_size() > 0) {
+      scope += (scope.empty() ? "" : "; ") + std::to_string(h.entry_ids_size()) + " register entries";
+    }
     if (!h.query().empty()) scope += (scope.empty() ? "" : "; ") + ("query \"" + h.query() + "\"");
     out->set_scope(scope);
-    out->set_documents(held_by_hold[h.name()]);
+    out->set_documents(held_documents[h.name()]);
+    out->set_entries(held_entries[h.name()]);
   }
   // Destructions in the calendar year of as_of.
   const Date first(day.year(), January, std::chrono::day(1));
@@ -1028,9 +1179,14 @@ StatusOr<v1::RetentionReport> Retention::Report(std::string_view as_of, int hori
     v1::DestructionSummary* out = report.add_destructions();
     out->set_batch_id(b.id());
     *out->mutable_executed_time() = b.executed_time();
-    std::uint32_t destroyed = 0;
-    for (const v1::DispositionItem& i : b.items()) destroyed += i.state() == v1::DISPOSITION_ITEM_STATE_DESTROYED;
-    out->set_documents(destroyed);
+    for (const v1::DispositionItem& i : b.items()) {
+      if (i.state() != v1::DISPOSITION_ITEM_STATE_DESTROYED) continue;
+      if (i.entry_id().empty()) {
+        out->set_documents(out->documents() + 1);
+      } else {
+        out->set_entries(out->entries() + 1);
+      }
+    }
     out->set_certificate_id(b.certificate_id());
     if (StatusOr<v1::Document> c = catalog_->GetDocument(b.certificate_id()); c.ok()) {
       out->set_certificate_reference_code(c->reference_code());
@@ -1150,6 +1306,20 @@ StatusOr<v1::CertificateVerification> Retention::VerifyCertificate(std::string_v
   out.set_batch_id(body.batch_id());
   out.set_items(static_cast<std::uint32_t>(body.items_size()));
   for (const v1::CertificateItem& item : body.items()) {
+    if (!item.entry_id().empty()) {
+      ARCHIVED_ASSIGN_OR_RETURN(const std::optional<v1::RegisterEntry> entry, registers_->FindStored(item.entry_id()));
+      if (!entry) return fail("register entry " + item.entry_id() + " it lists is not in the archive");
+      const bool as_listed = entry->state() == v1::REGISTER_ENTRY_STATE_DESTROYED &&
+                             entry->destruction().batch_id() == body.batch_id() &&
+                             std::equal(item.revision_sha256().begin(), item.revision_sha256().end(),
+                                        entry->destruction().revision_sha256().begin(),
+                                        entry->destruction().revision_sha256().end());
+      if (!as_listed) {
+        return fail("register entry " + item.entry_id() + " it lists is not destroyed under batch " + body.batch_id() +
+                    " with the revisions it lists");
+      }
+      continue;
+    }
     StatusOr<v1::Document> listed = catalog_->GetDocument(item.document_id());
     if (!listed.ok()) return fail("document " + item.reference_code() + " it lists is not in the archive");
     const bool destroyed_here =

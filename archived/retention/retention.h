@@ -2,6 +2,12 @@
 // and disposition"): schedules on the file plan, legal holds, disposition batches, their
 // review and approval, destruction, and signed destruction certificates.
 //
+// Register entries are under retention like documents: their kind's category's schedule,
+// counted from the day each was added or from its own event dates; holds by category, by
+// id and by query cover them; batches, reviews, certificates and the report list them
+// beside documents (with `entry_id` set). Entries are destroyed, not transferred: an
+// entry whose schedule says transfer is skipped with the reason, and stays due.
+//
 // Decisions are the pure functions of decision.h, given the date of the injected clock.
 // Nothing is destroyed without approval (by `approvals_required` different records
 // officers); a held document is never destroyed: holds are checked when a batch is drawn up
@@ -32,6 +38,7 @@
 #include "archived/base/status.h"
 #include "archived/catalog/catalog.h"
 #include "archived/crypto/crypto.h"
+#include "archived/registers/registers.h"
 #include "archived/retention/decision.h"
 #include "archived/v1/retention.pb.h"
 
@@ -54,7 +61,8 @@ struct RetentionOptions {
   Status Validate() const;
 };
 
-// The ids of the documents that the saved query `query` matches (the search index).
+// The ids of the documents and register entries that the saved query `query` matches (the
+// search index).
 using QueryMatcher = std::function<StatusOr<std::vector<std::string>>(const std::string& query)>;
 
 class Retention {
@@ -65,6 +73,7 @@ class Retention {
   // up the vault, so that backups learn of the destruction).
   // Errors: kFailedPrecondition for a certificate category that is not permanent.
   static StatusOr<std::unique_ptr<Retention>> Open(const RetentionOptions& options, catalog::Catalog* catalog,
+                                                   registers::Registers* registers,
                                                    audit::Committer* committer, const Clock& clock,
                                                    crypto::Ed25519Key signing_key, QueryMatcher matcher,
                                                    std::function<void()> on_destruction = {});
@@ -80,13 +89,15 @@ class Retention {
                                      const v1::RetentionSchedule& schedule, bool allow_shorten);
 
   // --- Holds ---
-  // Errors: kInvalidArgument (name, reason and a scope are required); kAlreadyExists.
+  // Documents are named by id or reference code, entries by id. Errors: kInvalidArgument
+  // (name, reason and a scope are required); kAlreadyExists; kNotFound.
   StatusOr<v1::Hold> PlaceHold(const audit::Actor& actor, v1::Hold hold);
   // Errors: kNotFound; kFailedPrecondition if already released; kInvalidArgument without a reason.
   StatusOr<v1::Hold> ReleaseHold(const audit::Actor& actor, std::string_view name, std::string_view reason);
   StatusOr<v1::HoldList> ListHolds(bool include_released) const;
   StatusOr<v1::Hold> GetHold(std::string_view name) const;
-  // The active holds on document `id`. Errors: kNotFound; the matcher's.
+  // The active holds on document `id` (an id or reference code) or register entry `id`.
+  // Errors: kNotFound; the matcher's.
   StatusOr<std::vector<std::string>> HoldsOn(std::string_view id) const;
 
   // --- Disposition ---
@@ -99,7 +110,7 @@ class Retention {
   StatusOr<v1::DispositionBatch> Run(const audit::Actor& actor, bool confirm_clock);
   StatusOr<v1::DispositionBatchList> ListBatches() const;
   StatusOr<v1::DispositionBatch> GetBatch(std::string_view id) const;
-  // Takes a document out of an open batch, keeping it `review_period_months` longer.
+  // Takes a document or entry out of an open batch, keeping it `review_period_months` longer.
   StatusOr<v1::DispositionBatch> Exclude(const audit::Actor& actor, std::string_view batch_id,
                                          const v1::DispositionExclusion& exclusion);
   // Decides a REVIEW item: destroy it with the batch, or retain it (under a new schedule, or
@@ -139,8 +150,8 @@ class Retention {
 
 
  private:
-  Retention(const RetentionOptions& options, catalog::Catalog* catalog, audit::Committer* committer,
-            const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher,
+  Retention(const RetentionOptions& options, catalog::Catalog* catalog, registers::Registers* registers,
+            audit::Committer* committer, const Clock& clock, crypto::Ed25519Key signing_key, QueryMatcher matcher,
             std::function<void()> on_destruction);
   struct HoldIndex;
   StatusOr<HoldIndex> LoadHolds() const;
@@ -153,12 +164,16 @@ class Retention {
   // Writes the BagIt package of `docs` (each version's content, metadata and audit history)
   // into transfer_dir, synced. Errors: kDataLoss for content that fails its checks; I/O.
   StatusOr<v1::TransferRecord> WritePackage(const v1::DispositionBatch& batch, const std::vector<v1::Document>& docs);
+  // Keeps item `item`'s document or entry at least until `until` and/or under `schedule`.
+  Status SetRetention(const audit::Actor& actor, const v1::DispositionItem& item, std::string_view until,
+                      const v1::RetentionSchedule* schedule, std::string_view action, std::string_view detail);
   Status SaveBatch(const audit::Actor& actor, const v1::DispositionBatch& batch, std::string_view action,
                    std::string_view detail);
   Date Today() const;
 
   const RetentionOptions options_;
   catalog::Catalog* const catalog_;
+  registers::Registers* const registers_;
   audit::Committer* const committer_;
   const Clock& clock_;
   const crypto::Ed25519Key signing_key_;

@@ -7,6 +7,7 @@
 #include "archived/retention/report.h"
 #include "archived/retention/schedules.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "archived/audit/chain.h"
 #include "archived/base/bytes.h"
 #include "archived/storage/rocks_store.h"
+#include "archived/v1/registers.pb.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -55,8 +57,11 @@ class DispositionTest : public ::testing::Test {
     vault_ = *storage::OpenRocksStore({.directory = dir_.path() / "vault", .keyspaces = storage::kVaultKeyspaces});
     committer_ = *audit::Committer::Open({}, store_.get(), clock_);
     catalog_ = *catalog::Catalog::Open({.fonds = "Z001"}, store_.get(), vault_.get(), &keyring_, committer_.get(), clock_);
+    registers_ = std::make_unique<registers::Registers>(registers::RegistersOptions{}, store_.get(), committer_.get(),
+                                                        catalog_.get());
+    ASSERT_OK(registers_->ReplayDestructions({.name = "system"}).status());
     ASSERT_OK_AND_ASSIGN(retention_,
-                         Retention::Open(options, catalog_.get(), committer_.get(), clock_,
+                         Retention::Open(options, catalog_.get(), registers_.get(), committer_.get(), clock_,
                                          *crypto::Ed25519Key::FromSeed(std::string(32, 's')),
                                          [this](const std::string& query) -> StatusOr<std::vector<std::string>> {
                                            if (query == "bad query") return InvalidArgumentError("unbalanced");
@@ -70,6 +75,7 @@ class DispositionTest : public ::testing::Test {
   }
   void Close() {
     retention_.reset();
+    registers_.reset();
     catalog_.reset();
     committer_.reset();
     vault_.reset();
@@ -99,10 +105,25 @@ class DispositionTest : public ::testing::Test {
     titles_[filed.id()] = title;
     return filed.id();
   }
+  // A matter entry (BGS/CB) with `note` as its completion report; its title is searchable.
+  std::string AddMatter(const std::string& title, const std::string& note) {
+    v1::Matter m;
+    m.set_title(title);
+    m.set_source("leader");
+    m.set_mode("lead");
+    m.set_status("open");
+    m.set_completion_report(note);
+    const StatusOr<v1::RegisterEntry> entry = registers_->Create(clerk_, **registers::FindKind("matter"), m, {});
+    EXPECT_OK(entry.status());
+    if (!entry.ok()) return "";
+    titles_[entry->id()] = title;
+    return entry->id();
+  }
+  // Documents' ids and entries' ids of the items in `state`.
   std::vector<std::string> Ids(const v1::DispositionBatch& batch, v1::DispositionItemState state) {
     std::vector<std::string> out;
     for (const auto& item : batch.items()) {
-      if (item.state() == state) out.push_back(item.document_id());
+      if (item.state() == state) out.push_back(item.entry_id().empty() ? item.document_id() : item.entry_id());
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -127,6 +148,7 @@ class DispositionTest : public ::testing::Test {
   std::unique_ptr<storage::Store> store_, vault_;
   std::unique_ptr<audit::Committer> committer_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<registers::Registers> registers_;
   std::unique_ptr<Retention> retention_;
   std::map<std::string, std::string> titles_;
   int destruction_hooks_ = 0;  // calls of the after-destruction hook
@@ -598,6 +620,153 @@ TEST(ReportRenderingTest, CsvQuotesAndHtmlEscapes) {
   const std::string html = ReportHtml(report);
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+}
+
+
+TEST_F(DispositionTest, RegisterEntriesFollowTheirCategoryScheduleHoldsReviewAndAreDestroyedForReal) {
+  // Matters (BGS/CB): a month after they are added, then destroyed. Staff (BGS/HR): a year
+  // after the separation recorded on the entry itself.
+  v1::RetentionSchedule month;
+  month.set_months(1);
+  month.set_action(v1::DISPOSITION_ACTION_DESTROY);
+  ASSERT_OK(retention_->SetSchedule(officer_, "BGS/CB", month, /*allow_shorten=*/true).status());
+  v1::RetentionSchedule after_separation;
+  after_separation.set_years(1);
+  after_separation.set_trigger(v1::RETENTION_TRIGGER_EVENT);
+  after_separation.set_event("separation");
+  after_separation.set_action(v1::DISPOSITION_ACTION_DESTROY);
+  ASSERT_OK(retention_->SetSchedule(officer_, "BGS/HR", after_separation, /*allow_shorten=*/true).status());
+
+  const std::string canary = "canary-entry-5d1c 办结报告";
+  const std::string done = AddMatter("落实消防检查", canary);
+  v1::Matter progress;
+  progress.set_status("done");
+  ASSERT_OK(registers_->Update(clerk_, **registers::FindKind("matter"), done, progress, {"status"}, 0).status());
+  const std::string by_id = AddMatter("审计整改", "held by id");
+  const std::string by_query = AddMatter("诉讼材料整理", "held by a query");
+  const std::string excluded = AddMatter("年度总结", "kept a while");
+  v1::Staff left;
+  left.set_name("张伟");
+  left.set_number("001");
+  left.set_separation_date("2026-12-01");
+  const std::string separated = registers_->Create(clerk_, **registers::FindKind("staff"), left, {})->id();
+  v1::Staff stays;
+  stays.set_name("李娜");
+  stays.set_number("002");
+  const std::string employed = registers_->Create(clerk_, **registers::FindKind("staff"), stays, {})->id();
+  ASSERT_OK(store_->FlushAll());
+  ASSERT_TRUE(AnyFileHolds(dir_.path(), canary)) << "the check must be able to fail";
+  const std::string older = (dir_.path() / "older").string();
+  ASSERT_OK(store_->Checkpoint(older));  // as a backup holds it, before the destruction
+
+  // Holds reach entries by id and by query; unknown entries are refused.
+  v1::Hold hold;
+  hold.set_name("audit");
+  hold.set_reason("audit follow-up");
+  hold.add_entry_ids(by_id);
+  ASSERT_OK(retention_->PlaceHold(officer_, hold).status());
+  v1::Hold search;
+  search.set_name("lawsuit");
+  search.set_reason("litigation");
+  search.set_query("诉讼");
+  ASSERT_OK(retention_->PlaceHold(officer_, search).status());
+  v1::Hold unknown;
+  unknown.set_name("nothing");
+  unknown.set_reason("x");
+  unknown.add_entry_ids("matter-99");
+  EXPECT_STATUS(retention_->PlaceHold(officer_, unknown), kNotFound, "matter-99");
+  EXPECT_EQ(*retention_->HoldsOn(by_id), std::vector<std::string>{"audit"});
+  EXPECT_EQ(*retention_->HoldsOn(by_query), std::vector<std::string>{"lawsuit"});
+
+  AdvanceDays(400);  // 2027-12-29: the matters and the separated staff member are due
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch batch, retention_->Run(officer_, /*confirm_clock=*/true));
+  EXPECT_EQ(Ids(batch, v1::DISPOSITION_ITEM_STATE_PENDING), Sorted({done, excluded, separated}));
+  for (const v1::DispositionItem& item : batch.items()) {
+    EXPECT_TRUE(item.document_id().empty());
+    EXPECT_FALSE(item.kind().empty());
+    EXPECT_FALSE(item.title().empty());
+  }
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch due, retention_->Due(""));
+  EXPECT_EQ(Ids(due, v1::DISPOSITION_ITEM_STATE_SKIPPED), Sorted({by_id, by_query}));
+
+  // An entry is named by entry_id, and only one of the two names is accepted.
+  v1::DispositionExclusion exclusion;
+  exclusion.set_entry_id(excluded);
+  exclusion.set_reason("still referred to");
+  ASSERT_OK(retention_->Exclude(officer_, batch.id(), exclusion).status());
+  EXPECT_EQ(registers_->Find(excluded)->value().retain_until(), "2028-12-29");
+  exclusion.set_document_id("x");
+  EXPECT_STATUS(retention_->Exclude(officer_, batch.id(), exclusion), kInvalidArgument, "one");
+
+  ASSERT_OK_AND_ASSIGN(const v1::DispositionBatch executed, retention_->Approve(officer_, batch.id(), false));
+  EXPECT_EQ(Ids(executed, v1::DISPOSITION_ITEM_STATE_DESTROYED), Sorted({done, separated}));
+  EXPECT_EQ(destruction_hooks_, 1);
+
+  // What is left is a stub: no fields, no revisions, no change possible, out of listings.
+  const registers::Kind& matter = **registers::FindKind("matter");
+  ASSERT_OK_AND_ASSIGN(const v1::RegisterEntry stub, registers_->Get(matter, done));
+  EXPECT_EQ(stub.state(), v1::REGISTER_ENTRY_STATE_DESTROYED);
+  EXPECT_EQ(stub.title(), "落实消防检查");
+  EXPECT_TRUE(stub.fields().fields().empty());
+  EXPECT_EQ(stub.destruction().batch_id(), batch.id());
+  EXPECT_EQ(stub.destruction().revision_sha256_size(), 2);
+  EXPECT_STATUS(registers_->History(matter, done), kFailedPrecondition, "destroyed");
+  EXPECT_STATUS(registers_->Update(clerk_, matter, done, progress, {"status"}, 0), kFailedPrecondition,
+                "destroyed");
+  ASSERT_OK_AND_ASSIGN(const v1::RegisterEntryList listed, registers_->List(matter, {}, 100, ""));
+  std::vector<std::string> live;
+  for (const auto& e : listed.entries()) live.push_back(e.id());
+  EXPECT_EQ(Sorted(live), Sorted({by_id, by_query, excluded}));
+  EXPECT_EQ(registers_->Find(employed)->value().state(), v1::REGISTER_ENTRY_STATE_ACTIVE);
+  // Its fields are gone from every file of the data directory.
+  EXPECT_FALSE(AnyFileHolds(dir_.path() / "db", canary));
+  EXPECT_FALSE(AnyFileHolds(dir_.path() / "vault", canary));
+
+  // The certificate lists the entries with their revisions' digests, and verifies.
+  ASSERT_OK_AND_ASSIGN(const v1::Certificate certificate, retention_->GetCertificate(executed.certificate_id()));
+  v1::CertificateBody body;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(certificate.body_json(), &body).ok());
+  ASSERT_EQ(body.items_size(), 2);
+  for (const v1::CertificateItem& item : body.items()) {
+    EXPECT_EQ(item.disposition(), "destroyed");
+    EXPECT_EQ(item.revision_sha256_size(), item.entry_id() == done ? 2 : 1);
+  }
+  ASSERT_OK_AND_ASSIGN(const v1::CertificateVerification verified,
+                       retention_->VerifyCertificate(executed.certificate_id()));
+  EXPECT_TRUE(verified.valid()) << verified.problem();
+
+  // The report counts entries with documents, and says how many are entries.
+  ASSERT_OK_AND_ASSIGN(const v1::RetentionReport report, retention_->Report("", 30, {}));
+  for (const v1::CategoryRetention& c : report.categories()) {
+    if (c.code() == "BGS/CB") {
+      EXPECT_EQ(c.destroyed(), 1u);
+      EXPECT_EQ(c.held(), 2u);
+      EXPECT_EQ(c.active(), 1u);  // the excluded one, retained
+      EXPECT_EQ(c.entries(), 3u);
+    }
+    if (c.code() == "BGS/HR") {
+      EXPECT_EQ(c.destroyed(), 1u);
+      EXPECT_EQ(c.awaiting_trigger(), 1u);
+    }
+  }
+  for (const v1::HoldSummary& h : report.holds()) EXPECT_EQ(h.entries(), 1u) << h.name();
+  ASSERT_EQ(report.destructions_size(), 1);
+  EXPECT_EQ(report.destructions(0).entries(), 2u);
+  EXPECT_EQ(report.destructions(0).documents(), 0u);
+  const std::vector<std::string> actions = AuditActions();
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "register.destroy"), 2);
+
+  // An older copy of the store, opened with today's vault, destroys them again.
+  Close();
+  fs::remove(fs::path(older) / "IDENTITY");
+  Open(older);
+  EXPECT_EQ(registers_->Find(done)->value().state(), v1::REGISTER_ENTRY_STATE_DESTROYED);
+  EXPECT_EQ(registers_->Find(separated)->value().state(), v1::REGISTER_ENTRY_STATE_DESTROYED);
+  EXPECT_EQ(registers_->Find(by_id)->value().state(), v1::REGISTER_ENTRY_STATE_ACTIVE);
+  EXPECT_STATUS(registers_->History(matter, done), kFailedPrecondition, "destroyed");
+  EXPECT_FALSE(AnyFileHolds(older, canary));
+  EXPECT_EQ(*registers_->ReplayDestructions({.name = "system"}), 0u);
+  EXPECT_OK(audit::VerifyChain(*store_, 0).status());
 }
 
 }  // namespace

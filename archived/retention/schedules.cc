@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "archived/base/status_macros.h"
+#include "archived/registers/registers.h"
 #include "archived/v1/proto_time.h"
 
 namespace archived::retention {
@@ -119,6 +120,11 @@ StatusOr<Schedule> ScheduleFor(const v1::Category& category, const v1::Document&
   return ScheduleOf(category);
 }
 
+StatusOr<Schedule> ScheduleFor(const v1::Category& category, const v1::RegisterEntry& entry) {
+  if (entry.has_schedule_override()) return FromProto(entry.schedule_override());
+  return ScheduleOf(category);
+}
+
 std::string_view ActionName(Action action) {
   switch (action) {
     case Action::kDestroy:
@@ -165,28 +171,50 @@ std::string FormatDate(Date date) { return FormatCalendarDate(date); }
 
 Date DayOf(Timestamp time) { return Date(floor<days>(time)); }
 
-StatusOr<Facts> FactsOf(const v1::Document& doc) {
+namespace {
+
+StatusOr<Date> StoredDate(std::string_view field, std::string_view text) {
+  StatusOr<Date> date = ParseCalendarDate(field, text);
+  if (!date.ok()) return DataLossError("stored " + std::string(date.status().message()));
+  return date;
+}
+
+// The facts a document and an entry share: when filed, their named events, retain_until.
+template <typename Events>
+StatusOr<Facts> CommonFacts(Timestamp filed, const Events& events, std::string_view retain_until) {
   Facts facts;
-  facts.filed = DayOf(v1::TimeOf(doc.filed_time()));
-  const auto stored = [](std::string_view field, std::string_view text) -> StatusOr<Date> {
-    StatusOr<Date> date = ParseCalendarDate(field, text);
-    if (!date.ok()) return DataLossError("stored " + std::string(date.status().message()));
-    return date;
-  };
-  if (!doc.date().empty()) {
-    ARCHIVED_ASSIGN_OR_RETURN(facts.document_date, stored("date", doc.date()));
-  }
-  for (const auto& [name, text] : doc.events()) {
-    ARCHIVED_ASSIGN_OR_RETURN(const Date date, stored("event " + name, text));
+  facts.filed = DayOf(filed);
+  for (const auto& [name, text] : events) {
+    ARCHIVED_ASSIGN_OR_RETURN(const Date date, StoredDate("event " + name, text));
     if (name == kClosedEvent) facts.closed = date;
     facts.events[name] = date;
   }
-  if (!doc.retain_until().empty()) {
-    ARCHIVED_ASSIGN_OR_RETURN(facts.retain_until, stored("retain_until", doc.retain_until()));
+  if (!retain_until.empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(facts.retain_until, StoredDate("retain_until", retain_until));
+  }
+  return facts;
+}
+
+}  // namespace
+
+StatusOr<Facts> FactsOf(const v1::Document& doc) {
+  ARCHIVED_ASSIGN_OR_RETURN(Facts facts, CommonFacts(v1::TimeOf(doc.filed_time()), doc.events(), doc.retain_until()));
+  if (!doc.date().empty()) {
+    ARCHIVED_ASSIGN_OR_RETURN(facts.document_date, StoredDate("date", doc.date()));
   }
   facts.destroyed = doc.state() == v1::DOCUMENT_STATE_DESTROYED;
   facts.transferred = doc.state() == v1::DOCUMENT_STATE_TRANSFERRED;
   return facts;
+}
+
+StatusOr<Facts> FactsOf(const v1::RegisterEntry& entry) {
+  if (entry.state() == v1::REGISTER_ENTRY_STATE_DESTROYED) {
+    Facts facts{.filed = DayOf(v1::TimeOf(entry.created_time()))};
+    facts.destroyed = true;
+    return facts;
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const auto events, registers::EventDatesOf(entry));
+  return CommonFacts(v1::TimeOf(entry.created_time()), events, entry.retain_until());
 }
 
 }  // namespace archived::retention

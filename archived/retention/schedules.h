@@ -10,6 +10,7 @@
 #include "archived/base/status.h"
 #include "archived/retention/decision.h"
 #include "archived/v1/catalog.pb.h"
+#include "archived/v1/registers.pb.h"
 #include "archived/v1/retention.pb.h"
 
 namespace archived::retention {
@@ -25,6 +26,8 @@ v1::RetentionSchedule ToProto(const Schedule& schedule);
 // preset of the category's retention class. Errors: kInvalidArgument for a stored schedule
 // that does not validate.
 StatusOr<Schedule> ScheduleFor(const v1::Category& category, const v1::Document& document);
+// The same for a register entry (a stored one: its category is its kind's).
+StatusOr<Schedule> ScheduleFor(const v1::Category& category, const v1::RegisterEntry& entry);
 StatusOr<Schedule> ScheduleOf(const v1::Category& category);
 
 // "10 years after the document date, counted from the end of its calendar year, then review".
@@ -32,6 +35,9 @@ std::string Describe(const Schedule& schedule);
 
 // The dates that retention counts from. Errors: kDataLoss for a malformed stored date.
 StatusOr<Facts> FactsOf(const v1::Document& document);
+// A stored register entry's: filed the day it was added (it has no date of its own), its
+// event fields' dates as events ("closed" as its closing). Errors: kDataLoss.
+StatusOr<Facts> FactsOf(const v1::RegisterEntry& entry);
 
 // Dates as text: ParseCalendarDate (archived/base/clock.h) and back.
 std::string FormatDate(Date date);
