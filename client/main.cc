@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
                                                 "classification", "since", "until", "actor", "object", "action",
                                                 "from-seq", "checkpoint", "name", "name-en", "class", "years",
                                                 "months", "trigger", "event", "cut-off", "fiscal-start",
-                                                "reason", "owner", "documents", "categories", "query", "as-of",
+                                                "reason", "owner", "documents", "entries", "categories", "query", "as-of",
                                                 "note", "public-key", "format", "horizon", "schedule-override"};
   const std::vector<std::string> switches = {"json", "recursive", "force", "all", "help", "read-only",
                                              "password-stdin", "disable", "enable", "no-wait",

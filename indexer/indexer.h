@@ -78,7 +78,7 @@ class Indexer {
   // Any thread. Errors: as SearchIndex::Search.
   StatusOr<v1::SearchResponse> Search(const index::SearchRequest& request) const;
   // Once every queued change is indexed (waiting up to `catch_up`), the ids of every
-  // document `query` matches. Errors: kUnavailable when the index has not caught up;
+  // document and register entry `query` matches. Errors: kUnavailable when the index has not caught up;
   // as SearchIndex::MatchingIds.
   StatusOr<std::vector<std::string>> MatchingIds(const std::string& query, std::chrono::milliseconds catch_up) const;
 

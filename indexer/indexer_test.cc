@@ -49,7 +49,10 @@ class IndexerTest : public ::testing::Test {
                                                     return std::optional<v1::RegisterEntry>(it->second);
                                                   },
                                                   .for_each_id = [this](const std::function<Status(std::string_view)>& fn) {
-                                                    for (const auto& [id, e] : entries_) ARCHIVED_RETURN_IF_ERROR(fn(id));
+                                                    for (const auto& [id, e] : entries_) {
+                                                      if (e.state() == v1::REGISTER_ENTRY_STATE_DESTROYED) continue;
+                                                      ARCHIVED_RETURN_IF_ERROR(fn(id));
+                                                    }
                                                     return OkStatus();
                                                   }}));
   }
@@ -115,10 +118,12 @@ TEST_F(IndexerTest, RegisterEntriesAreSearchedBesideDocumentsAndRebuilt) {
   ASSERT_EQ(hit->hits_size(), 1);
   EXPECT_EQ(hit->hits(0).register_kind(), "matter");
   EXPECT_EQ(hit->hits(0).id(), "matter-1");
-  // A hold's saved query names documents only.
-  ASSERT_OK_AND_ASSIGN(const std::vector<std::string> held, indexer_->MatchingIds("消防", std::chrono::seconds(1)));
-  EXPECT_EQ(held.size(), 1u);
-  EXPECT_NE(held[0], "matter-1");
+  // A hold's saved query holds entries as well as documents.
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> held, indexer_->MatchingIds("消防", std::chrono::seconds(1)));
+  EXPECT_EQ(held.size(), 2u);
+  EXPECT_EQ(std::count(held.begin(), held.end(), "matter-1"), 1);
+  ASSERT_OK_AND_ASSIGN(held, indexer_->MatchingIds("register:matter", std::chrono::seconds(1)));
+  EXPECT_EQ(held, std::vector<std::string>{"matter-1"});
   // A rebuild brings entries back; Check counts them.
   ASSERT_OK(indexer_->Rebuild([](std::size_t, std::size_t) {}));
   EXPECT_THAT(Titles("register:matter"), ElementsAre("落实消防安全检查"));
@@ -130,6 +135,17 @@ TEST_F(IndexerTest, RegisterEntriesAreSearchedBesideDocumentsAndRebuilt) {
   ASSERT_OK(committer_->Run([&](audit::Transaction& txn) { return catalog::Catalog::QueueEntryForIndex(txn, "matter-1"); }));
   ASSERT_OK(indexer_->CatchUp());
   EXPECT_THAT(Titles("register:matter"), IsEmpty());
+  // So does a destroyed one (its stub).
+  PutEntry("matter-2", "整改台账", {});
+  ASSERT_OK(indexer_->CatchUp());
+  EXPECT_THAT(Titles("register:matter"), ElementsAre("整改台账"));
+  entries_["matter-2"].set_state(v1::REGISTER_ENTRY_STATE_DESTROYED);
+  ASSERT_OK(committer_->Run([&](audit::Transaction& txn) { return catalog::Catalog::QueueEntryForIndex(txn, "matter-2"); }));
+  ASSERT_OK(indexer_->CatchUp());
+  EXPECT_THAT(Titles("register:matter"), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(diff, indexer_->Check());
+  EXPECT_THAT(diff.missing, IsEmpty());
+  EXPECT_THAT(diff.extra, IsEmpty());
 }
 
 TEST_F(IndexerTest, BothSamplesAreFoundByEveryChineseQuery) {

@@ -72,6 +72,16 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
   return out;
 }
 
+// A document's reference code, or a register entry's id.
+const std::string& Code(const v1::RetentionReportItem& i) {
+  return i.entry_id().empty() ? i.reference_code() : i.entry_id();
+}
+
+std::string Counted(std::uint32_t documents, std::uint32_t entries) {
+  return std::to_string(documents) + " documents" +
+         (entries > 0 ? ", " + std::to_string(entries) + " register entries" : "");
+}
+
 }  // namespace
 
 std::string ReportCsv(const v1::RetentionReport& r) {
@@ -87,7 +97,7 @@ std::string ReportCsv(const v1::RetentionReport& r) {
   }
   const auto items = [&](std::string_view section, const auto& list) {
     for (const v1::RetentionReportItem& i : list) {
-      out += Row({std::string(section), i.category(), i.reference_code(), i.title(), i.due_date(),
+      out += Row({std::string(section), i.category(), Code(i), i.title(), i.due_date(),
                   std::string(ActionText(i.action())), i.holds().empty() ? "" : "held by " + Join(i.holds())});
     }
   };
@@ -96,11 +106,11 @@ std::string ReportCsv(const v1::RetentionReport& r) {
   items("unscheduled", r.unscheduled());
   for (const v1::HoldSummary& h : r.holds()) {
     out += Row({"hold", "", h.name(), h.reason(), Day(h.placed_time()), "", h.scope() + "; owner " + h.owner(), "", "",
-                std::to_string(h.documents())});
+                std::to_string(h.documents() + h.entries())});
   }
   for (const v1::DestructionSummary& d : r.destructions()) {
     out += Row({"destruction", "", d.certificate_reference_code(), "batch " + d.batch_id(), Day(d.executed_time()),
-                "destroy", "approved by " + Join(d.approvers()), "", "", "", std::to_string(d.documents())});
+                "destroy", "approved by " + Join(d.approvers()), "", "", "", std::to_string(d.documents() + d.entries())});
   }
   return out;
 }
@@ -147,10 +157,10 @@ std::string ReportHtml(const v1::RetentionReport& r) {
       out += "<p>无 None.</p>\n</section>\n";
       return;
     }
-    out += "<table><tr><th>档号 Reference code</th><th>题名 Title</th><th>类目 Category</th><th>到期 Due</th>"
+    out += "<table><tr><th>档号 Reference code (or register entry)</th><th>题名 Title</th><th>类目 Category</th><th>到期 Due</th>"
            "<th>处置 Action</th><th>冻结 Holds</th></tr>\n";
     for (const v1::RetentionReportItem& i : list) {
-      out += "<tr><td>" + Html(i.reference_code()) + "</td><td>" + Html(i.title()) + "</td><td>" + Html(i.category()) +
+      out += "<tr><td>" + Html(Code(i)) + "</td><td>" + Html(i.title()) + "</td><td>" + Html(i.category()) +
              "</td><td>" + Html(i.due_date()) + "</td><td>" + std::string(ActionText(i.action())) + "</td><td>" +
              Html(Join(i.holds())) + "</td></tr>\n";
     }
@@ -163,15 +173,15 @@ std::string ReportHtml(const v1::RetentionReport& r) {
   if (r.holds().empty()) out += "<p>无 None.</p>\n";
   for (const v1::HoldSummary& h : r.holds()) {
     out += "<p><b>" + Html(h.name()) + "</b> — " + Html(h.reason()) + "<br>owner " + Html(h.owner()) + ", placed " +
-           Day(h.placed_time()) + "; scope: " + Html(h.scope()) + "; documents held now: " +
-           std::to_string(h.documents()) + "</p>\n";
+           Day(h.placed_time()) + "; scope: " + Html(h.scope()) + "; held now: " + Counted(h.documents(), h.entries()) +
+           "</p>\n";
   }
   out += "</section>\n";
   head("销毁 Destructions " + Html(r.period()));
   if (r.destructions().empty()) out += "<p>无 None.</p>\n";
   for (const v1::DestructionSummary& d : r.destructions()) {
-    out += "<p>Batch " + Html(d.batch_id()) + ", " + Day(d.executed_time()) + ": " + std::to_string(d.documents()) +
-           " documents; certificate " + Html(d.certificate_reference_code()) + " (" + Html(d.certificate_id()) +
+    out += "<p>Batch " + Html(d.batch_id()) + ", " + Day(d.executed_time()) + ": " + Counted(d.documents(), d.entries()) +
+           "; certificate " + Html(d.certificate_reference_code()) + " (" + Html(d.certificate_id()) +
            "); approved by " + Html(Join(d.approvers())) + "</p>\n";
   }
   out += "</section>\n</body></html>\n";

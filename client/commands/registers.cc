@@ -246,6 +246,19 @@ void PrintEntries(const Kind& kind, const std::vector<v1::RegisterEntry>& entrie
 
 // The entry's fields one per line, in schema order, then its links and revision.
 void PrintEntry(const Context& context, const Kind& kind, const v1::RegisterEntry& e) {
+  if (e.state() == v1::REGISTER_ENTRY_STATE_DESTROYED) {
+    // Only the stub is left: its fields, revisions and links went with the destruction.
+    const v1::DestructionStub& d = e.destruction();
+    std::string approvers;
+    for (const std::string& a : d.approvers()) approvers += (approvers.empty() ? "" : ", ") + a;
+    std::printf("%s  %s  (DESTROYED; %s, %s)\n  destroyed %s under disposition batch %s, approved by %s; "
+                "%d revisions' SHA-256 kept on the certificate\n  added %s by %s\n",
+                e.id().c_str(), e.title().c_str(), e.category().c_str(), kind.group.c_str(),
+                FormatRfc3339(v1::TimeOf(d.destroyed_time())).substr(0, 10).c_str(), d.batch_id().c_str(),
+                approvers.c_str(), d.revision_sha256_size(),
+                FormatRfc3339(v1::TimeOf(e.created_time())).substr(0, 10).c_str(), e.created_by().c_str());
+    return;
+  }
   std::printf("%s  %s  (revision %u; %s, %s)\n", e.id().c_str(), e.title().c_str(), e.revision(),
               e.category().c_str(), kind.group.c_str());
   std::size_t width = 0;

@@ -8,6 +8,7 @@
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 #include "archived/crypto/crypto.h"
+#include "archived/registers/schema.h"
 #include "archived/v1/api.pb.h"
 #include "archived/v1/catalog.pb.h"
 #include "archived/v1/proto_time.h"
@@ -21,6 +22,17 @@ constexpr std::string_view kScheduleFlags =
     "--permanent | --years N [--months N] [--trigger filing|date|closing|event] [--event NAME] "
     "[--cut-off none|year|fiscal] [--fiscal-start MONTH] [--action destroy|transfer|review] "
     "[--destroy-after-transfer]";
+
+// True for a register entry's id ("matter-3": a kind and a number), false for a document's
+// id or reference code.
+bool IsEntryId(std::string_view id) {
+  const std::size_t dash = id.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size()) return false;
+  for (const char c : id.substr(dash + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return registers::FindKind(id.substr(0, dash)).ok();
+}
 
 // A schedule from the flags. Errors: kInvalidArgument naming the flag.
 StatusOr<v1::RetentionSchedule> ScheduleFromFlags(const Args& args) {
@@ -120,7 +132,10 @@ int PrintBatch(const v1::DispositionBatch& b) {
       std::printf("\n  %s\n", here.c_str());
       group = here;
     }
-    std::printf("    %-28s %-10s due %s  %s  [%s]%s%s\n", item.reference_code().c_str(), item.document_id().substr(0, 10).c_str(),
+    // A document by reference code and id; a register entry by its id and kind.
+    const bool entry = !item.entry_id().empty();
+    std::printf("    %-28s %-10s due %s  %s  [%s]%s%s\n", (entry ? item.entry_id() : item.reference_code()).c_str(),
+                (entry ? item.kind() : item.document_id().substr(0, 10)).c_str(),
                 item.due_date().c_str(), item.title().c_str(), std::string(ItemStateWord(item.state())).c_str(),
                 item.note().empty() ? "" : " ", item.note().c_str());
   }
@@ -132,8 +147,11 @@ int PrintHold(const v1::Hold& h) {
               h.released() ? " (RELEASED)" : "", h.reason().c_str(), h.owner().c_str(), Day(h.placed_time()).c_str(),
               h.placed_by().c_str());
   for (const std::string& id : h.document_ids()) std::printf("  document %s\n", id.c_str());
+  for (const std::string& id : h.entry_ids()) std::printf("  register entry %s\n", id.c_str());
   for (const std::string& c : h.categories()) std::printf("  category %s (and below)\n", c.c_str());
-  if (!h.query().empty()) std::printf("  query \"%s\" (documents filed later that match are held too)\n", h.query().c_str());
+  if (!h.query().empty()) {
+    std::printf("  query \"%s\" (documents and entries added later that match are held too)\n", h.query().c_str());
+  }
   if (h.released()) {
     std::printf("  released %s by %s: %s\n", Day(h.released_time()).c_str(), h.released_by().c_str(),
                 h.release_reason().c_str());
@@ -254,6 +272,7 @@ int Hold(const Context& context, const Args& args) {
     h.set_reason(args.Get("reason").value_or(""));
     h.set_owner(args.Get("owner").value_or(""));
     for (const std::string& id : SplitList(args.Get("documents").value_or(""))) h.add_document_ids(id);
+    for (const std::string& id : SplitList(args.Get("entries").value_or(""))) h.add_entry_ids(id);
     for (const std::string& c : SplitList(args.Get("categories").value_or(""))) h.add_categories(c);
     h.set_query(args.Get("query").value_or(""));
     return CallAndPrint<v1::Hold>(context, "hold add", "POST", "/api/v1/holds", ToJson(h), PrintHold);
@@ -265,7 +284,7 @@ int Hold(const Context& context, const Args& args) {
                                   ToJson(release), PrintHold);
   }
   return Fail("hold", InvalidArgumentError("usage: archivectl hold add NAME --reason R [--owner U] [--documents ID,…] "
-                                           "[--categories CODE,…] [--query Q] | release NAME --reason R | list [--all] | "
+                                           "[--entries ENTRY_ID,…] [--categories CODE,…] [--query Q] | release NAME --reason R | list [--all] | "
                                            "show NAME"));
 }
 
@@ -304,14 +323,14 @@ int Disposition(const Context& context, const Args& args) {
   }
   if (sub == "exclude" && p.size() == 3) {
     v1::DispositionExclusion exclusion;
-    exclusion.set_document_id(p[2]);
+    (IsEntryId(p[2]) ? exclusion.mutable_entry_id() : exclusion.mutable_document_id())->assign(p[2]);
     exclusion.set_reason(args.Get("reason").value_or(""));
     return CallAndPrint(context, "disposition exclude", "POST", "/api/v1/dispositions/" + Escape(p[1]) + "/exclude",
                         ToJson(exclusion), print);
   }
   if (sub == "review" && p.size() == 3 && (args.Has("destroy") != args.Has("retain"))) {
     v1::DispositionReview review;
-    review.set_document_id(p[2]);
+    (IsEntryId(p[2]) ? review.mutable_entry_id() : review.mutable_document_id())->assign(p[2]);
     review.set_destroy(args.Has("destroy"));
     review.set_note(args.Get("note").value_or(""));
     if (args.Has("retain") && (args.Has("years") || args.Has("months") || args.Has("permanent"))) {
@@ -324,8 +343,8 @@ int Disposition(const Context& context, const Args& args) {
   }
   return Fail("disposition",
               InvalidArgumentError("usage: archivectl disposition due [--as-of DATE] | run [--confirm-clock] | list | "
-                                   "show ID | approve ID [--confirm-clock] | exclude ID DOCUMENT --reason R | "
-                                   "review ID DOCUMENT (--destroy | --retain [schedule flags]) [--note N]"));
+                                   "show ID | approve ID [--confirm-clock] | exclude ID DOCUMENT|ENTRY --reason R | "
+                                   "review ID DOCUMENT|ENTRY (--destroy | --retain [schedule flags]) [--note N]"));
 }
 
 // Verifies a certificate here, with the key pinned by --public-key or the archive's, then
@@ -356,9 +375,9 @@ int VerifyCertificate(const Context& context, const Args& args, const std::strin
     std::printf("%s\n", checked->body.c_str());
   } else {
     std::printf("signature: %s (key %s)\n", signed_ok ? "valid" : "INVALID", key_hex.substr(0, 16).c_str());
-    std::printf("archive: %s%s%s\n", verification->valid() ? "every listed document is destroyed under batch " : "FAILED: ",
+    std::printf("archive: %s%s%s\n", verification->valid() ? "everything listed is disposed of under batch " : "FAILED: ",
                 verification->valid() ? verification->batch_id().c_str() : verification->problem().c_str(),
-                verification->valid() ? (" (" + std::to_string(verification->items()) + " documents)").c_str() : "");
+                verification->valid() ? (" (" + std::to_string(verification->items()) + " items)").c_str() : "");
   }
   return signed_ok && verification->valid() ? 0 : 3;
 }
@@ -370,7 +389,7 @@ int Certificate(const Context& context, const Args& args) {
     return CallAndPrint<v1::CertificateList>(context, "certificate list", "GET", "/api/v1/certificates", "",
                                              [](const v1::CertificateList& list) {
                                                for (const v1::CertificateSummary& c : list.certificates()) {
-                                                 std::printf("%-26s batch %-5s %s  %u documents  id %s\n",
+                                                 std::printf("%-26s batch %-5s %s  %u destroyed  id %s\n",
                                                              c.reference_code().c_str(), c.batch_id().c_str(),
                                                              Day(c.executed_time()).c_str(), c.items(),
                                                              c.document_id().c_str());
@@ -442,7 +461,8 @@ int Report(const Context& context, const Args& args) {
     for (const v1::RetentionReportItem& i : list) {
       std::string holds;
       for (const std::string& h : i.holds()) holds += (holds.empty() ? " held by " : ", ") + h;
-      std::printf("  %s  %-28s %s (%s)%s\n", i.due_date().c_str(), i.reference_code().c_str(), i.title().c_str(),
+      std::printf("  %s  %-28s %s (%s)%s\n", i.due_date().c_str(),
+                  (i.entry_id().empty() ? i.reference_code() : i.entry_id()).c_str(), i.title().c_str(),
                   ActionWord(i.action()).c_str(), holds.c_str());
     }
   };
@@ -451,12 +471,13 @@ int Report(const Context& context, const Args& args) {
   items("without a usable schedule:", report->unscheduled());
   if (!report->holds().empty()) std::printf("\nholds:\n");
   for (const v1::HoldSummary& h : report->holds()) {
-    std::printf("  %-20s %u documents; %s; %s\n", h.name().c_str(), h.documents(), h.scope().c_str(), h.reason().c_str());
+    std::printf("  %-20s %u documents, %u entries; %s; %s\n", h.name().c_str(), h.documents(), h.entries(),
+                h.scope().c_str(), h.reason().c_str());
   }
   std::printf("\ndestructions %s:%s\n", report->period().c_str(), report->destructions().empty() ? " none" : "");
   for (const v1::DestructionSummary& d : report->destructions()) {
-    std::printf("  batch %-5s %s  %u documents  certificate %s\n", d.batch_id().c_str(),
-                FormatRfc3339(v1::TimeOf(d.executed_time())).substr(0, 10).c_str(), d.documents(),
+    std::printf("  batch %-5s %s  %u documents, %u entries  certificate %s\n", d.batch_id().c_str(),
+                FormatRfc3339(v1::TimeOf(d.executed_time())).substr(0, 10).c_str(), d.documents(), d.entries(),
                 d.certificate_reference_code().c_str());
   }
   return 0;

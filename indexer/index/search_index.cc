@@ -727,8 +727,8 @@ StatusOr<std::vector<std::string>> SearchIndex::Impl::MatchingIdsOnce(const std:
   StatusOr<Xapian::Query> parsed = ParseQuery(SearchRequest{.query = query}, db);
   if (!parsed.ok()) return parsed.status();
   Xapian::Enquire enquire(db);
-  // Documents only: a hold's query must not name register entries.
-  enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, *parsed, Xapian::Query(std::string(kEntryTerm))));
+  // Documents and register entries: a hold's query holds both.
+  enquire.set_query(*parsed);
   enquire.set_weighting_scheme(Xapian::BoolWeight());  // every match, no ranking
   const Xapian::MSet mset = enquire.get_mset(0, db.get_doccount());
   std::vector<std::string> ids;

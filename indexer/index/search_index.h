@@ -106,7 +106,7 @@ class SearchIndex {
 
   // Any thread. Errors: kInvalidArgument naming what is wrong with the query or a parameter.
   StatusOr<v1::SearchResponse> Search(const SearchRequest& request) const;
-  // The ids of every document `query` matches (not register entries), unranked and unpaged,
+  // The ids of every document and register entry `query` matches, unranked and unpaged,
   // without snippets (a hold's saved query). Errors: as Search for the query.
   StatusOr<std::vector<std::string>> MatchingIds(const std::string& query) const;
 

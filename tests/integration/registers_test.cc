@@ -372,5 +372,67 @@ TEST_F(RegistersTest, AStaffSeparationStartsTheRetentionOfTheLinkedDocuments) {
   EXPECT_NE(events.out.find(R"("action":"document.event")"), std::string::npos);
 }
 
+TEST_F(RegistersTest, EntriesAreDrawnIntoDispositionHeldExcludedAndDestroyedWithACertificate) {
+  // Personnel entries are kept one year after the separation recorded on them.
+  const CommandResult schedule = Ctl({"schedule", "set", "BGS/HR", "--years", "1", "--trigger", "event", "--event",
+                                      "separation", "--action", "destroy", "--allow-shorten"});
+  ASSERT_EQ(schedule.exit_code, 0) << schedule.err;
+  for (const auto& [name, separated] : std::vector<std::pair<std::string, std::string>>{
+           {"王芳", "2020-01-15"}, {"赵强", "2020-02-15"}, {"孙丽", "2020-03-15"}, {"周杰", ""}}) {
+    std::vector<std::string> add = {"staff", "add", "--name", name, "--number", "N-" + name, "--notes", "离职交接清单"};
+    if (!separated.empty()) add.insert(add.end(), {"--separation-date", separated, "--status", "separated"});
+    ASSERT_EQ(Ctl(add).exit_code, 0);
+  }
+  const CommandResult held = Ctl({"hold", "add", "arbitration", "--reason", "劳动仲裁", "--entries", "staff-2"});
+  ASSERT_EQ(held.exit_code, 0) << held.out << held.err;
+  EXPECT_NE(Ctl({"hold", "add", "typo", "--reason", "x", "--entries", "staff-9"}).exit_code, 0);
+  WaitIndexed();
+  EXPECT_EQ(Ctl({"search", "离职交接清单", "--json"}).out.find("staff-1") != std::string::npos, true);
+
+  const CommandResult run = Ctl({"disposition", "run", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find(R"("entry_id":"staff-1")"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(R"("entry_id":"staff-3")"), std::string::npos);
+  EXPECT_EQ(run.out.find("staff-2"), std::string::npos);  // held
+  EXPECT_EQ(run.out.find("staff-4"), std::string::npos);  // still employed
+  const std::string batch = JsonField(run.out, "id");
+  EXPECT_NE(Ctl({"disposition", "show", batch}).out.find("staff-1"), std::string::npos);
+  const CommandResult excluded = Ctl({"disposition", "exclude", batch, "staff-3", "--reason", "仍在核对社保"});
+  ASSERT_EQ(excluded.exit_code, 0) << excluded.err;
+  const CommandResult approved = Ctl({"disposition", "approve", batch, "--json"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  const std::string certificate = JsonField(approved.out, "certificate_id");
+  ASSERT_FALSE(certificate.empty()) << approved.out;
+
+  // What is left of staff-1 is its stub; it can no longer change; staff-3 was kept.
+  const CommandResult stub = Curl({Api("/registers/staff/entries/staff-1")});
+  EXPECT_NE(stub.out.find(R"("state":"REGISTER_ENTRY_STATE_DESTROYED")"), std::string::npos) << stub.out;
+  EXPECT_EQ(stub.out.find("离职交接清单"), std::string::npos);
+  EXPECT_EQ(CurlStatus({Api("/registers/staff/entries/staff-1/history")}), 409);
+  const CommandResult patch = Curl({"-X", "PATCH", "-H", "Content-Type: application/json", "--data",
+                                    R"({"fields":{"status":"active"}})", "-w", "\n%{http_code}",
+                                    Api("/registers/staff/entries/staff-1")});
+  EXPECT_NE(patch.out.find("destroyed"), std::string::npos) << patch.out;
+  EXPECT_NE(patch.out.find("409"), std::string::npos) << patch.out;
+  EXPECT_NE(Ctl({"staff", "update", "1", "--status", "active"}).exit_code, 0);
+  EXPECT_NE(Ctl({"staff", "show", "1"}).out.find("DESTROYED"), std::string::npos);
+  const CommandResult listed = Ctl({"staff", "list", "--json"});
+  EXPECT_EQ(listed.out.find("staff-1"), std::string::npos);
+  EXPECT_NE(listed.out.find("staff-3"), std::string::npos);
+  EXPECT_NE(Curl({Api("/registers/staff/entries/staff-3")}).out.find("retain_until"), std::string::npos);
+
+  // Search no longer finds it; the certificate verifies; the trail holds together.
+  WaitIndexed();
+  const CommandResult found = Ctl({"search", "离职交接清单", "--json"});
+  EXPECT_EQ(found.out.find("staff-1"), std::string::npos) << found.out;
+  EXPECT_NE(found.out.find("staff-3"), std::string::npos) << found.out;
+  const CommandResult verified = Ctl({"certificate", "verify", certificate});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("(1 items)"), std::string::npos) << verified.out;
+  const CommandResult report = Ctl({"report", "retention"});
+  EXPECT_NE(report.out.find("0 documents, 1 entries"), std::string::npos) << report.out;
+  EXPECT_EQ(Ctl({"audit", "verify"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace archived::testing

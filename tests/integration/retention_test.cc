@@ -238,7 +238,7 @@ TEST_F(RetentionTest, KillNineDuringADestructionIsFinishedOnRestart) {
     ASSERT_FALSE(certificate.empty()) << shown;
     const CommandResult verified = As(auditor_, {"certificate", "verify", certificate});
     EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
-    EXPECT_NE(verified.out.find("(25 documents)"), std::string::npos) << verified.out;
+    EXPECT_NE(verified.out.find("(25 items)"), std::string::npos) << verified.out;
   }
   // Each destruction is on the trail exactly once, and the chain verifies.
   const std::string events =
