@@ -172,6 +172,12 @@ class Catalog {
   // linked documents), so that both commit together. Errors as RecordEvent.
   static Status RecordEventIn(audit::Transaction& txn, const audit::Actor& actor, std::string_view id,
                               std::string_view name, std::string_view date);
+  // Takes the event `name` off document `id` as a step of another module's transaction, if
+  // it is still recorded on `date` (a register entry's date that was cleared, or an entry
+  // unlinked), audited ("document.event.withdraw", with `why`). Errors: kNotFound;
+  // kFailedPrecondition for a destroyed document.
+  static Status WithdrawEventIn(audit::Transaction& txn, const audit::Actor& actor, std::string_view id,
+                                std::string_view name, std::string_view date, std::string_view why);
   // Queues register entry `entry_id` for the full-text index, in the transaction that
   // changed it (the index outbox is the catalogue's).
   static Status QueueEntryForIndex(audit::Transaction& txn, std::string_view entry_id);

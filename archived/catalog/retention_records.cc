@@ -97,6 +97,19 @@ Status Catalog::RecordEventIn(audit::Transaction& txn, const audit::Actor& actor
   return OkStatus();
 }
 
+Status Catalog::WithdrawEventIn(audit::Transaction& txn, const audit::Actor& actor, std::string_view id,
+                                std::string_view name, std::string_view date, std::string_view why) {
+  ARCHIVED_ASSIGN_OR_RETURN(v1::Document doc, internal::ReadLiveDocument(txn, id));
+  const auto it = doc.events().find(std::string(name));
+  if (it == doc.events().end() || it->second != date) return OkStatus();  // recorded otherwise since
+  doc.mutable_events()->erase(std::string(name));
+  v1::SetTime(doc.mutable_modified_time(), txn.now());
+  txn.Put(Keyspace::kDocuments, doc.id(), doc.SerializeAsString());
+  txn.Audit(audit::EventBy(actor, "document.event.withdraw", doc.id(),
+                           "event=\"" + std::string(name) + "\" date=" + std::string(date) + " " + std::string(why)));
+  return OkStatus();
+}
+
 StatusOr<v1::Document> Catalog::RecordEvent(const audit::Actor& actor, std::string_view id, std::string_view name,
                                             std::string_view date) {
   ARCHIVED_ASSIGN_OR_RETURN(const v1::Document found, LoadDocument(id));

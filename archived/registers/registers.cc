@@ -267,25 +267,34 @@ StatusOr<v1::RegisterEntry> Registers::Change(const audit::Actor& actor, const K
     ARCHIVED_ASSIGN_OR_RETURN(const Edit change, edit(entry, *body));
     if (change.change.empty()) return OkStatus();  // nothing changed: no revision
     ARCHIVED_RETURN_IF_ERROR(CheckReferences(txn, *body));
-    // Links added get every event; events that changed go to every link.
-    std::vector<std::pair<std::string, std::string>> changed_events;
-    for (const auto& event : EventDates(*body)) {
+    // Links added get every event; events that changed go to every link; events cleared
+    // are withdrawn from every link, and every event from a link removed.
+    const auto after_events = EventDates(*body);
+    std::vector<std::pair<std::string, std::string>> changed_events, cleared_events;
+    for (const auto& event : after_events) {
       if (std::find(before_events.begin(), before_events.end(), event) == before_events.end()) {
         changed_events.push_back(event);
       }
+    }
+    for (const auto& event : before_events) {
+      const bool kept = std::any_of(after_events.begin(), after_events.end(),
+                                    [&](const auto& after) { return after.first == event.first; });
+      if (!kept) cleared_events.push_back(event);
     }
     for (const std::string& link : entry.links()) {
       const bool added = std::find(before_links.begin(), before_links.end(), link) == before_links.end();
       if (added) {
         txn.Put(Keyspace::kRegisters, LinkKey(link, entry.id()), "");
         ARCHIVED_RETURN_IF_ERROR(RecordEvents(txn, actor, *body, link));
-      } else if (!changed_events.empty()) {
-        ARCHIVED_RETURN_IF_ERROR(RecordEvents(txn, actor, *body, link, changed_events));
+      } else {
+        if (!changed_events.empty()) ARCHIVED_RETURN_IF_ERROR(RecordEvents(txn, actor, *body, link, changed_events));
+        ARCHIVED_RETURN_IF_ERROR(WithdrawEvents(txn, actor, entry.id(), link, cleared_events));
       }
     }
     for (const std::string& link : before_links) {
       if (std::find(entry.links().begin(), entry.links().end(), link) == entry.links().end()) {
         txn.Delete(Keyspace::kRegisters, LinkKey(link, entry.id()));
+        ARCHIVED_RETURN_IF_ERROR(WithdrawEvents(txn, actor, entry.id(), link, before_events));
       }
     }
     entry.set_revision(entry.revision() + 1);
@@ -297,6 +306,33 @@ StatusOr<v1::RegisterEntry> Registers::Change(const audit::Actor& actor, const K
     return Store(txn, actor, entry, action, "revision=" + std::to_string(entry.revision()) + " " + change.audited);
   }));
   return WithFields(std::move(entry));
+}
+
+Status Registers::WithdrawEvents(audit::Transaction& txn, const audit::Actor& actor, std::string_view entry_id,
+                                 std::string_view document_id,
+                                 const std::vector<std::pair<std::string, std::string>>& events) const {
+  if (events.empty()) return OkStatus();
+  // What the document's other entries record stays recorded.
+  std::vector<std::pair<std::string, std::string>> others;
+  const std::string prefix = LinkPrefix(document_id);
+  const std::unique_ptr<storage::Iterator> it = store_->NewIterator(Keyspace::kRegisters);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string other(it->key().substr(prefix.size()));
+    if (other == entry_id) continue;
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::RegisterEntry linked, ReadEntry(txn, other));
+    if (linked.state() == v1::REGISTER_ENTRY_STATE_DESTROYED) continue;
+    ARCHIVED_ASSIGN_OR_RETURN(const auto recorded, EventDatesOf(linked));
+    others.insert(others.end(), recorded.begin(), recorded.end());
+  }
+  ARCHIVED_RETURN_IF_ERROR(it->status());
+  for (const auto& event : events) {
+    if (std::find(others.begin(), others.end(), event) != others.end()) continue;
+    const Status s = catalog::Catalog::WithdrawEventIn(txn, actor, document_id, event.first, event.second,
+                                                       "by=" + std::string(entry_id));
+    // A destroyed, transferred or missing document is left as it is.
+    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition && s.code() != StatusCode::kNotFound) return s;
+  }
+  return OkStatus();
 }
 
 StatusOr<v1::RegisterEntry> Registers::Update(const audit::Actor& actor, const Kind& kind, std::string_view id,

@@ -4,7 +4,8 @@
 // kept in every revision, audited, queued for the full-text index, and linked to documents
 // both ways. A date field marked as a retention event (a staff separation, a project's
 // closing, a contract's end) is recorded as that event on every linked document in the same
-// transaction. Who may read and change a kind is the HTTP layer's (by the kind's file-plan
+// transaction, and withdrawn from it when the date is cleared or the link removed (unless
+// another linked entry records the same). Who may read and change a kind is the HTTP layer's (by the kind's file-plan
 // category). Entries are under retention like documents (the retention module decides;
 // this module keeps their retention fields and destroys them: Destroy). Thread-safe; the
 // store, committer and catalogue must outlive it.
@@ -120,6 +121,11 @@ class Registers {
                                      const std::function<StatusOr<Edit>(v1::RegisterEntry&,
                                                                         google::protobuf::Message&)>& edit);
   StatusOr<std::string> ResolveDocument(std::string_view document) const;
+  // Withdraws `events` (that entry `entry_id` recorded) from document `document_id`, except
+  // those another entry linked to it records too.
+  Status WithdrawEvents(audit::Transaction& txn, const audit::Actor& actor, std::string_view entry_id,
+                        std::string_view document_id,
+                        const std::vector<std::pair<std::string, std::string>>& events) const;
   // (2) of Destroy for one ledger record; true if it destroyed something (an entry already
   // destroyed, or not in this store, is left alone).
   StatusOr<bool> ApplyDestruction(const audit::Actor& actor, const v1::DestructionRecord& record);

@@ -195,22 +195,33 @@ TEST_F(RegistersTest, LinksGoBothWaysAndASeparationStartsRetention) {
   for (const std::string& id : {contract, review}) {
     EXPECT_EQ(catalog_->GetDocument(id)->events().at("separation"), "2026-06-30") << id;
   }
-  // A document linked later gets it too; one unlinked is no longer listed.
+  // A document linked later gets it too; one unlinked is no longer listed, and loses the
+  // event the entry gave it (it was linked by mistake).
   const std::string exit_form = File("离职交接单 张伟");
   ASSERT_OK(registers_->Link(actor_, K("staff"), "staff-1", exit_form).status());
   EXPECT_EQ(catalog_->GetDocument(exit_form)->events().at("separation"), "2026-06-30");
   ASSERT_OK(registers_->Unlink(actor_, K("staff"), "staff-1", review).status());
   EXPECT_EQ(registers_->LinkedTo(review)->entries_size(), 0);
+  EXPECT_FALSE(catalog_->GetDocument(review)->events().contains("separation"));
   EXPECT_STATUS(registers_->Unlink(actor_, K("staff"), "staff-1", review).status(), kNotFound, "");
   // A corrected date moves the event.
   patch.set_separation_date("2026-07-31");
   ASSERT_OK(registers_->Update(actor_, K("staff"), "staff-1", patch, {"separation_date"}, 0).status());
   EXPECT_EQ(catalog_->GetDocument(contract)->events().at("separation"), "2026-07-31");
   EXPECT_EQ(catalog_->GetDocument(exit_form)->events().at("separation"), "2026-07-31");
-  EXPECT_EQ(catalog_->GetDocument(review)->events().at("separation"), "2026-06-30");  // unlinked before
+  EXPECT_FALSE(catalog_->GetDocument(review)->events().contains("separation"));  // unlinked before
+  // A date cleared (entered by mistake) is withdrawn, except where another linked entry
+  // records the same event on the same day.
+  v1::Staff other = StaffNamed("张伟", "001-B");
+  other.set_separation_date("2026-07-31");
+  ASSERT_OK(registers_->Create(actor_, K("staff"), other, {contract}).status());
+  ASSERT_OK(registers_->Update(actor_, K("staff"), "staff-1", v1::Staff(), {"separation_date"}, 0).status());
+  EXPECT_EQ(catalog_->GetDocument(contract)->events().at("separation"), "2026-07-31");
+  EXPECT_FALSE(catalog_->GetDocument(exit_form)->events().contains("separation"));
   const std::vector<std::string> actions = AuditActions();
-  // 2 when set, 1 when linked later, 2 when corrected.
+  // 2 when set, 1 when linked later, 2 when corrected; withdrawn from 1 unlinked, 1 cleared.
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "document.event"), 5);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "document.event.withdraw"), 2);
 }
 
 TEST_F(RegistersTest, EveryEntryChangeIsQueuedForTheIndex) {
