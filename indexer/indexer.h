@@ -35,6 +35,10 @@ struct IndexerOptions {
   std::size_t batch_entries = 512;
   // How often an idle indexer looks at the queue. Default: 50 ms.
   std::chrono::milliseconds poll_interval{50};
+  // The niceness (0–19) of the indexer's thread "archived-index", of the threads it starts
+  // and of the extraction helpers they run: under load the request path comes first, and
+  // indexing catches up when the CPU is free. Default: 10.
+  int nice = 10;
 };
 
 struct IndexerStats {

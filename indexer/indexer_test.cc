@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -245,6 +246,21 @@ TEST_F(IndexerTest, TheThreadFollowsTheQueue) {
   File("Live", "searchable soon after filing");
   for (int i = 0; i < 400 && Titles("soon").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_THAT(Titles("soon"), ElementsAre("Live"));
+  // The thread is named and niced (field 19 of /proc/…/stat), so that requests come first.
+  std::string stat;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "archived-index") continue;
+    std::ifstream in(task.path() / "stat");
+    std::getline(in, stat);
+  }
+  ASSERT_FALSE(stat.empty()) << "no thread named archived-index";
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::vector<std::string> rest{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+  ASSERT_GT(rest.size(), 16u);
+  EXPECT_EQ(rest[16], "10");  // field 19, nice; the 17th after the name
   indexer_->Stop();
   EXPECT_GE(indexer_->stats().batches, 1u);
 }

@@ -149,6 +149,7 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(search.Read("facet_sample", &ix.index.facet_sample));
   ARCHIVED_RETURN_IF_ERROR(search.Read("max_limit", &ix.index.max_limit));
   ARCHIVED_RETURN_IF_ERROR(search.Read("batch_entries", &ix.batch_entries));
+  ARCHIVED_RETURN_IF_ERROR(search.Read("indexer_nice", &ix.nice));
   ARCHIVED_RETURN_IF_ERROR(search.Read("extractor", &ix.extract.helper));
   std::int64_t extract_seconds = std::chrono::duration_cast<std::chrono::seconds>(ix.extract.max_time).count();
   ARCHIVED_RETURN_IF_ERROR(search.Read("extract_timeout_seconds", &extract_seconds));
@@ -345,6 +346,9 @@ Status ValidateConfig(const DaemonConfig& config) {
   if (config.indexer.batch_entries < 1 || config.indexer.index.max_limit < 1 ||
       config.indexer.extract.max_input_bytes < 1 || config.indexer.extract.max_text_bytes < 1) {
     return InvalidArgumentError("search: batch_entries, max_limit, max_input_bytes and max_text_bytes must be at least 1");
+  }
+  if (config.indexer.nice < 0 || config.indexer.nice > 19) {
+    return InvalidArgumentError("search: indexer_nice must be from 0 to 19");
   }
   if (config.indexer.extract.max_time.count() < 1000) {
     return InvalidArgumentError("search.extract_timeout_seconds must be at least 1");

@@ -36,6 +36,8 @@ idle_timeout_seconds = 5
 [registers]
 max_page_size = 200
 max_field_bytes = 4000
+[search]
+indexer_nice = 5
 [[file_plan]]
 code = "BGS"
 name = "办公室"
@@ -58,10 +60,14 @@ retention = "D10"
   EXPECT_EQ(c.registers.max_page_size, 200u);
   EXPECT_EQ(c.registers.max_field_bytes, 4000u);
   EXPECT_EQ(c.registers.default_page_size, 50u);
+  EXPECT_EQ(c.indexer.nice, 5);
   EXPECT_OK(ValidateConfig(c));
   DaemonConfig bad = c;
   bad.registers.default_page_size = 500;  // more than the maximum
   EXPECT_FALSE(ValidateConfig(bad).ok());
+  bad = c;
+  bad.indexer.nice = 20;  // beyond Linux's niceness
+  EXPECT_EQ(ValidateConfig(bad).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(ConfigTest, RejectsUnknownKeysWrongTypesAndSyntaxErrors) {
