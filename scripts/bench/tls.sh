@@ -19,15 +19,16 @@ build=$(scripts/build.sh --release | tail -n 1)
 out=$PWD/bench-out/tls
 rm -rf "$out" && mkdir -p "$out"
 
-pids=()
 daemon_cpu=""
 load_cpu=""
 if [[ "${PIN:-0}" == 1 ]]; then
   daemon_cpu="taskset -c 1"
   load_cpu="taskset -c 0"
 fi
+# start_daemon runs in a command substitution (a subshell): the daemons' pids are kept in
+# files, so that the exit trap stops them.
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  for f in "$out"/*.pid; do [[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null; done
   true
 }
 trap cleanup EXIT
@@ -47,7 +48,7 @@ start_daemon() {  # name, extra args…
   shift
   $daemon_cpu "$build/archived/daemon/archived" --data-dir "$out/$name" --listen 127.0.0.1:0 "$@" \
     >"$out/$name.out" 2>"$out/$name.log" &
-  pids+=($!)
+  echo $! >"$out/$name.pid"
   for _ in $(seq 100); do grep -q listening "$out/$name.out" 2>/dev/null && break; sleep 0.1; done
   grep -o 'https\?://127.0.0.1:[0-9]*' "$out/$name.out"
 }
