@@ -379,7 +379,9 @@ TEST_F(RegistersTest, EntriesAreDrawnIntoDispositionHeldExcludedAndDestroyedWith
   ASSERT_EQ(schedule.exit_code, 0) << schedule.err;
   for (const auto& [name, separated] : std::vector<std::pair<std::string, std::string>>{
            {"王芳", "2020-01-15"}, {"赵强", "2020-02-15"}, {"孙丽", "2020-03-15"}, {"周杰", ""}}) {
-    std::vector<std::string> add = {"staff", "add", "--name", name, "--number", "N-" + name, "--notes", "离职交接清单"};
+    // Only the first has the word wombatqz: it must leave every file with the destruction.
+    const std::string notes = name == "王芳" ? "离职交接清单 wombatqz" : "离职交接清单";
+    std::vector<std::string> add = {"staff", "add", "--name", name, "--number", "N-" + name, "--notes", notes};
     if (!separated.empty()) add.insert(add.end(), {"--separation-date", separated, "--status", "separated"});
     ASSERT_EQ(Ctl(add).exit_code, 0);
   }
@@ -388,6 +390,10 @@ TEST_F(RegistersTest, EntriesAreDrawnIntoDispositionHeldExcludedAndDestroyedWith
   EXPECT_NE(Ctl({"hold", "add", "typo", "--reason", "x", "--entries", "staff-9"}).exit_code, 0);
   WaitIndexed();
   EXPECT_EQ(Ctl({"search", "离职交接清单", "--json"}).out.find("staff-1") != std::string::npos, true);
+  const auto files_holding = [&] {
+    return RunCommand({"/bin/grep", "-rl", "wombatqz", (dir_.path() / "data").string()}).out;
+  };
+  ASSERT_NE(files_holding(), "") << "the check must be able to fail";
 
   const CommandResult run = Ctl({"disposition", "run", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -426,6 +432,14 @@ TEST_F(RegistersTest, EntriesAreDrawnIntoDispositionHeldExcludedAndDestroyedWith
   const CommandResult found = Ctl({"search", "离职交接清单", "--json"});
   EXPECT_EQ(found.out.find("staff-1"), std::string::npos) << found.out;
   EXPECT_NE(found.out.find("staff-3"), std::string::npos) << found.out;
+  // No file of the data directory holds its fields any more: the store's are compacted at
+  // once, the index's once the removal is indexed.
+  std::string holding = "?";
+  for (int i = 0; i < 200 && !holding.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    holding = files_holding();
+  }
+  EXPECT_EQ(holding, "");
   const CommandResult verified = Ctl({"certificate", "verify", certificate});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("(1 items)"), std::string::npos) << verified.out;
