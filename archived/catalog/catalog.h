@@ -209,8 +209,9 @@ class Catalog {
   // after a crash, and after a restore of a content backup older than the vault. Returns
   // how many. Errors: kDataLoss for a malformed record; storage errors.
   StatusOr<std::size_t> ReplayLedger(const audit::Actor& actor);
-  // Every ledger record, oldest first. Errors: kDataLoss; storage errors.
-  StatusOr<std::vector<v1::DestructionRecord>> ReadLedger() const;
+  // The ledger records after seq `after` (0: every one), oldest first. Errors: kDataLoss;
+  // storage errors.
+  StatusOr<std::vector<v1::DestructionRecord>> ReadLedger(std::uint64_t after = 0) const;
   // Makes deletions final on disk: flushes both stores (so no log file still holds a
   // deleted value) and compacts the chunk and key ranges of `content_ids`, rewriting the
   // blob files they were in. Errors: storage errors.

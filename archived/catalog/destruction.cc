@@ -33,10 +33,10 @@ StatusOr<std::uint64_t> LedgerApplied(const storage::Store& store) {
 
 }  // namespace
 
-StatusOr<std::vector<v1::DestructionRecord>> Catalog::ReadLedger() const {
+StatusOr<std::vector<v1::DestructionRecord>> Catalog::ReadLedger(std::uint64_t after) const {
   std::vector<v1::DestructionRecord> out;
   auto it = vault_->NewIterator(Keyspace::kLedger);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(LedgerKey(after + 1)); it->Valid(); it->Next()) {
     ARCHIVED_ASSIGN_OR_RETURN(v1::DestructionRecord record,
                               internal::Parse<v1::DestructionRecord>(std::string(it->value()), "destruction ledger"));
     out.push_back(std::move(record));

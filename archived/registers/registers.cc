@@ -18,6 +18,9 @@ namespace {
 using google::protobuf::Message;
 using storage::Keyspace;
 
+// kMeta: the newest destruction-ledger seq the registers have replayed (u64 big-endian).
+constexpr std::string_view kLedgerReplayedKey = "registers_ledger_replayed";
+
 // Keys in kRegisters (archived/registers/FORMAT.md).
 std::string EntryKey(std::string_view id) { return "e" + std::string(id); }
 std::string RevisionPrefix(std::string_view id) { return "r" + std::string(id) + '\0'; }
@@ -37,15 +40,6 @@ std::string LinkKey(std::string_view document_id, std::string_view entry_id) {
   return LinkPrefix(document_id) + std::string(entry_id);
 }
 
-std::optional<std::uint64_t> NumberOfId(std::string_view id) {
-  const std::size_t dash = id.rfind('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  std::uint64_t n = 0;
-  const char* end = id.data() + id.size();
-  const auto [ptr, ec] = std::from_chars(id.data() + dash + 1, end, n);
-  if (ec != std::errc() || ptr != end || n == 0) return std::nullopt;
-  return n;
-}
 
 StatusOr<v1::RegisterEntry> ParseEntry(const std::string& bytes) {
   v1::RegisterEntry entry;
@@ -182,12 +176,6 @@ Status RegistersOptions::Validate() const {
   }
   if (max_field_bytes == 0 || max_links == 0) return InvalidArgumentError("registers: limits must be positive");
   return OkStatus();
-}
-
-std::string_view KindOfId(std::string_view id) {
-  const std::size_t dash = id.rfind('-');
-  if (dash == std::string_view::npos || dash == 0 || !NumberOfId(id)) return {};
-  return id.substr(0, dash);
 }
 
 StatusOr<v1::RegisterEntry> WithFields(v1::RegisterEntry entry) {
@@ -601,17 +589,35 @@ StatusOr<bool> Registers::ApplyDestruction(const audit::Actor& actor, const v1::
 }
 
 StatusOr<std::size_t> Registers::ReplayDestructions(const audit::Actor& actor) {
-  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::DestructionRecord> ledger, catalog_->ReadLedger());
+  // Only the records after the last replay: a start does not read the whole ledger.
+  std::uint64_t replayed = 0;
+  if (StatusOr<std::string> mark = store_->Get(Keyspace::kMeta, kLedgerReplayedKey); mark.ok()) {
+    const std::optional<std::uint64_t> seq = ReadBigEndian64(*mark);
+    if (!seq || mark->size() != 8) return DataLossError("the registers' ledger mark is malformed");
+    replayed = *seq;
+  } else if (mark.status().code() != StatusCode::kNotFound) {
+    return mark.status();
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::DestructionRecord> ledger, catalog_->ReadLedger(replayed));
   std::size_t applied = 0;
   for (const v1::DestructionRecord& record : ledger) {
     if (record.entry_id().empty()) continue;
-    // Most are applied already: looked at first, without a transaction.
+    // Those destroyed live are applied already: looked at first, without a transaction.
     ARCHIVED_ASSIGN_OR_RETURN(const std::optional<v1::RegisterEntry> entry, FindStored(record.entry_id()));
     if (!entry || entry->state() == v1::REGISTER_ENTRY_STATE_DESTROYED) continue;
     ARCHIVED_ASSIGN_OR_RETURN(const bool destroyed, ApplyDestruction(actor, record));
     applied += destroyed ? 1 : 0;
   }
   if (applied > 0) ARCHIVED_RETURN_IF_ERROR(Purge());
+  if (!ledger.empty()) {
+    // After the purge: a crash before it replays (and purges) again.
+    ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) {
+      std::string value;
+      AppendBigEndian64(value, ledger.back().seq());
+      txn.Put(Keyspace::kMeta, kLedgerReplayedKey, value);
+      return OkStatus();
+    }));
+  }
   return applied;
 }
 

@@ -102,8 +102,9 @@ class Registers {
   // A crash after (1) is finished by ReplayDestructions. The caller then calls Purge().
   // Errors: kNotFound; kFailedPrecondition if already destroyed.
   StatusOr<v1::DestructionRecord> Destroy(const audit::Actor& actor, std::string_view id, v1::DestructionStub stub);
-  // Applies every entry destruction of the ledger that this store has not applied (at
-  // start, and after a restore of a content backup older than the vault). Returns how many.
+  // Applies the entry destructions of the ledger recorded since the last replay that this
+  // store has not applied (at start, and after a restore of a content backup older than
+  // the vault, whose mark is older too). Returns how many.
   StatusOr<std::size_t> ReplayDestructions(const audit::Actor& actor);
   // Makes destructions final on disk: flushes the store (no log file keeps a deleted value)
   // and compacts the registers' keys.
@@ -136,8 +137,6 @@ class Registers {
   catalog::Catalog* const catalog_;
 };
 
-// The kind of an entry id ("matter" of "matter-12"), or "" when `id` is not an entry id.
-std::string_view KindOfId(std::string_view id);
 // `entry` with `fields` filled in from `body` (and body cleared), as answers carry it.
 // Errors: kDataLoss for a malformed body.
 StatusOr<v1::RegisterEntry> WithFields(v1::RegisterEntry entry);

@@ -1,6 +1,7 @@
 #include "archived/registers/schema.h"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "archived/base/clock.h"
@@ -123,6 +124,22 @@ void CollectTexts(const Message& message, std::vector<std::pair<std::string, std
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> NumberOfId(std::string_view id) {
+  const std::size_t dash = id.rfind('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  std::uint64_t n = 0;
+  const char* end = id.data() + id.size();
+  const auto [ptr, ec] = std::from_chars(id.data() + dash + 1, end, n);
+  if (ec != std::errc() || ptr != end || n == 0) return std::nullopt;
+  return n;
+}
+
+std::string_view KindOfId(std::string_view id) {
+  const std::size_t dash = id.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || !NumberOfId(id)) return {};
+  return id.substr(0, dash);
+}
 
 const std::vector<Kind>& Kinds() {
   static const std::vector<Kind> kinds = [] {

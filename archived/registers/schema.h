@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,11 @@ struct Kind {
 const std::vector<Kind>& Kinds();
 // Errors: kNotFound listing the kinds there are.
 StatusOr<const Kind*> FindKind(std::string_view name);
+// The kind of an entry id ("matter" of "matter-12"), or "" when `id` is not an entry id
+// (the kind is not checked: FindKind does).
+std::string_view KindOfId(std::string_view id);
+// The number of an entry id (12 of "matter-12"), or nullopt when it has none.
+std::optional<std::uint64_t> NumberOfId(std::string_view id);
 // An empty message of `kind`.
 std::unique_ptr<google::protobuf::Message> NewMessage(const Kind& kind);
 // The kinds and their fields, as GET /api/v1/registers answers them.

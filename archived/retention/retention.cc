@@ -793,11 +793,11 @@ StatusOr<v1::DispositionBatch> Retention::Execute(const audit::Actor& actor, v1:
       v1::DestructionStub stub = stub_for(schedule);
       ARCHIVED_ASSIGN_OR_RETURN(const std::vector<std::string> digests, registers_->RevisionDigests(entry->id()));
       for (const std::string& digest : digests) stub.add_revision_sha256(digest);
-      ARCHIVED_RETURN_IF_ERROR(registers_->Destroy(actor, entry->id(), std::move(stub)).status());
+      ARCHIVED_ASSIGN_OR_RETURN(const v1::DestructionRecord record,
+                                registers_->Destroy(actor, entry->id(), std::move(stub)));
+      *entry->mutable_destruction() = record.stub();  // what the stub now holds
       ++destroyed;
       entries_destroyed = true;
-      ARCHIVED_ASSIGN_OR_RETURN(entry, registers_->FindStored(item.entry_id()));  // the stub
-      if (!entry) return InternalError("register entry " + item.entry_id() + " left no stub");
     } else if (entry->destruction().batch_id() != batch.id()) {
       skip(item, "already destroyed by another batch");
       return OkStatus();

@@ -26,12 +26,8 @@ constexpr std::string_view kScheduleFlags =
 // True for a register entry's id ("matter-3": a kind and a number), false for a document's
 // id or reference code.
 bool IsEntryId(std::string_view id) {
-  const std::size_t dash = id.rfind('-');
-  if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size()) return false;
-  for (const char c : id.substr(dash + 1)) {
-    if (c < '0' || c > '9') return false;
-  }
-  return registers::FindKind(id.substr(0, dash)).ok();
+  const std::string_view kind = registers::KindOfId(id);
+  return !kind.empty() && registers::FindKind(kind).ok();
 }
 
 // A schedule from the flags. Errors: kInvalidArgument naming the flag.
