@@ -71,6 +71,9 @@ StatusOr<std::unique_ptr<Connection>> Connect(net::io_context& ioc, const Endpoi
     return UnavailableError("connect to " + endpoint.host + ":" + endpoint.port + ": " + ec.message() +
                             " (is archived running? see ARCHIVED_URL)");
   }
+  // As curl does: a request's last TLS record must not wait for the server's delayed ACK.
+  beast::error_code ignored;
+  connection->tcp().socket().set_option(tcp::no_delay(true), ignored);
   if (endpoint.tls) {
     ARCHIVED_RETURN_IF_ERROR(connection->StartTls(endpoint));
   }
