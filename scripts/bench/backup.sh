@@ -19,19 +19,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 documents=${1:-16000}
-scripts/install-deps.sh --bench >/dev/null
-build=$(scripts/build.sh --release | tail -n 1)
+source scripts/bench/lib.sh
+bench_build
 tool="$build/tests/bench/search_bench"
 out=$PWD/bench-out/backup
 # The corpus is kept between runs (building it takes minutes); everything else is made anew.
 mkdir -p "$out" && find "$out" -mindepth 1 -maxdepth 1 ! -name corpus ! -name list -exec rm -rf {} +
 export RESTIC_PASSWORD=benchmark-password BORG_PASSPHRASE=benchmark-password BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
 
-cleanup() {
-  [[ -n "${daemon_pid:-}" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-  true
-}
-trap cleanup EXIT
+trap stop_daemons EXIT
 
 if [[ ! -s "$out/list" || $(wc -l <"$out/list") -ne $documents ]]; then
   rm -rf "$out/corpus" "$out/list"
@@ -49,11 +45,7 @@ shuf -n "$changed" --random-source=<(yes) "$out/list" | sort >"$out/changed"
 grep -vxF -f "$out/changed" "$out/list" >"$out/rest"
 
 printf '[backup]\ntarget = "%s"\nschedule = ""\n' "$out/ours" >"$out/archived.toml"
-"$build/archived/daemon/archived" --data-dir "$out/data" --listen 127.0.0.1:0 --config "$out/archived.toml" \
-  >"$out/daemon.out" 2>"$out/daemon.log" &
-daemon_pid=$!
-for _ in $(seq 100); do grep -q listening "$out/daemon.out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/daemon.out")
+url=$(start_daemon daemon "$out/data" --config "$out/archived.toml")
 token=$(cat "$out/data/admin.token")
 ctl() { ARCHIVED_URL=$url ARCHIVED_TOKEN=$token "$build/client/archivectl" "$@"; }
 while IFS= read -r f; do
@@ -61,15 +53,11 @@ while IFS= read -r f; do
 done <"$out/changed" >"$out/changed-ids"
 "$tool" file "$url" "$token" 8 "$out/rest"
 # Let the indexer finish, so that it does not compete with the backups.
-for _ in $(seq 3600); do
-  curl -s "$url/metrics" | grep -q '^archived_index_pending_entries 0$' && break
-  sleep 0.5
-done
+wait_index_idle "$url"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}'; }
 mbps() { awk -v b="$corpus_bytes" -v s="$1" 'BEGIN {printf "%.1f", b / 1e6 / s}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 # ---- 1. full ------------------------------------------------------------------------------
 sync
@@ -87,18 +75,14 @@ while read -r id f; do
   printf '\nrevised in the benchmark\n' >>"$f"
   ctl version "$id" "$f" >/dev/null
 done <"$out/changed-ids"
-for _ in $(seq 600); do
-  curl -s "$url/metrics" | grep -q '^archived_index_pending_entries 0$' && break
-  sleep 0.5
-done
+wait_index_idle "$url"
 sync
 t=$(now); ctl backup now >"$out/ours-incr.txt"; ours_incr=$(elapsed "$t")
 t=$(now); restic -r "$out/restic" backup -q "$out/corpus" >/dev/null; restic_incr=$(elapsed "$t")
 t=$(now); borg create "$out/borg::incr" "$out/corpus" >/dev/null 2>&1; borg_incr=$(elapsed "$t")
 cat "$out/ours-incr.txt"
 ctl backup verify --read-data
-kill "$daemon_pid" && wait "$daemon_pid" || true
-daemon_pid=""
+stop_daemon daemon
 
 # ---- 3. restore ---------------------------------------------------------------------------
 sync

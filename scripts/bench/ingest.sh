@@ -7,17 +7,17 @@
 #     ≥ 5× the peer.
 #  2. One 1 GiB file uploaded with curl (target ≥ 250 MB/s) and downloaded with curl; peer:
 #     nginx serving the same bytes from disk. Target: download ≥ 50% of nginx.
-# Usage: scripts/bench/ingest.sh [DOCUMENTS] (default 10000). Output lands in bench-out/.
+# Usage: scripts/bench/ingest.sh [DOCUMENTS] (default 10000). Output lands in bench-out/ingest/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 documents=${1:-10000}
-scripts/install-deps.sh --bench >/dev/null
-build=$(scripts/build.sh --release | tail -n 1)
-out=$PWD/bench-out
+source scripts/bench/lib.sh
+bench_build
+out=$PWD/bench-out/ingest  # its own: other benchmarks keep their corpora in bench-out
 rm -rf "$out" && mkdir -p "$out"
 
 cleanup() {
-  [[ -n "${daemon_pid:-}" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+  stop_daemons
   [[ -f "$out/nginx.pid" ]] && kill "$(cat "$out/nginx.pid")" 2>/dev/null
   true
 }
@@ -27,10 +27,7 @@ trap cleanup EXIT
 mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
 echo "corpus: ${#files[@]} distinct files of 1-20 KiB from /usr/share/doc ($(du -cb "${files[@]}" | tail -1 | cut -f1) bytes)"
 
-"$build/archived/daemon/archived" --data-dir "$out/data" --listen 127.0.0.1:0 >"$out/daemon.out" 2>"$out/daemon.log" &
-daemon_pid=$!
-for _ in $(seq 100); do grep -q listening "$out/daemon.out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/daemon.out")
+url=$(start_daemon daemon "$out/data")
 token=$(cat "$out/data/admin.token")
 
 echo "== 1. small documents, 16 clients =="
@@ -80,8 +77,8 @@ for i in 1 2 3; do
 done
 
 echo "== summary =="
-http_rate=$(sed -E 's/.*per_second=([0-9.]+).*/\1/' <<<"$http_line")
-fsync_rate=$(sed -E 's/.*per_second=([0-9.]+).*/\1/' <<<"$fsync_line")
+http_rate=$(field per_second "$http_line")
+fsync_rate=$(field per_second "$fsync_line")
 awk -v h="$http_rate" -v f="$fsync_rate" -v up="$best_up" -v o="$best_ours" -v n="$best_nginx" '
 function check(ok) { return ok ? "PASS" : "FAIL" }
 BEGIN {

@@ -27,33 +27,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 documents=${1:-22000}
-scripts/install-deps.sh --bench >/dev/null
-build=$(scripts/build.sh --release | tail -n 1)
+source scripts/bench/lib.sh
+bench_build
 tool="$build/tests/bench/search_bench"
 out=$PWD/bench-out/search
 rm -rf "$out" && mkdir -p "$out/corpus"
 
-cleanup() {
-  [[ -n "${daemon_pid:-}" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-  true
-}
-trap cleanup EXIT
+trap stop_daemons EXIT
 
 # ---- the corpus -------------------------------------------------------------------------
 source scripts/bench/corpus.sh
 build_corpus "$out" "$documents"
 
 # ---- filing -----------------------------------------------------------------------------
-"$build/archived/daemon/archived" --data-dir "$out/data" --listen 127.0.0.1:0 >"$out/daemon.out" 2>"$out/daemon.log" &
-daemon_pid=$!
-for _ in $(seq 100); do grep -q listening "$out/daemon.out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/daemon.out")
+url=$(start_daemon daemon "$out/data")
 token=$(cat "$out/data/admin.token")
 "$tool" file "$url" "$token" 8 "$out/list"
-for _ in $(seq 3600); do
-  curl -s "$url/metrics" | grep -q '^archived_index_pending_entries 0$' && break
-  sleep 0.5
-done
+wait_index_idle "$url"
 curl -s "$url/metrics" | grep -E '^archived_index_(documents|extraction_failures_total|lag_seconds) '
 
 # ---- 2. queries -------------------------------------------------------------------------
@@ -69,8 +59,7 @@ echo "$ours_nf"
 echo "$peer_q"
 lag=$("$tool" lag "$url" "$token" 100 20)
 echo "$lag"
-kill "$daemon_pid" && wait "$daemon_pid" || true
-daemon_pid=""
+stop_daemon daemon
 
 # ---- 1. indexing ------------------------------------------------------------------------
 rebuild=$( { /usr/bin/time -f 'rebuild_seconds=%e' "$build/archived/daemon/archived" index rebuild --data-dir "$out/data" >"$out/rebuild.out"; } 2>&1 | tail -n 1)
@@ -80,17 +69,16 @@ echo "$peer_x"
 peer_x1000=$("$tool" xapian "$out/text" "$out/xapian-baseline-1000" 1000)
 echo "$peer_x1000"
 
-field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
 text_bytes=$(field text_bytes "$peer_x")
 rebuild_s=$(field rebuild_seconds "$rebuild")
 ours_mb=$(awk -v b="$text_bytes" -v s="$rebuild_s" 'BEGIN {printf "%.2f", b / 1e6 / s}')
 echo
 echo "indexing: archived rebuild $ours_mb MB/s of text ($rebuild_s s); plain Xapian $(field mb_per_second "$peer_x") MB/s;" \
-  "ratio $(awk -v a="$ours_mb" -v b="$(field mb_per_second "$peer_x")" 'BEGIN {printf "%.2f", a / b}')x" \
-  "(vs the same peer committing every 1,000 documents: $(awk -v a="$ours_mb" -v b="$(field mb_per_second "$peer_x1000")" 'BEGIN {printf "%.2f", a / b}')x)"
+  "ratio $(ratio "$ours_mb" "$(field mb_per_second "$peer_x")")x" \
+  "(vs the same peer committing every 1,000 documents: $(ratio "$ours_mb" "$(field mb_per_second "$peer_x1000")")x)"
 echo "search lag at 20 documents/s: p50 $(field p50_ms "$lag") ms, max $(field max_ms "$lag") ms (target < 1,000 ms)"
 echo "queries: archived $(field per_second "$ours_q")/s p50 $(field p50_ms "$ours_q") ms p99 $(field p99_ms "$ours_q") ms;" \
   "SQLite FTS5 $(field per_second "$peer_q")/s p50 $(field p50_ms "$peer_q") ms p99 $(field p99_ms "$peer_q") ms;" \
-  "ratio $(awk -v a="$(field per_second "$ours_q")" -v b="$(field per_second "$peer_q")" 'BEGIN {printf "%.2f", a / b}')x"
+  "ratio $(ratio "$(field per_second "$ours_q")" "$(field per_second "$peer_q")")x"
 echo "queries without facets: archived $(field per_second "$ours_nf")/s p50 $(field p50_ms "$ours_nf") ms" \
-  "p99 $(field p99_ms "$ours_nf") ms; ratio $(awk -v a="$(field per_second "$ours_nf")" -v b="$(field per_second "$peer_q")" 'BEGIN {printf "%.2f", a / b}')x"
+  "p99 $(field p99_ms "$ours_nf") ms; ratio $(ratio "$(field per_second "$ours_nf")" "$(field per_second "$peer_q")")x"

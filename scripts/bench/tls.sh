@@ -14,24 +14,18 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 documents=${1:-5000}
 rounds=${2:-5}
-scripts/install-deps.sh --bench >/dev/null
-build=$(scripts/build.sh --release | tail -n 1)
+source scripts/bench/lib.sh
+bench_build
 out=$PWD/bench-out/tls
 rm -rf "$out" && mkdir -p "$out"
+trap stop_daemons EXIT
 
-daemon_cpu=""
+daemon_prefix=""
 load_cpu=""
 if [[ "${PIN:-0}" == 1 ]]; then
-  daemon_cpu="taskset -c 1"
+  daemon_prefix="taskset -c 1"
   load_cpu="taskset -c 0"
 fi
-# start_daemon runs in a command substitution (a subshell): the daemons' pids are kept in
-# files, so that the exit trap stops them.
-cleanup() {
-  for f in "$out"/*.pid; do [[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null; done
-  true
-}
-trap cleanup EXIT
 
 # A test CA and a server certificate for 127.0.0.1 that it signed.
 openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 -subj "/CN=bench CA" \
@@ -43,41 +37,25 @@ openssl x509 -req -in "$out/server.csr" -CA "$out/ca.pem" -CAkey "$out/ca.key" -
   -extfile "$out/ext.cnf" -out "$out/server.pem" 2>/dev/null
 chmod 600 "$out/server.key"
 
-start_daemon() {  # name, extra args…
-  local name=$1
-  shift
-  $daemon_cpu "$build/archived/daemon/archived" --data-dir "$out/$name" --listen 127.0.0.1:0 "$@" \
-    >"$out/$name.out" 2>"$out/$name.log" &
-  echo $! >"$out/$name.pid"
-  for _ in $(seq 100); do grep -q listening "$out/$name.out" 2>/dev/null && break; sleep 0.1; done
-  grep -o 'https\?://127.0.0.1:[0-9]*' "$out/$name.out"
-}
-plain_url=$(start_daemon plain)
-tls_url=$(start_daemon tls --tls-cert "$out/server.pem" --tls-key "$out/server.key")
+plain_url=$(start_daemon plain "$out/plain")
+tls_url=$(start_daemon tls "$out/tls" --tls-cert "$out/server.pem" --tls-key "$out/server.key")
 plain_token=$(cat "$out/plain/admin.token")
 tls_token=$(cat "$out/tls/admin.token")
-export INGEST_CACERT=$out/ca.pem
+export INGEST_CACERT=$out/ca.pem BENCH_CACERT=$out/ca.pem
 
 mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
 echo "corpus: ${#files[@]} files of 1-20 KiB from /usr/share/doc; $rounds rounds of $documents documents each"
 
-rate() { sed -E 's/.*per_second=([0-9.]+).*/\1/' <<<"$1"; }
 # Each daemon indexes what was filed in the background; a measurement starts only when both
 # are idle (and their memtable flushes have had a moment), so that neither run pays for the
 # other's indexing.
 wait_idle() {
-  local url
-  for url in "$plain_url" "$tls_url"; do
-    for _ in $(seq 600); do
-      curl -s --cacert "$out/ca.pem" "$url/metrics" | grep -q '^archived_index_pending_entries 0$' && break
-      sleep 0.5
-    done
-  done
+  wait_index_idle "$plain_url" "$tls_url"
   sleep 2
 }
 ingest() {  # url, token → documents/s
   wait_idle
-  rate "$($load_cpu "$build/tests/bench/ingest_load" http "$1" "$2" 16 "$documents" "${files[@]}")"
+  field per_second "$($load_cpu "$build/tests/bench/ingest_load" http "$1" "$2" 16 "$documents" "${files[@]}")"
 }
 ratios=()
 echo "== 1. small documents, 16 clients =="
@@ -91,7 +69,7 @@ for round in $(seq "$rounds"); do
     t=$(ingest "$tls_url" "$tls_token")
     p=$(ingest "$plain_url" "$plain_token")
   fi
-  ratio=$(awk -v t="$t" -v p="$p" 'BEGIN {printf "%.3f", t / p}')
+  ratio=$(ratio "$t" "$p")
   ratios+=("$ratio")
   echo "round $round: plain $p/s, TLS $t/s, ratio $ratio"
 done
@@ -108,14 +86,13 @@ for round in 1 2; do
   p=$(upload "$plain_url" "$plain_token")
   wait_idle
   t=$(upload "$tls_url" "$tls_token")
-  r=$(awk -v t="$t" -v p="$p" 'BEGIN {printf "%.3f", t / p}')
+  r=$(ratio "$t" "$p")
   up_ratios+=("$r")
   echo "upload $round: plain $(awk -v b="$p" 'BEGIN {printf "%.0f MB/s", b/1e6}'), TLS $(awk -v b="$t" 'BEGIN {printf "%.0f MB/s", b/1e6}'), ratio $r"
 done
 rm -f "$out/big.bin"
 
 echo "== summary =="
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 m=$(median "${ratios[@]}")
 u=$(median "${up_ratios[@]}")
 awk -v m="$m" -v u="$u" 'BEGIN {

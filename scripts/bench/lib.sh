@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# What the benchmark scripts share; sourced by them from the repository's root, never run.
+# A script sets `out` (its output directory) before it starts a daemon.
+# shellcheck disable=SC2154  # out and build are the sourcing script's
+
+# Installs the benchmark packages and builds Release; sets `build` to the build directory.
+bench_build() {
+  scripts/install-deps.sh --bench >/dev/null
+  build=$(scripts/build.sh --release | tail -n 1)
+}
+
+# start_daemon NAME DATA_DIR [ARG…]: starts archived on a free loopback port, waits until it
+# listens and prints its URL. Its output goes to $out/NAME.out and $out/NAME.log. It usually
+# runs in a command substitution, a subshell, so its pid is kept in $out/NAME.pid, where
+# stop_daemon and stop_daemons find it. A script may set `daemon_prefix` to a command that
+# runs the daemon (for example "taskset -c 1").
+start_daemon() {
+  local name=$1 data=$2
+  shift 2
+  ${daemon_prefix:-} "$build/archived/daemon/archived" --data-dir "$data" --listen 127.0.0.1:0 "$@" \
+    >"$out/$name.out" 2>"$out/$name.log" &
+  echo $! >"$out/$name.pid"
+  for _ in $(seq 100); do grep -q listening "$out/$name.out" 2>/dev/null && break; sleep 0.1; done
+  grep -o 'https\?://127.0.0.1:[0-9]*' "$out/$name.out"
+}
+
+# stop_daemon NAME: SIGTERM, then waits (up to a minute) until the daemon has flushed and exited.
+stop_daemon() {
+  local file="$out/$1.pid" pid
+  [[ -f "$file" ]] || return 0
+  pid=$(cat "$file")
+  rm -f "$file"
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
+
+# Stops every daemon that start_daemon started; the scripts call it from their exit trap.
+stop_daemons() {
+  local file
+  for file in "$out"/*.pid; do
+    [[ -f "$file" ]] && stop_daemon "$(basename "$file" .pid)"
+  done
+  true
+}
+
+# wait_index_idle URL…: waits (up to 30 minutes each) until every daemon has indexed all that
+# was filed, so that background indexing does not weigh on the next measurement. HTTPS URLs
+# are trusted through the CA file in $BENCH_CACERT.
+wait_index_idle() {
+  local url
+  for url in "$@"; do
+    for _ in $(seq 3600); do
+      curl -s ${BENCH_CACERT:+--cacert "$BENCH_CACERT"} "$url/metrics" |
+        grep -q '^archived_index_pending_entries 0$' && break
+      sleep 0.5
+    done
+  done
+}
+
+# field NAME LINE: the number after NAME= in a tool's summary line (per_second=…, p50_ms=…).
+field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+
+# median VALUE…: the middle value, or the mean of the middle two.
+median() {
+  printf '%s\n' "$@" | sort -n |
+    awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+}
+
+# ratio A B: A / B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
