@@ -3,6 +3,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <mutex>
@@ -10,6 +11,9 @@
 #include <filesystem>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "archived/base/check.h"
 #include "archived/base/status_macros.h"
@@ -34,13 +38,15 @@ constexpr std::string_view kRegisterPrefix = "XK";  // a register entry's kind
 constexpr std::string_view kEntryTerm = "XN";       // on every register entry
 constexpr std::string_view kFieldPrefix = "XF";     // XF<field>: a register field's words
 constexpr Xapian::valueno kDateSlot = 0;      // YYYYMMDD
-constexpr Xapian::valueno kCategorySlot = 1;  // the category code
-constexpr Xapian::valueno kYearSlot = 2;      // YYYY
-constexpr Xapian::valueno kTypeSlot = 3;      // the type name
+// The category code, the year (YYYY, or empty) and the type name, joined by kFacetSeparator:
+// facets read one value per match instead of three (a third of the cost; each value read
+// costs ~0.055 ms a query on the search benchmark's corpus).
+constexpr Xapian::valueno kFacetSlot = 1;
+constexpr char kFacetSeparator = '\x1f';
 
 constexpr std::string_view kHighWaterKey = "archived.high_water";
 constexpr std::string_view kFormatKey = "archived.index_format";
-constexpr std::string_view kFormat = "5";
+constexpr std::string_view kFormat = "6";
 constexpr int kSampleZstdLevel = 3;
 // The text sample is one zstd frame ended a block every this many bytes, so that a snippet
 // decodes the text only as far as its first match. (Pieces compressed apart cost Xapian a
@@ -216,14 +222,43 @@ std::uint64_t NextUid() {
   return next++;
 }
 
-void AddFacet(const Xapian::ValueCountMatchSpy& spy, std::size_t max_values,
-              google::protobuf::RepeatedPtrField<v1::FacetCount>* out) {
-  for (auto it = spy.top_values_begin(static_cast<Xapian::termcount>(max_values)); it != spy.values_end(); ++it) {
-    v1::FacetCount* f = out->Add();
-    f->set_value(*it);
-    f->set_count(it.get_termfreq());
+// Counts the category, year and type of every match the matcher examines, from the one
+// value of kFacetSlot.
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  void operator()(const Xapian::Document& doc, double /*weight*/) override {
+    ++documents_;
+    const std::string value = doc.get_value(kFacetSlot);
+    std::size_t start = 0;
+    for (auto& counts : counts_) {
+      const std::size_t end = std::min(value.find(kFacetSeparator, start), value.size());
+      if (end > start) ++counts[value.substr(start, end - start)];
+      start = end + 1;
+      if (start > value.size()) break;
+    }
   }
-}
+  Xapian::MatchSpy* clone() const override { return new FacetSpy; }
+  std::string name() const override { return "archived.FacetSpy"; }
+
+  std::uint32_t documents() const { return static_cast<std::uint32_t>(documents_); }
+  // The most frequent values of facet `i` (0 category, 1 year, 2 type), at most `max_values`,
+  // by count and then by value.
+  void Add(std::size_t i, std::size_t max_values, google::protobuf::RepeatedPtrField<v1::FacetCount>* out) const {
+    std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts_[i].begin(), counts_[i].end());
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+    if (sorted.size() > max_values) sorted.resize(max_values);
+    for (auto& [value, count] : sorted) {
+      v1::FacetCount* f = out->Add();
+      f->set_value(std::move(value));
+      f->set_count(count);
+    }
+  }
+
+ private:
+  Xapian::doccount documents_ = 0;
+  std::array<std::unordered_map<std::string, Xapian::doccount>, 3> counts_;
+};
 
 
 // The English stemmer, except that CJK n-grams get no stemmed twin: QueryParser never asks
@@ -450,12 +485,10 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
     doc.add_boolean_term(Term(kClassificationPrefix, v1::Classification_Name(hit.classification())));
     doc.add_boolean_term(Term(kTypePrefix, hit.type()));
     const std::string& date = hit.date();  // YYYY-MM-DD
-    if (date.size() == 10) {
-      doc.add_value(kDateSlot, date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2));
-      doc.add_value(kYearSlot, date.substr(0, 4));
-    }
-    doc.add_value(kCategorySlot, category);
-    doc.add_value(kTypeSlot, hit.type());
+    const bool dated = date.size() == 10;
+    if (dated) doc.add_value(kDateSlot, date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2));
+    doc.add_value(kFacetSlot, category + kFacetSeparator + (dated ? date.substr(0, 4) : std::string()) +
+                                  kFacetSeparator + hit.type());
 
     v1::IndexedFields fields;
     *fields.mutable_hit() = hit;
@@ -650,12 +683,10 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
   Xapian::Enquire enquire(db);
   enquire.set_query(*query);
   if (r.sort_by_date) enquire.set_sort_by_value_then_relevance(kDateSlot, true);
-  Xapian::ValueCountMatchSpy by_category(kCategorySlot), by_year(kYearSlot), by_type(kTypeSlot);
+  FacetSpy facets;
   std::size_t check_at_least = r.offset + r.limit;
   if (r.facets) {
-    enquire.add_matchspy(&by_category);
-    enquire.add_matchspy(&by_year);
-    enquire.add_matchspy(&by_type);
+    enquire.add_matchspy(&facets);
     check_at_least = std::max(options.facet_sample, check_at_least);
   }
   const Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(r.offset),
@@ -701,10 +732,10 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
     hit->set_snippet(snippeter.Make(text, first_match));
   }
   if (r.facets) {
-    AddFacet(by_category, options.max_facet_values, out.mutable_facets()->mutable_category());
-    AddFacet(by_year, options.max_facet_values, out.mutable_facets()->mutable_year());
-    AddFacet(by_type, options.max_facet_values, out.mutable_facets()->mutable_type());
-    out.mutable_facets()->set_documents(static_cast<std::uint32_t>(by_type.get_total()));
+    facets.Add(0, options.max_facet_values, out.mutable_facets()->mutable_category());
+    facets.Add(1, options.max_facet_values, out.mutable_facets()->mutable_year());
+    facets.Add(2, options.max_facet_values, out.mutable_facets()->mutable_type());
+    out.mutable_facets()->set_documents(facets.documents());
   }
   return out;
 }

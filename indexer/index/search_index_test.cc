@@ -132,6 +132,22 @@ TEST_F(SearchIndexTest, FacetsCountTheMatches) {
   EXPECT_EQ(r.facets().category_size(), 3);
 }
 
+TEST_F(SearchIndexTest, FacetsLeaveOutAMissingYearAndPutTheCommonestFirst) {
+  ASSERT_OK(index_->Replace(Doc("000000000000000000000009", "Undated plan", "BGS/HR", "", "A plan with no date.")));
+  ASSERT_OK(index_->Commit(43));
+  ASSERT_OK_AND_ASSIGN(v1::SearchResponse r, index_->Search(SearchRequest{.query = "plan"}));
+  EXPECT_EQ(r.facets().documents(), 3u);
+  std::map<std::string, unsigned> years;
+  for (const auto& f : r.facets().year()) years[f.value()] = f.count();
+  EXPECT_EQ(years, (std::map<std::string, unsigned>{{"2024", 1}, {"2025", 1}}));  // none for the undated one
+  ASSERT_EQ(r.facets().category_size(), 2);
+  EXPECT_EQ(r.facets().category(0).value(), "BGS/HR");  // 2 matches, before BGS/CW's 1
+  EXPECT_EQ(r.facets().category(0).count(), 2u);
+  ASSERT_EQ(r.facets().type_size(), 2);
+  EXPECT_EQ(r.facets().type(0).value(), "text");
+  EXPECT_EQ(r.facets().type(0).count(), 2u);
+}
+
 TEST_F(SearchIndexTest, SnippetsMarkTheMatchAndEscapeHtml) {
   ASSERT_OK_AND_ASSIGN(v1::SearchResponse r, index_->Search(SearchRequest{.query = "催办"}));
   ASSERT_EQ(r.hits_size(), 1);
