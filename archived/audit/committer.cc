@@ -16,12 +16,7 @@ namespace {
 std::string CounterKey(std::string_view name) { return "counter/" + std::string(name); }
 
 StatusOr<std::uint64_t> ParseCounter(const StatusOr<std::string>& value, std::string_view name) {
-  if (!value.ok()) {
-    return value.status().code() == StatusCode::kNotFound ? StatusOr<std::uint64_t>(0) : value.status();
-  }
-  const std::optional<std::uint64_t> parsed = ReadBigEndian64(*value);
-  if (!parsed || value->size() != 8) return DataLossError("counter \"" + std::string(name) + "\" is malformed");
-  return *parsed;
+  return ParseStoredUint64(value, "counter \"" + std::string(name) + "\"");
 }
 
 using v1::SetTime;

@@ -36,6 +36,14 @@ std::optional<std::uint64_t> ReadBigEndian64(std::string_view in) {
   return value;
 }
 
+StatusOr<std::uint64_t> ParseStoredUint64(const StatusOr<std::string>& stored, std::string_view what) {
+  if (!stored.ok()) {
+    return stored.status().code() == StatusCode::kNotFound ? StatusOr<std::uint64_t>(0) : stored.status();
+  }
+  if (stored->size() != 8) return DataLossError(std::string(what) + " is malformed");
+  return *ReadBigEndian64(*stored);
+}
+
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

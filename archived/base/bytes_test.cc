@@ -18,6 +18,18 @@ TEST(BytesTest, BigEndianSortsNumerically) {
   EXPECT_FALSE(ReadBigEndian64("short"));
 }
 
+TEST(BytesTest, StoredUint64IsZeroUntilWrittenAndMustBeEightBytes) {
+  std::string eight;
+  AppendBigEndian64(eight, 42);
+  EXPECT_EQ(ParseStoredUint64(eight, "mark").value(), 42u);
+  EXPECT_EQ(ParseStoredUint64(NotFoundError("absent"), "mark").value(), 0u);
+  EXPECT_EQ(ParseStoredUint64(UnavailableError("disk"), "mark").status().code(), StatusCode::kUnavailable);
+  const Status nine = ParseStoredUint64(eight + "x", "the mark").status();
+  EXPECT_EQ(nine.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(nine.message(), "the mark is malformed");
+  EXPECT_EQ(ParseStoredUint64(std::string("short"), "mark").status().code(), StatusCode::kDataLoss);
+}
+
 TEST(BytesTest, HexRoundTrip) {
   const std::string raw("\x00\x7f\xff", 3);
   EXPECT_EQ(HexEncode(raw), "007fff");

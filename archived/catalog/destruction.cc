@@ -24,11 +24,7 @@ std::string LedgerKey(std::uint64_t seq) {
 }
 
 StatusOr<std::uint64_t> LedgerApplied(const storage::Store& store) {
-  StatusOr<std::string> value = store.Get(Keyspace::kMeta, kLedgerAppliedKey);
-  if (!value.ok()) return value.status().code() == StatusCode::kNotFound ? StatusOr<std::uint64_t>(0) : value.status();
-  const std::optional<std::uint64_t> seq = ReadBigEndian64(*value);
-  if (!seq || value->size() != 8) return DataLossError("the ledger high-water mark is malformed");
-  return *seq;
+  return ParseStoredUint64(store.Get(Keyspace::kMeta, kLedgerAppliedKey), "the ledger high-water mark");
 }
 
 }  // namespace

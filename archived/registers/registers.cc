@@ -40,7 +40,6 @@ std::string LinkKey(std::string_view document_id, std::string_view entry_id) {
   return LinkPrefix(document_id) + std::string(entry_id);
 }
 
-
 StatusOr<v1::RegisterEntry> ParseEntry(const std::string& bytes) {
   v1::RegisterEntry entry;
   if (!entry.ParseFromString(bytes)) return DataLossError("register entry record is malformed");
@@ -590,14 +589,9 @@ StatusOr<bool> Registers::ApplyDestruction(const audit::Actor& actor, const v1::
 
 StatusOr<std::size_t> Registers::ReplayDestructions(const audit::Actor& actor) {
   // Only the records after the last replay: a start does not read the whole ledger.
-  std::uint64_t replayed = 0;
-  if (StatusOr<std::string> mark = store_->Get(Keyspace::kMeta, kLedgerReplayedKey); mark.ok()) {
-    const std::optional<std::uint64_t> seq = ReadBigEndian64(*mark);
-    if (!seq || mark->size() != 8) return DataLossError("the registers' ledger mark is malformed");
-    replayed = *seq;
-  } else if (mark.status().code() != StatusCode::kNotFound) {
-    return mark.status();
-  }
+  ARCHIVED_ASSIGN_OR_RETURN(
+      const std::uint64_t replayed,
+      ParseStoredUint64(store_->Get(Keyspace::kMeta, kLedgerReplayedKey), "the registers' ledger mark"));
   ARCHIVED_ASSIGN_OR_RETURN(const std::vector<v1::DestructionRecord> ledger, catalog_->ReadLedger(replayed));
   std::size_t applied = 0;
   for (const v1::DestructionRecord& record : ledger) {

@@ -226,6 +226,9 @@ std::uint64_t NextUid() {
 // value of kFacetSlot.
 class FacetSpy : public Xapian::MatchSpy {
  public:
+  // The parts of kFacetSlot's value, in order.
+  enum Facet : std::size_t { kCategory, kYear, kType, kFacetCount };
+
   void operator()(const Xapian::Document& doc, double /*weight*/) override {
     ++documents_;
     const std::string value = doc.get_value(kFacetSlot);
@@ -241,10 +244,9 @@ class FacetSpy : public Xapian::MatchSpy {
   std::string name() const override { return "archived.FacetSpy"; }
 
   std::uint32_t documents() const { return static_cast<std::uint32_t>(documents_); }
-  // The most frequent values of facet `i` (0 category, 1 year, 2 type), at most `max_values`,
-  // by count and then by value.
-  void Add(std::size_t i, std::size_t max_values, google::protobuf::RepeatedPtrField<v1::FacetCount>* out) const {
-    std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts_[i].begin(), counts_[i].end());
+  // The most frequent values of `facet`, at most `max_values`, by count and then by value.
+  void Add(Facet facet, std::size_t max_values, google::protobuf::RepeatedPtrField<v1::FacetCount>* out) const {
+    std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts_[facet].begin(), counts_[facet].end());
     std::sort(sorted.begin(), sorted.end(),
               [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
     if (sorted.size() > max_values) sorted.resize(max_values);
@@ -257,7 +259,7 @@ class FacetSpy : public Xapian::MatchSpy {
 
  private:
   Xapian::doccount documents_ = 0;
-  std::array<std::unordered_map<std::string, Xapian::doccount>, 3> counts_;
+  std::array<std::unordered_map<std::string, Xapian::doccount>, kFacetCount> counts_;
 };
 
 
@@ -732,9 +734,9 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
     hit->set_snippet(snippeter.Make(text, first_match));
   }
   if (r.facets) {
-    facets.Add(0, options.max_facet_values, out.mutable_facets()->mutable_category());
-    facets.Add(1, options.max_facet_values, out.mutable_facets()->mutable_year());
-    facets.Add(2, options.max_facet_values, out.mutable_facets()->mutable_type());
+    facets.Add(FacetSpy::kCategory, options.max_facet_values, out.mutable_facets()->mutable_category());
+    facets.Add(FacetSpy::kYear, options.max_facet_values, out.mutable_facets()->mutable_year());
+    facets.Add(FacetSpy::kType, options.max_facet_values, out.mutable_facets()->mutable_type());
     out.mutable_facets()->set_documents(facets.documents());
   }
   return out;

@@ -32,6 +32,7 @@ stop_daemon() {
   rm -f "$file"
   kill "$pid" 2>/dev/null || return 0
   for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  echo "daemon $1 (pid $pid) has not stopped after a minute; it is left running" >&2
 }
 
 # Stops every daemon that start_daemon started; the scripts call it from their exit trap.
