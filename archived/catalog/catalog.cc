@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "archived/base/bytes.h"
+#include "archived/base/log.h"
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 #include "archived/catalog/file_plan.h"
@@ -82,20 +83,82 @@ void FillVersion(v1::Version& version, std::string_view id, std::uint32_t number
   ref->set_seal_format(crypto::kChunkSealFormat);
 }
 
-// Writes a version and everything that points at it: the content owner index, the full-text
-// outbox entry, the wrapped key, and the end of its pending-upload record.
-Status PutVersion(audit::Transaction& txn, const v1::Version& version, const SealedContent& sealed) {
-  const std::string ref = keys::VersionKey(version.document_id(), version.version());
-  txn.Put(Keyspace::kVersions, ref, version.SerializeAsString());
-  txn.Put(Keyspace::kIndexes, keys::ContentOwnerKey(sealed.content_id), ref);
-  if (!sealed.inline_chunk.empty()) {
-    txn.Put(Keyspace::kChunks, keys::ChunkKey(sealed.content_id, 0), sealed.inline_chunk);
+// Identical content filed under the same category and classification is stored once
+// (FORMAT.md, Shared content). Sharing stays inside what one set of readers may see, so how
+// a filing is stored tells nobody anything about content they cannot read.
+std::string SharingScope(std::string_view category, v1::Classification classification) {
+  std::string scope(category);
+  scope.push_back('#');
+  scope += std::to_string(static_cast<int>(classification));
+  return scope;
+}
+
+// The reference of stored content that `sealed` repeats within `scope` (same digest, size and
+// scope), or an empty one (no content id).
+StatusOr<v1::ContentRef> FindSharedContent(const audit::Transaction& txn, std::string_view scope,
+                                                          const SealedContent& sealed) {
+  StatusOr<std::string> content_id = txn.Get(Keyspace::kIndexes, keys::ContentDigestKey(scope, sealed.sha256));
+  if (!content_id.ok()) {
+    if (content_id.status().code() == StatusCode::kNotFound) return v1::ContentRef();
+    return content_id.status();
   }
+  StatusOr<std::string> owner = txn.Get(Keyspace::kIndexes, keys::ContentOwnerKey(*content_id));
+  if (!owner.ok()) {
+    // Shredding deletes the digest entry with the owner entry; a stale one is passed over.
+    if (owner.status().code() == StatusCode::kNotFound) return v1::ContentRef();
+    return owner.status();
+  }
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string owner_bytes, txn.Get(Keyspace::kVersions, *owner));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Version first, Parse<v1::Version>(owner_bytes, "version"));
+  // The digest key holds only a prefix of the digest: the whole one must agree.
+  if (first.size() != sealed.size || first.sha256() != HexEncode(sealed.sha256) ||
+      first.content().content_id() != *content_id || first.content().sharing_scope() != scope) {
+    return v1::ContentRef();
+  }
+  return first.content();
+}
+
+// Writes a version and everything that points at it: its content (the commit's single chunk
+// and the content owner and digest entries), or a share of identical stored content; the
+// full-text outbox entry; and the end of its pending-upload record. Returns true if the
+// version shares stored content: `sealed`'s own chunks are then deleted here, and its data
+// key must be dropped after the commit (Catalog::DropUnusedKey).
+StatusOr<bool> PutVersion(audit::Transaction& txn, v1::Version& version, const SealedContent& sealed,
+                          std::string_view scope) {
+  const std::string ref = keys::VersionKey(version.document_id(), version.version());
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::ContentRef shared, FindSharedContent(txn, scope, sealed));
+  const bool sharing = !shared.content_id().empty();
+  if (sharing) {
+    const std::string shares_key = keys::ContentSharesKey(shared.content_id());
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t shares,
+                              ParseStoredUint64(txn.Get(Keyspace::kIndexes, shares_key), "a content share count"));
+    std::string count;
+    AppendBigEndian64(count, shares + 1);
+    txn.Put(Keyspace::kIndexes, shares_key, count);
+    *version.mutable_content() = shared;
+    version.set_stored_bytes(0);
+    if (sealed.pending_recorded) {
+      txn.DeleteRange(Keyspace::kChunks, keys::ChunkRangeBegin(sealed.content_id),
+                      keys::ChunkRangeEnd(sealed.content_id));
+    }
+  } else {
+    version.mutable_content()->set_sharing_scope(std::string(scope));
+    txn.Put(Keyspace::kIndexes, keys::ContentOwnerKey(sealed.content_id), ref);
+    txn.Put(Keyspace::kIndexes, keys::ContentDigestKey(scope, sealed.sha256), sealed.content_id);
+    if (!sealed.inline_chunk.empty()) {
+      txn.Put(Keyspace::kChunks, keys::ChunkKey(sealed.content_id, 0), sealed.inline_chunk);
+    }
+  }
+  txn.Put(Keyspace::kVersions, ref, version.SerializeAsString());
   if (sealed.pending_recorded) {
     txn.Delete(Keyspace::kUploads, sealed.content_id);
   }
-  return EnqueueForIndex(txn, version.document_id());
+  ARCHIVED_RETURN_IF_ERROR(EnqueueForIndex(txn, version.document_id()));
+  return sharing;
 }
+
+// The audit detail's note on how a version's content is stored.
+std::string StorageNote(bool shared) { return shared ? " content=shared" : ""; }
 
 v1::FileResponse MakeFileResponse(const v1::Document& doc, const v1::Version& version) {
   v1::FileResponse out;
@@ -149,12 +212,18 @@ Status Catalog::InitializeOrCheckFormat() {
     if (version < 1) {
       return DataLossError("the data directory has a malformed format version");
     }
-    if (version < kFormatVersion) {
+    if (version < 2) {
       return FailedPreconditionError("the data directory has format version " + *format +
                                      ", a pre-release format this build does not read (its audit chain "
                                      "is hashed differently); start a new data directory");
     }
-    return OkStatus();
+    if (version == kFormatVersion) return OkStatus();
+    return committer_->Run([&](audit::Transaction& txn) -> Status {
+      txn.Put(Keyspace::kMeta, kFormatKey, std::to_string(kFormatVersion));
+      txn.Audit(audit::EventBy({.name = "system"}, "archive.upgrade", "",
+                               "format=" + *format + " to " + std::to_string(kFormatVersion)));
+      return OkStatus();
+    });
   }
   if (format.status().code() != StatusCode::kNotFound) {
     return format.status();
@@ -174,6 +243,14 @@ Status Catalog::InitializeOrCheckFormat() {
                         " categories=" + std::to_string(plan.size())));
     return OkStatus();
   });
+}
+
+void Catalog::DropUnusedKey(const std::string& content_id) {
+  storage::WriteBatch batch;
+  batch.Delete(Keyspace::kKeys, content_id);
+  if (const Status s = vault_->Commit(batch, {.sync = false}); !s.ok()) {
+    LogLine("cannot drop an unused data key (swept at the next start): " + s.ToString());
+  }
 }
 
 std::optional<std::unique_ptr<ContentWriter>> Catalog::TryBeginContent() {
@@ -258,22 +335,26 @@ Status Catalog::FileTransaction(audit::Transaction& txn, Filing& filing) {
   txn.Put(Keyspace::kIndexes, keys::FilingOrderKey(filing_seq), filing.id);
   txn.Put(Keyspace::kIndexes, keys::CategoryOrderKey(doc.category(), filing_seq), filing.id);
   txn.Put(Keyspace::kIndexes, keys::ReferenceCodeKey(doc.reference_code()), filing.id);
-  ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, filing.version, filing.sealed));
+  ARCHIVED_ASSIGN_OR_RETURN(filing.shared_content,
+                            PutVersion(txn, filing.version, filing.sealed,
+                                       SharingScope(doc.category(), doc.classification())));
   txn.Audit(audit::EventBy(filing.actor, "document.file", filing.id,
                   "reference_code=" + doc.reference_code() + " classification=" +
                       v1::Classification_Name(doc.classification()) + " version=1 size=" +
-                      std::to_string(filing.sealed.size) + " sha256=" + filing.version.sha256()));
+                      std::to_string(filing.sealed.size) + " sha256=" + filing.version.sha256() +
+                      StorageNote(filing.shared_content)));
   return OkStatus();
 }
 
 void Catalog::SubmitFiling(std::shared_ptr<Filing> filing,
                            std::function<void(StatusOr<v1::FileResponse>)> done) {
   committer_->Submit([this, filing](audit::Transaction& txn) { return FileTransaction(txn, *filing); },
-                     [filing, done = std::move(done)](const Status& status) {
+                     [this, filing, done = std::move(done)](const Status& status) {
                        if (!status.ok()) {
                          done(status);
                          return;
                        }
+                       if (filing->shared_content) DropUnusedKey(filing->sealed.content_id);
                        done(MakeFileResponse(filing->document, filing->version));
                      });
 }
@@ -284,6 +365,7 @@ StatusOr<v1::FileResponse> Catalog::FileDocument(const audit::Actor& actor, cons
   auto filing = std::make_shared<Filing>(std::move(prepared));
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) { return FileTransaction(txn, *filing); }));
   content.MarkCommitted();
+  if (filing->shared_content) DropUnusedKey(filing->sealed.content_id);
   return MakeFileResponse(filing->document, filing->version);
 }
 
@@ -296,6 +378,7 @@ StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::s
   ARCHIVED_ASSIGN_OR_RETURN(const SealedContent sealed, content.Finish());
   v1::Document doc;
   v1::Version version;
+  bool shared = false;
   ARCHIVED_RETURN_IF_ERROR(committer_->Run([&](audit::Transaction& txn) -> Status {
     ARCHIVED_ASSIGN_OR_RETURN(doc, internal::ReadLiveDocument(txn, id));
     const std::uint32_t number = doc.latest_version() + 1;
@@ -310,13 +393,16 @@ StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::s
     doc.set_latest_version(number);
     SetTime(doc.mutable_modified_time(), txn.now());
     txn.Put(Keyspace::kDocuments, id, doc.SerializeAsString());
-    ARCHIVED_RETURN_IF_ERROR(PutVersion(txn, version, sealed));
+    ARCHIVED_ASSIGN_OR_RETURN(shared,
+                              PutVersion(txn, version, sealed, SharingScope(doc.category(), doc.classification())));
     txn.Audit(audit::EventBy(actor, "document.version", std::string(id),
                     "reference_code=" + doc.reference_code() + " version=" + std::to_string(number) +
-                        " size=" + std::to_string(sealed.size) + " sha256=" + version.sha256()));
+                        " size=" + std::to_string(sealed.size) + " sha256=" + version.sha256() +
+                        StorageNote(shared)));
     return OkStatus();
   }));
   content.MarkCommitted();
+  if (shared) DropUnusedKey(sealed.content_id);
   return MakeFileResponse(doc, version);
 }
 

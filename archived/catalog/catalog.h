@@ -29,7 +29,10 @@ namespace archived::catalog {
 
 // The newest on-disk format this build reads and writes. Persisted in kMeta "format_version".
 // 2: the audit chain hashes RFC 6962 style (audit/FORMAT.md). Format 1 is refused.
-inline constexpr int kFormatVersion = 2;
+// 3: identical content is shared (FORMAT.md, Shared content); a format-2 store is upgraded
+// in place on open (nothing in it changes: its content is simply never shared), and older
+// builds refuse a format-3 store, which they would destroy wrongly.
+inline constexpr int kFormatVersion = 3;
 
 struct CatalogOptions {
   std::string fonds = "Z001";  // 全宗号, the first part of every reference code. Default: Z001.
@@ -54,6 +57,7 @@ struct Filing {
   std::string id;
   v1::Document document;  // filled in by the commit
   v1::Version version;    // filled in by the commit
+  bool shared_content = false;  // set by the commit: the version shares stored content
 };
 
 class Catalog {
@@ -232,6 +236,10 @@ class Catalog {
       : options_(options), store_(store), vault_(vault), keyring_(keyring),
         committer_(committer), clock_(clock), keys_(vault, keyring) {}
   Status InitializeOrCheckFormat();
+  // Deletes the data key reserved for content that a commit did not store because the
+  // version shares identical stored content. Unsynced: a key a crash keeps has no content
+  // owner and is swept at the next start.
+  void DropUnusedKey(const std::string& content_id);
   Status FileTransaction(audit::Transaction& txn, Filing& filing);
   StatusOr<v1::Document> LoadDocument(std::string_view id) const;
   // (2) and (3) of DestroyDocument for one ledger record; a record already applied changes

@@ -1,6 +1,8 @@
 // The catalogue over real RocksDB stores: filing, versions, gap-free reference codes,
 // metadata edits with audit events, newest-first pagination, validation errors, the format
-// check, and the sweep of uploads a crash left behind.
+// check and the upgrade of a format-2 store, the sweep of uploads a crash left behind, and
+// identical content stored once per category and classification until its last holder is
+// destroyed.
 #include "archived/catalog/catalog.h"
 
 #include <gtest/gtest.h>
@@ -33,16 +35,34 @@ class CatalogTest : public ::testing::Test {
     store_.reset();
   }
   StatusOr<v1::FileResponse> File(const std::string& title, const std::string& category,
-                                  const std::string& content, const std::string& date = "") {
+                                  const std::string& content, const std::string& date = "",
+                                  v1::Classification classification = v1::INTERNAL) {
     v1::FileMetadata m;
     m.set_title(title);
     m.set_category(category);
     m.set_date(date);
     m.set_filename("f.txt");
+    m.set_classification(classification);
     auto writer = catalog_->BeginContent();
     if (!writer.ok()) return writer.status();
     if (Status s = (*writer)->Append(content); !s.ok()) return s;
     return catalog_->FileDocument({.name = "clerk", .request_id = "r1"}, m, **writer);
+  }
+  StatusOr<v1::FileResponse> AddVersion(const std::string& id, const std::string& content) {
+    auto writer = catalog_->BeginContent();
+    if (!writer.ok()) return writer.status();
+    if (Status s = (*writer)->Append(content); !s.ok()) return s;
+    return catalog_->AddVersion({.name = "clerk"}, id, {}, **writer);
+  }
+  std::string ContentId(const std::string& id, std::uint32_t version) {
+    return catalog_->GetVersion(id, version)->content().content_id();
+  }
+  bool HasKey(const std::string& content_id) { return vault_->Get(Keyspace::kKeys, content_id).ok(); }
+  int Count(Keyspace keyspace, std::string_view prefix = "") {
+    int n = 0;
+    auto it = store_->NewIterator(keyspace);
+    for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix; it->Next()) ++n;
+    return n;
   }
   std::string Content(const std::string& id, std::uint32_t version) {
     const v1::Version v = *catalog_->GetVersion(id, version);
@@ -167,6 +187,99 @@ TEST_F(CatalogTest, ReopenSweepsUncommittedUploadsAndKeepsCommittedOnes) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++chunks;
   EXPECT_EQ(chunks, 3);  // only the kept document's
   EXPECT_EQ(Content(kept.id(), 1), std::string(3 << 20, 'k'));
+}
+
+TEST_F(CatalogTest, IdenticalContentInOneCategoryIsStoredOnceUntilItsLastHolderIsDestroyed) {
+  const std::string circular(10000, 'c');
+  const v1::FileResponse a = *File("notice to the office", "BGS", circular);
+  const v1::FileResponse b = *File("the same notice, filed again", "BGS", circular);
+  const std::string content_id = ContentId(a.id(), 1);
+  EXPECT_EQ(ContentId(b.id(), 1), content_id);
+  EXPECT_GT(catalog_->GetVersion(a.id(), 1)->stored_bytes(), 0u);
+  EXPECT_EQ(catalog_->GetVersion(b.id(), 1)->stored_bytes(), 0u);  // it added nothing
+  EXPECT_EQ(Count(Keyspace::kChunks), 1);
+  EXPECT_EQ(b.sha256(), a.sha256());
+  // Destroying the first holder leaves the second's content whole.
+  ASSERT_OK(catalog_->DestroyDocument({.name = "officer"}, a.id(), {}).status());
+  EXPECT_EQ(Content(b.id(), 1), circular);
+  EXPECT_TRUE(HasKey(content_id));
+  // A third filing still finds it, although its first holder is gone.
+  const v1::FileResponse c = *File("and again", "BGS", circular);
+  EXPECT_EQ(ContentId(c.id(), 1), content_id);
+  ASSERT_OK(catalog_->DestroyDocument({.name = "officer"}, c.id(), {}).status());
+  EXPECT_TRUE(HasKey(content_id));
+  // The last holder's destruction shreds it: key, chunk, owner, share and digest entries.
+  ASSERT_OK(catalog_->DestroyDocument({.name = "officer"}, b.id(), {}).status());
+  EXPECT_FALSE(HasKey(content_id));
+  EXPECT_EQ(Count(Keyspace::kChunks), 0);
+  EXPECT_EQ(Count(Keyspace::kIndexes, "k"), 0);
+  EXPECT_EQ(Count(Keyspace::kIndexes, "n"), 0);
+  EXPECT_EQ(Count(Keyspace::kIndexes, "h"), 0);
+  // The same bytes filed after that are stored anew, under a new key.
+  const v1::FileResponse d = *File("filed after the destruction", "BGS", circular);
+  EXPECT_NE(ContentId(d.id(), 1), content_id);
+  EXPECT_EQ(Content(d.id(), 1), circular);
+  EXPECT_TRUE(audit::VerifyChain(*store_)->ok());
+}
+
+TEST_F(CatalogTest, ContentIsNeverSharedAcrossCategoriesOrClassifications) {
+  const std::string content = "the same words";
+  const std::string office = ContentId(File("a", "BGS", content)->id(), 1);
+  const std::string personnel = ContentId(File("b", "BGS/HR", content)->id(), 1);
+  const std::string secret = ContentId(File("c", "BGS", content, "", v1::SECRET)->id(), 1);
+  EXPECT_NE(office, personnel);
+  EXPECT_NE(office, secret);
+  EXPECT_EQ(Count(Keyspace::kChunks), 3);
+  // Different content in one category is never shared either.
+  EXPECT_NE(ContentId(File("d", "BGS", "other words")->id(), 1), office);
+}
+
+TEST_F(CatalogTest, AVersionRepeatingAnEarlierOneSharesItAndIsShreddedWithItsDocument) {
+  const v1::FileResponse doc = *File("draft", "BGS", "text v1");
+  ASSERT_OK(AddVersion(doc.id(), "text v2").status());
+  ASSERT_OK(AddVersion(doc.id(), "text v1").status());  // back to the first text
+  const std::string first = ContentId(doc.id(), 1);
+  EXPECT_EQ(ContentId(doc.id(), 3), first);
+  EXPECT_NE(ContentId(doc.id(), 2), first);
+  EXPECT_EQ(Content(doc.id(), 3), "text v1");
+  const std::string second = ContentId(doc.id(), 2);
+  ASSERT_OK(catalog_->DestroyDocument({.name = "officer"}, doc.id(), {}).status());
+  EXPECT_FALSE(HasKey(first));
+  EXPECT_FALSE(HasKey(second));
+  EXPECT_EQ(Count(Keyspace::kChunks), 0);
+  EXPECT_EQ(Count(Keyspace::kIndexes, "n"), 0);
+}
+
+TEST_F(CatalogTest, LargeIdenticalContentIsSharedAndTheRepeatedChunksAreDeleted) {
+  const std::string big(3 << 20, 'b');
+  const v1::FileResponse a = *File("a", "BGS", big);
+  const v1::FileResponse b = *File("b", "BGS", big);
+  EXPECT_EQ(ContentId(b.id(), 1), ContentId(a.id(), 1));
+  EXPECT_EQ(Count(Keyspace::kChunks), 3);  // one copy: three 1 MiB chunks
+  EXPECT_EQ(Count(Keyspace::kUploads), 0);
+  EXPECT_EQ(Content(b.id(), 1), big);
+  // Reopening sweeps the data key reserved for b's own copy, if it was left, and nothing else.
+  Close();
+  Open();
+  EXPECT_EQ(Content(a.id(), 1), big);
+  EXPECT_EQ(Content(b.id(), 1), big);
+}
+
+TEST_F(CatalogTest, AFormatTwoStoreIsUpgradedInPlaceAndAudited) {
+  const v1::FileResponse before = *File("filed in format 2", "BGS", "old words");
+  Close();
+  {
+    auto store = *storage::OpenRocksStore({.directory = dir_.path() / "db"});
+    storage::WriteBatch b;
+    b.Put(Keyspace::kMeta, "format_version", "2");
+    ASSERT_OK(store->Commit(b, {}));
+  }
+  Open();
+  EXPECT_EQ(*store_->Get(Keyspace::kMeta, "format_version"), std::to_string(kFormatVersion));
+  EXPECT_EQ(Content(before.id(), 1), "old words");
+  const v1::AuditVerification v = *audit::VerifyChain(*store_);
+  EXPECT_TRUE(v.ok());
+  EXPECT_EQ(v.events(), 3u);  // archive.create, document.file, archive.upgrade
 }
 
 TEST_F(CatalogTest, NewerAndPreReleaseFormatsAreRefused) {

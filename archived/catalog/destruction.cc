@@ -27,6 +27,37 @@ StatusOr<std::uint64_t> LedgerApplied(const storage::Store& store) {
   return ParseStoredUint64(store.Get(Keyspace::kMeta, kLedgerAppliedKey), "the ledger high-water mark");
 }
 
+// Gives up `version`'s hold on its content: one share fewer if other versions share it,
+// else the content goes (its chunks, and its owner and digest entries).
+Status ReleaseContent(audit::Transaction& txn, const v1::Version& version) {
+  const v1::ContentRef& ref = version.content();
+  const std::string& content_id = ref.content_id();
+  const std::string shares_key = keys::ContentSharesKey(content_id);
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t shares,
+                            ParseStoredUint64(txn.Get(Keyspace::kIndexes, shares_key), "a content share count"));
+  if (shares > 0) {
+    if (shares == 1) {
+      txn.Delete(Keyspace::kIndexes, shares_key);
+    } else {
+      std::string count;
+      AppendBigEndian64(count, shares - 1);
+      txn.Put(Keyspace::kIndexes, shares_key, count);
+    }
+    return OkStatus();
+  }
+  txn.DeleteRange(Keyspace::kChunks, keys::ChunkRangeBegin(content_id), keys::ChunkRangeEnd(content_id));
+  txn.Delete(Keyspace::kIndexes, keys::ContentOwnerKey(content_id));
+  if (ref.sharing_scope().empty()) return OkStatus();  // stored before content was shared
+  const std::optional<std::string> sha256 = HexDecode(version.sha256());
+  if (!sha256) return DataLossError("version " + std::to_string(version.version()) + " has a malformed SHA-256");
+  const std::string digest_key = keys::ContentDigestKey(ref.sharing_scope(), *sha256);
+  // The digest entry may name newer content with the same digest prefix: that one stays.
+  StatusOr<std::string> named = txn.Get(Keyspace::kIndexes, digest_key);
+  if (named.ok() && *named == content_id) txn.Delete(Keyspace::kIndexes, digest_key);
+  if (!named.ok() && named.status().code() != StatusCode::kNotFound) return named.status();
+  return OkStatus();
+}
+
 }  // namespace
 
 StatusOr<std::vector<v1::DestructionRecord>> Catalog::ReadLedger(std::uint64_t after) const {
@@ -108,9 +139,12 @@ Status Catalog::ApplyDestruction(const audit::Actor& actor, const v1::Destructio
     ARCHIVED_RETURN_IF_ERROR(found.status());
     v1::Document doc = std::move(*found);
     if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) return OkStatus();
-    for (const std::string& content_id : record.content_ids()) {
-      txn.DeleteRange(Keyspace::kChunks, keys::ChunkRangeBegin(content_id), keys::ChunkRangeEnd(content_id));
-      txn.Delete(Keyspace::kIndexes, keys::ContentOwnerKey(content_id));
+    // The versions this store holds (a restored one may hold fewer than the record names).
+    for (std::uint32_t number = 1; number <= doc.latest_version(); ++number) {
+      ARCHIVED_ASSIGN_OR_RETURN(const std::string bytes,
+                                txn.Get(Keyspace::kVersions, keys::VersionKey(doc.id(), number)));
+      ARCHIVED_ASSIGN_OR_RETURN(const v1::Version version, internal::Parse<v1::Version>(bytes, "version"));
+      ARCHIVED_RETURN_IF_ERROR(ReleaseContent(txn, version));
     }
     doc.set_state(v1::DOCUMENT_STATE_DESTROYED);
     *doc.mutable_destruction() = record.stub();
@@ -122,11 +156,19 @@ Status Catalog::ApplyDestruction(const audit::Actor& actor, const v1::Destructio
                                  " versions=" + std::to_string(record.content_ids_size())));
     return internal::EnqueueForIndex(txn, doc.id());
   }));
-  if (record.content_ids().empty()) return OkStatus();
-  // (3) The data keys: once they are gone, no copy of the chunks opens.
-  std::unique_lock lock = HoldVaultDeletions();
+  // (3) The data keys of the content no longer stored: once they are gone, no copy of the
+  // chunks opens. Content another document still shares keeps its key; content that is not
+  // in this store at all (filed after the content backup it came from) loses it. A content
+  // owner entry, once deleted, never comes back, so this check cannot race a filing.
   storage::WriteBatch batch;
-  for (const std::string& content_id : record.content_ids()) batch.Delete(Keyspace::kKeys, content_id);
+  for (const std::string& content_id : record.content_ids()) {
+    StatusOr<std::string> owner = store_->Get(Keyspace::kIndexes, keys::ContentOwnerKey(content_id));
+    if (owner.ok()) continue;
+    if (owner.status().code() != StatusCode::kNotFound) return owner.status();
+    batch.Delete(Keyspace::kKeys, content_id);
+  }
+  if (batch.empty()) return OkStatus();
+  std::unique_lock lock = HoldVaultDeletions();
   return vault_->Commit(batch, {.sync = true}).Annotate("delete the data keys of " + record.reference_code());
 }
 

@@ -65,6 +65,20 @@ std::string ContentOwnerKey(std::string_view content_id) {
   return key;
 }
 
+std::string ContentSharesKey(std::string_view content_id) {
+  std::string key = "n";
+  key += content_id;
+  return key;
+}
+
+std::string ContentDigestKey(std::string_view scope, std::string_view sha256) {
+  std::string key = "h";
+  key += scope;
+  key.push_back('\0');
+  key += sha256.substr(0, kDigestPrefixBytes);
+  return key;
+}
+
 std::string IndexQueueKey(std::uint64_t seq) {
   std::string key;
   AppendBigEndian64(key, seq);

@@ -23,8 +23,15 @@ std::string FilingOrderPrefix();
 std::string CategoryOrderKey(std::string_view category, std::uint64_t filing_seq);  // "c" …
 std::string CategoryOrderPrefix(std::string_view category);
 std::string ReferenceCodeKey(std::string_view reference_code);               // "r" …
-// "k" …; its value is the version's VersionKey.
+// "k" …: exists while the content is stored; its value is the VersionKey of the first
+// version that stored it.
 std::string ContentOwnerKey(std::string_view content_id);
+// "n" …: u64, how many versions share the content besides the first (absent: none).
+std::string ContentSharesKey(std::string_view content_id);
+// "h" scope 0x00 and the first kDigestPrefixBytes of the plaintext's SHA-256 (`sha256`, 32
+// raw bytes): the content id of stored content with that digest, to be shared within `scope`.
+inline constexpr std::size_t kDigestPrefixBytes = 8;
+std::string ContentDigestKey(std::string_view scope, std::string_view sha256);
 std::string IndexQueueKey(std::uint64_t seq);
 
 }  // namespace archived::catalog::internal
