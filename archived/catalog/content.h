@@ -23,12 +23,10 @@ namespace archived::catalog {
 struct ContentOptions {
   // Plaintext bytes per chunk. Default: 1 MiB.
   std::size_t chunk_bytes = 1 << 20;
-  // zstd level for chunks that compress; 0 stores everything raw. Default: 4. On the backup
-  // benchmark's 16,000 files, compressed one by one, level 3 stores 4% less than level 1,
-  // level 4 another 1.1% less (61.8 against 62.5 MB) for 2% more time (57.8 against 56.6 µs
-  // for a file under 64 KiB; 159 against 163 MB/s over all), and level 5 another 3% less at
-  // twice the time. Random bytes pass at ~4 GB/s at any level.
-  int zstd_level = 4;
+  // zstd level for chunks that compress; 0 stores everything raw. Default: 3, which on the
+  // backup benchmark's corpus stores 5% less than level 1 at nearly its speed (266 against
+  // 280 MB/s of HTML on this machine; random bytes pass at ~4 GB/s either way).
+  int zstd_level = 3;
   Status Validate() const;
 };
 
