@@ -108,8 +108,7 @@ StatusOr<v1::ContentRef> FindSharedContent(const audit::Transaction& txn, std::s
     if (owner.status().code() == StatusCode::kNotFound) return v1::ContentRef();
     return owner.status();
   }
-  ARCHIVED_ASSIGN_OR_RETURN(const std::string owner_bytes, txn.Get(Keyspace::kVersions, *owner));
-  ARCHIVED_ASSIGN_OR_RETURN(const v1::Version first, Parse<v1::Version>(owner_bytes, "version"));
+  ARCHIVED_ASSIGN_OR_RETURN(const v1::Version first, internal::ReadVersion(txn, *owner));
   // The digest key holds only a prefix of the digest: the whole one must agree.
   if (first.size() != sealed.size || first.sha256() != HexEncode(sealed.sha256) ||
       first.content().content_id() != *content_id || first.content().sharing_scope() != scope) {
@@ -129,12 +128,8 @@ StatusOr<bool> PutVersion(audit::Transaction& txn, v1::Version& version, const S
   ARCHIVED_ASSIGN_OR_RETURN(const v1::ContentRef shared, FindSharedContent(txn, scope, sealed));
   const bool sharing = !shared.content_id().empty();
   if (sharing) {
-    const std::string shares_key = keys::ContentSharesKey(shared.content_id());
-    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t shares,
-                              ParseStoredUint64(txn.Get(Keyspace::kIndexes, shares_key), "a content share count"));
-    std::string count;
-    AppendBigEndian64(count, shares + 1);
-    txn.Put(Keyspace::kIndexes, shares_key, count);
+    ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t shares, internal::ReadContentShares(txn, shared.content_id()));
+    internal::WriteContentShares(txn, shared.content_id(), shares + 1);
     *version.mutable_content() = shared;
     version.set_stored_bytes(0);
     if (sealed.pending_recorded) {
@@ -212,7 +207,7 @@ Status Catalog::InitializeOrCheckFormat() {
     if (version < 1) {
       return DataLossError("the data directory has a malformed format version");
     }
-    if (version < 2) {
+    if (version < kOldestFormatVersion) {
       return FailedPreconditionError("the data directory has format version " + *format +
                                      ", a pre-release format this build does not read (its audit chain "
                                      "is hashed differently); start a new data directory");
@@ -384,9 +379,8 @@ StatusOr<v1::FileResponse> Catalog::AddVersion(const audit::Actor& actor, std::s
     const std::uint32_t number = doc.latest_version() + 1;
     if (m.filename().empty()) {
       // A new version without a name keeps the name of the one before it.
-      ARCHIVED_ASSIGN_OR_RETURN(std::string previous_bytes,
-                                txn.Get(Keyspace::kVersions, keys::VersionKey(id, doc.latest_version())));
-      ARCHIVED_ASSIGN_OR_RETURN(const v1::Version previous, Parse<v1::Version>(previous_bytes, "version"));
+      ARCHIVED_ASSIGN_OR_RETURN(const v1::Version previous,
+                                internal::ReadVersion(txn, keys::VersionKey(id, doc.latest_version())));
       m.set_filename(previous.filename());
     }
     FillVersion(version, id, number, sealed, m, actor, txn.now());

@@ -33,6 +33,8 @@ namespace archived::catalog {
 // in place on open (nothing in it changes: its content is simply never shared), and older
 // builds refuse a format-3 store, which they would destroy wrongly.
 inline constexpr int kFormatVersion = 3;
+// The oldest format this build opens (and upgrades to kFormatVersion).
+inline constexpr int kOldestFormatVersion = 2;
 
 struct CatalogOptions {
   std::string fonds = "Z001";  // 全宗号, the first part of every reference code. Default: Z001.

@@ -32,17 +32,9 @@ StatusOr<std::uint64_t> LedgerApplied(const storage::Store& store) {
 Status ReleaseContent(audit::Transaction& txn, const v1::Version& version) {
   const v1::ContentRef& ref = version.content();
   const std::string& content_id = ref.content_id();
-  const std::string shares_key = keys::ContentSharesKey(content_id);
-  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t shares,
-                            ParseStoredUint64(txn.Get(Keyspace::kIndexes, shares_key), "a content share count"));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t shares, internal::ReadContentShares(txn, content_id));
   if (shares > 0) {
-    if (shares == 1) {
-      txn.Delete(Keyspace::kIndexes, shares_key);
-    } else {
-      std::string count;
-      AppendBigEndian64(count, shares - 1);
-      txn.Put(Keyspace::kIndexes, shares_key, count);
-    }
+    internal::WriteContentShares(txn, content_id, shares - 1);
     return OkStatus();
   }
   txn.DeleteRange(Keyspace::kChunks, keys::ChunkRangeBegin(content_id), keys::ChunkRangeEnd(content_id));
@@ -53,8 +45,8 @@ Status ReleaseContent(audit::Transaction& txn, const v1::Version& version) {
   const std::string digest_key = keys::ContentDigestKey(ref.sharing_scope(), *sha256);
   // The digest entry may name newer content with the same digest prefix: that one stays.
   StatusOr<std::string> named = txn.Get(Keyspace::kIndexes, digest_key);
-  if (named.ok() && *named == content_id) txn.Delete(Keyspace::kIndexes, digest_key);
-  if (!named.ok() && named.status().code() != StatusCode::kNotFound) return named.status();
+  if (!named.ok()) return named.status().code() == StatusCode::kNotFound ? OkStatus() : named.status();
+  if (*named == content_id) txn.Delete(Keyspace::kIndexes, digest_key);
   return OkStatus();
 }
 
@@ -141,9 +133,8 @@ Status Catalog::ApplyDestruction(const audit::Actor& actor, const v1::Destructio
     if (doc.state() == v1::DOCUMENT_STATE_DESTROYED) return OkStatus();
     // The versions this store holds (a restored one may hold fewer than the record names).
     for (std::uint32_t number = 1; number <= doc.latest_version(); ++number) {
-      ARCHIVED_ASSIGN_OR_RETURN(const std::string bytes,
-                                txn.Get(Keyspace::kVersions, keys::VersionKey(doc.id(), number)));
-      ARCHIVED_ASSIGN_OR_RETURN(const v1::Version version, internal::Parse<v1::Version>(bytes, "version"));
+      ARCHIVED_ASSIGN_OR_RETURN(const v1::Version version,
+                                internal::ReadVersion(txn, keys::VersionKey(doc.id(), number)));
       ARCHIVED_RETURN_IF_ERROR(ReleaseContent(txn, version));
     }
     doc.set_state(v1::DOCUMENT_STATE_DESTROYED);

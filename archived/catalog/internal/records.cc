@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "archived/base/bytes.h"
 #include "archived/base/status_macros.h"
 #include "archived/base/text.h"
 #include "archived/catalog/internal/keys.h"
@@ -54,6 +55,26 @@ StatusOr<v1::Document> ReadLiveDocument(const audit::Transaction& txn, std::stri
                                    ": only its record remains");
   }
   return doc;
+}
+
+StatusOr<v1::Version> ReadVersion(const audit::Transaction& txn, std::string_view version_key) {
+  ARCHIVED_ASSIGN_OR_RETURN(const std::string bytes, txn.Get(Keyspace::kVersions, version_key));
+  return Parse<v1::Version>(bytes, "version");
+}
+
+StatusOr<std::uint64_t> ReadContentShares(const audit::Transaction& txn, std::string_view content_id) {
+  return ParseStoredUint64(txn.Get(Keyspace::kIndexes, ContentSharesKey(content_id)), "a content share count");
+}
+
+void WriteContentShares(audit::Transaction& txn, std::string_view content_id, std::uint64_t shares) {
+  const std::string key = ContentSharesKey(content_id);
+  if (shares == 0) {
+    txn.Delete(Keyspace::kIndexes, key);
+    return;
+  }
+  std::string count;
+  AppendBigEndian64(count, shares);
+  txn.Put(Keyspace::kIndexes, key, count);
 }
 
 }  // namespace archived::catalog::internal

@@ -2,6 +2,7 @@
 // transaction steps every change of a document takes. Internal to archived/catalog.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -31,5 +32,13 @@ StatusOr<v1::Document> ReadDocument(const audit::Transaction& txn, std::string_v
 // The same for a document that may still change. Errors: as ReadDocument;
 // kFailedPrecondition for a destroyed or transferred one.
 StatusOr<v1::Document> ReadLiveDocument(const audit::Transaction& txn, std::string_view id);
+// A version as this transaction sees it, by its VersionKey. Errors: the read's own
+// (kNotFound if absent); kDataLoss.
+StatusOr<v1::Version> ReadVersion(const audit::Transaction& txn, std::string_view version_key);
+// How many versions share content `content_id` besides the first that stored it (its `n`
+// entry; 0 without one). Errors: kDataLoss for a malformed count; storage errors.
+StatusOr<std::uint64_t> ReadContentShares(const audit::Transaction& txn, std::string_view content_id);
+// Sets that count in the transaction; 0 deletes the entry.
+void WriteContentShares(audit::Transaction& txn, std::string_view content_id, std::uint64_t shares);
 
 }  // namespace archived::catalog::internal
