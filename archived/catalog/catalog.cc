@@ -117,8 +117,8 @@ StatusOr<v1::ContentRef> FindSharedContent(const audit::Transaction& txn, std::s
   return first.content();
 }
 
-// Writes a version and everything that points at it: its content (the commit's single chunk
-// and the content owner and digest entries), or a share of identical stored content; the
+// Writes a version and everything that points at it: its content (the chunks it held and the
+// content owner and digest entries), or a share of identical stored content; the
 // full-text outbox entry; and the end of its pending-upload record. Returns true if the
 // version shares stored content: `sealed`'s own chunks are then deleted here, and its data
 // key must be dropped after the commit (Catalog::DropUnusedKey).
@@ -140,8 +140,8 @@ StatusOr<bool> PutVersion(audit::Transaction& txn, v1::Version& version, const S
     version.mutable_content()->set_sharing_scope(std::string(scope));
     txn.Put(Keyspace::kIndexes, keys::ContentOwnerKey(sealed.content_id), ref);
     txn.Put(Keyspace::kIndexes, keys::ContentDigestKey(scope, sealed.sha256), sealed.content_id);
-    if (!sealed.inline_chunk.empty()) {
-      txn.Put(Keyspace::kChunks, keys::ChunkKey(sealed.content_id, 0), sealed.inline_chunk);
+    for (std::size_t i = 0; i < sealed.held_chunks.size(); ++i) {
+      txn.Put(Keyspace::kChunks, keys::ChunkKey(sealed.content_id, i), sealed.held_chunks[i]);
     }
   }
   txn.Put(Keyspace::kVersions, ref, version.SerializeAsString());
@@ -253,12 +253,12 @@ std::optional<std::unique_ptr<ContentWriter>> Catalog::TryBeginContent() {
   if (!key) {
     return std::nullopt;
   }
-  return ContentWriter::Begin(options_.content, store_, std::move(*key), clock_);
+  return ContentWriter::Begin(options_.content, store_, &hold_budget_, std::move(*key), clock_);
 }
 
 StatusOr<std::unique_ptr<ContentWriter>> Catalog::BeginContent() {
   ARCHIVED_ASSIGN_OR_RETURN(ReservedKey key, keys_.Take());
-  return ContentWriter::Begin(options_.content, store_, std::move(key), clock_);
+  return ContentWriter::Begin(options_.content, store_, &hold_budget_, std::move(key), clock_);
 }
 
 StatusOr<Filing> Catalog::PrepareFiling(const audit::Actor& actor, const v1::FileMetadata& metadata,

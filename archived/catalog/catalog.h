@@ -236,7 +236,8 @@ class Catalog {
   Catalog(const CatalogOptions& options, storage::Store* store, storage::Store* vault,
           const crypto::Keyring* keyring, audit::Committer* committer, const Clock& clock)
       : options_(options), store_(store), vault_(vault), keyring_(keyring),
-        committer_(committer), clock_(clock), keys_(vault, keyring) {}
+        committer_(committer), clock_(clock), keys_(vault, keyring),
+        hold_budget_(options.content.hold_bytes_total) {}
   Status InitializeOrCheckFormat();
   // Deletes the data key reserved for content that a commit did not store because the
   // version shares identical stored content. Unsynced: a key a crash keeps has no content
@@ -257,6 +258,7 @@ class Catalog {
   audit::Committer* const committer_;
   const Clock& clock_;
   KeyReserve keys_;
+  HoldBudget hold_budget_;  // for every upload's ContentWriter
   std::mutex destroy_mu_;          // one destruction at a time: ledger order
   std::mutex vault_deletions_mu_;  // see HoldVaultDeletions
 };

@@ -14,23 +14,34 @@ Status ContentOptions::Validate() const {
   if (chunk_bytes < 4096 || chunk_bytes > (16u << 20)) {
     return InvalidArgumentError("chunk_bytes must be between 4 KiB and 16 MiB");
   }
-  if (zstd_level < 0 || zstd_level > 19) {
-    return InvalidArgumentError("zstd_level must be between 0 and 19");
+  if (zstd_level < 0 || zstd_level > 19 || small_content_zstd_level < 0 || small_content_zstd_level > 19) {
+    return InvalidArgumentError("zstd_level and small_content_zstd_level must be between 0 and 19");
+  }
+  if (hold_bytes_per_upload > (64u << 20) || hold_bytes_total > (1u << 30)) {
+    return InvalidArgumentError("hold_bytes_per_upload must be at most 64 MiB and hold_bytes_total at most 1 GiB");
   }
   return OkStatus();
 }
 
-ContentWriter::ContentWriter(const ContentOptions& options, storage::Store* store,
-                             std::string content_id, crypto::SecretKey data_key,
-                             Timestamp started)
-    : options_(options), store_(store), content_id_(std::move(content_id)),
+bool HoldBudget::TryTake(std::size_t bytes) {
+  const auto want = static_cast<std::int64_t>(bytes);
+  std::int64_t have = available_.load();
+  while (have >= want) {
+    if (available_.compare_exchange_weak(have, have - want)) return true;
+  }
+  return false;
+}
+
+ContentWriter::ContentWriter(const ContentOptions& options, storage::Store* store, HoldBudget* budget,
+                             std::string content_id, crypto::SecretKey data_key, Timestamp started)
+    : options_(options), store_(store), budget_(budget), content_id_(std::move(content_id)),
       data_key_(std::move(data_key)), started_(started) {
   buffer_.reserve(options_.chunk_bytes + 1);
 }
 
 std::unique_ptr<ContentWriter> ContentWriter::Begin(const ContentOptions& options, storage::Store* store,
-                                                    ReservedKey key, const Clock& clock) {
-  return std::unique_ptr<ContentWriter>(new ContentWriter(options, store, std::move(key.content_id),
+                                                    HoldBudget* budget, ReservedKey key, const Clock& clock) {
+  return std::unique_ptr<ContentWriter>(new ContentWriter(options, store, budget, std::move(key.content_id),
                                                           std::move(key.data_key), clock.Now()));
 }
 
@@ -40,7 +51,7 @@ Status ContentWriter::RecordPending() {
   v1::SetTime(pending.mutable_started_time(), started_);
   // Synced: chunks skip the log and reach synced blob files by a flush, so the record must be
   // durable first, or a power loss could leave chunks that no record leads the sweeper to.
-  // One fsync per content of more than a megabyte.
+  // One fsync per content too large to hold.
   ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kUploads, content_id_, pending.SerializeAsString(), {.sync = true})
                                .Annotate("record pending upload"));
   pending_recorded_ = true;
@@ -51,22 +62,74 @@ ContentWriter::~ContentWriter() {
   if (!committed_ && !aborted_) {
     IgnoreError(Abort());  // best effort; the startup sweep removes whatever is left
   }
+  GiveBackHeld();
 }
 
-Status ContentWriter::SealAndWrite(std::string_view plaintext, bool last) {
-  if (!pending_recorded_) {
-    ARCHIVED_RETURN_IF_ERROR(RecordPending());
+void ContentWriter::GiveBackHeld() {
+  if (budget_taken_ > 0) {
+    budget_->Give(budget_taken_);
+    budget_taken_ = 0;
   }
-  codec::EncodePayload(plaintext, options_.zstd_level, &payload_);
-  ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, chunks_, last, payload_, &sealed_));
+}
+
+void ContentWriter::ExpectSize(std::uint64_t bytes) {
+  if (bytes > kHoldRatio * options_.hold_bytes_per_upload && bytes > options_.chunk_bytes && chunks_ == 0) {
+    writing_ = true;  // the first chunk sealed records the pending upload, then is written
+  }
+}
+
+bool ContentWriter::MayHold(bool last) {
+  if (writing_) return false;
+  // The last chunk needs no budget: it takes the place of the plaintext buffer. So content of
+  // one chunk is always held.
+  if (last && (held_.empty() || held_bytes_ + sealed_.size() <= options_.hold_bytes_per_upload)) {
+    return true;
+  }
+  if (held_bytes_ + sealed_.size() > options_.hold_bytes_per_upload || budget_ == nullptr ||
+      !budget_->TryTake(sealed_.size())) {
+    return false;
+  }
+  budget_taken_ += sealed_.size();
+  return true;
+}
+
+Status ContentWriter::WriteChunk(std::uint64_t index, std::string_view sealed) {
   // Chunks skip the write-ahead log (content would otherwise be written twice: log, then
   // blob file); Finish flushes them to synced blob files before anything references them.
-  ARCHIVED_RETURN_IF_ERROR(store_->Put(Keyspace::kChunks, internal::ChunkKey(content_id_, chunks_), sealed_,
-                                       {.sync = false, .write_ahead_log = false})
-                               .Annotate("write content chunk"));
-  ++chunks_;
-  stored_bytes_ += sealed_.size();
+  return store_->Put(Keyspace::kChunks, internal::ChunkKey(content_id_, index), sealed,
+                     {.sync = false, .write_ahead_log = false})
+      .Annotate("write content chunk");
+}
+
+Status ContentWriter::WriteHeld() {
+  writing_ = true;
+  ARCHIVED_RETURN_IF_ERROR(RecordPending());
+  for (std::size_t i = 0; i < held_.size(); ++i) {
+    ARCHIVED_RETURN_IF_ERROR(WriteChunk(i, held_[i]));
+  }
+  held_.clear();
+  held_.shrink_to_fit();
+  held_bytes_ = 0;
+  GiveBackHeld();
   return OkStatus();
+}
+
+Status ContentWriter::SealChunk(std::string_view plaintext, bool last) {
+  const bool small = last && chunks_ == 0 && plaintext.size() < options_.small_content_bytes;
+  codec::EncodePayload(plaintext, small ? options_.small_content_zstd_level : options_.zstd_level, &payload_);
+  ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, chunks_, last, payload_, &sealed_));
+  const std::uint64_t index = chunks_++;
+  stored_bytes_ += sealed_.size();
+  if (MayHold(last)) {
+    held_bytes_ += sealed_.size();
+    held_.push_back(std::move(sealed_));
+    sealed_ = std::string();
+    return OkStatus();
+  }
+  if (!pending_recorded_) {
+    ARCHIVED_RETURN_IF_ERROR(WriteHeld());
+  }
+  return WriteChunk(index, sealed_);
 }
 
 Status ContentWriter::Append(std::string_view data) {
@@ -79,7 +142,7 @@ Status ContentWriter::Append(std::string_view data) {
     // A chunk is sealed only once a byte beyond it has arrived: until then it might be the
     // last one, and the last chunk carries the STREAM "last" flag.
     if (buffer_.size() == options_.chunk_bytes) {
-      ARCHIVED_RETURN_IF_ERROR(SealAndWrite(buffer_, /*last=*/false));
+      ARCHIVED_RETURN_IF_ERROR(SealChunk(buffer_, /*last=*/false));
       buffer_.clear();
     }
     const std::size_t take = std::min(data.size(), options_.chunk_bytes - buffer_.size());
@@ -93,22 +156,16 @@ StatusOr<SealedContent> ContentWriter::Finish() {
   if (finished_ || aborted_) {
     return FailedPreconditionError("finish an upload twice");
   }
-  SealedContent out;
-  if (chunks_ == 0) {
-    // One chunk in all: sealed here, written by the commit.
-    codec::EncodePayload(buffer_, options_.zstd_level, &payload_);
-    ARCHIVED_RETURN_IF_ERROR(crypto::SealChunkInto(data_key_, content_id_, 0, /*last=*/true, payload_, &sealed_));
-    ++chunks_;
-    stored_bytes_ += sealed_.size();
-    out.inline_chunk = std::move(sealed_);
-  } else {
-    ARCHIVED_RETURN_IF_ERROR(SealAndWrite(buffer_, /*last=*/true));
+  ARCHIVED_RETURN_IF_ERROR(SealChunk(buffer_, /*last=*/true));
+  if (writing_) {
     ARCHIVED_RETURN_IF_ERROR(store_->Flush(Keyspace::kChunks).Annotate("make content chunks durable"));
   }
   finished_ = true;
   buffer_.clear();
   buffer_.shrink_to_fit();
+  SealedContent out;
   out.content_id = content_id_;
+  out.held_chunks = std::move(held_);
   out.pending_recorded = pending_recorded_;
   out.size = size_;
   out.sha256 = hash_.Finish();
@@ -120,6 +177,7 @@ StatusOr<SealedContent> ContentWriter::Finish() {
 
 Status ContentWriter::Abort() {
   aborted_ = true;
+  held_.clear();
   if (!pending_recorded_) {
     return OkStatus();  // nothing was written
   }

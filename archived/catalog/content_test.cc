@@ -22,7 +22,7 @@ class ContentTest : public ::testing::Test {
  protected:
   // Writes `data` in uneven pieces and returns the version a commit would store.
   v1::Version Write(const std::string& data) {
-    auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
+    auto writer = Begin();
     for (std::size_t at = 0; at < data.size();) {
       const std::size_t n = std::min<std::size_t>(data.size() - at, 1 + rng_() % 5000);
       EXPECT_OK(writer->Append(std::string_view(data).substr(at, n)));
@@ -30,9 +30,13 @@ class ContentTest : public ::testing::Test {
     }
     const SealedContent sealed = *writer->Finish();
     writer->MarkCommitted();
-    if (!sealed.inline_chunk.empty()) {  // what the commit would write
-      EXPECT_OK(store_->Put(Keyspace::kChunks, internal::ChunkKey(sealed.content_id, 0), sealed.inline_chunk, {}));
+    for (std::size_t i = 0; i < sealed.held_chunks.size(); ++i) {  // what the commit would write
+      EXPECT_OK(store_->Put(Keyspace::kChunks, internal::ChunkKey(sealed.content_id, i), sealed.held_chunks[i], {}));
     }
+    return VersionOf(sealed);
+  }
+  // The version a commit would store for `sealed`.
+  static v1::Version VersionOf(const SealedContent& sealed) {
     v1::Version v;
     v.set_size(sealed.size);
     v.mutable_content()->set_content_id(sealed.content_id);
@@ -40,6 +44,15 @@ class ContentTest : public ::testing::Test {
     v.mutable_content()->set_chunk_count(sealed.chunk_count);
     v.mutable_content()->set_seal_format(crypto::kChunkSealFormat);
     return v;
+  }
+  std::unique_ptr<ContentWriter> Begin(std::size_t hold_bytes = 2 * kChunk + 200) {
+    return ContentWriter::Begin({.chunk_bytes = kChunk, .hold_bytes_per_upload = hold_bytes}, store_.get(),
+                                &budget_, *keys_.Take(), SystemClock::Get());
+  }
+  bool Empty(Keyspace keyspace) {
+    auto it = store_->NewIterator(keyspace);
+    it->SeekToFirst();
+    return !it->Valid();
   }
   StatusOr<std::string> ReadAll(const v1::Version& v) {
     auto reader = ContentReader::Open(*store_, *vault_, keyring_, v);
@@ -62,6 +75,7 @@ class ContentTest : public ::testing::Test {
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   std::unique_ptr<storage::Store> vault_ = storage::NewMemoryStore();
   KeyReserve keys_{vault_.get(), &keyring_, 4};
+  HoldBudget budget_{1 << 20};
 };
 
 TEST_F(ContentTest, RoundTripsAroundChunkBoundaries) {
@@ -76,7 +90,7 @@ TEST_F(ContentTest, RoundTripsAroundChunkBoundaries) {
 
 TEST_F(ContentTest, CompressibleDataIsStoredSmaller) {
   const std::string text(10 * kChunk, 'a');
-  auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
+  auto writer = Begin();
   ASSERT_OK(writer->Append(text));
   ASSERT_OK_AND_ASSIGN(const SealedContent sealed, writer->Finish());
   EXPECT_LT(sealed.stored_bytes, text.size() / 4);
@@ -131,16 +145,76 @@ TEST_F(ContentTest, MissingKeyOrWrongMasterKeyIsDataLoss) {
 }
 
 TEST_F(ContentTest, SingleChunkContentWritesNothingBeforeTheCommit) {
-  auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
-  ASSERT_OK(writer->Append(Random(kChunk)));  // exactly one chunk
+  auto writer = Begin(/*hold_bytes=*/0);
+  ASSERT_OK(writer->Append(Random(kChunk)));  // exactly one chunk: held even with no hold allowance
   ASSERT_OK_AND_ASSIGN(const SealedContent sealed, writer->Finish());
-  EXPECT_FALSE(sealed.inline_chunk.empty());
+  EXPECT_EQ(sealed.held_chunks.size(), 1u);
   EXPECT_FALSE(sealed.pending_recorded);
-  for (const Keyspace k : {Keyspace::kChunks, Keyspace::kUploads}) {
-    auto it = store_->NewIterator(k);
-    it->SeekToFirst();
-    EXPECT_FALSE(it->Valid());
-  }
+  EXPECT_TRUE(Empty(Keyspace::kChunks));
+  EXPECT_TRUE(Empty(Keyspace::kUploads));
+}
+
+TEST_F(ContentTest, SmallMultiChunkContentIsHeldWithinItsBudget) {
+  auto writer = Begin();  // holds up to two random chunks and a bit
+  ASSERT_OK(writer->Append(Random(2 * kChunk)));
+  EXPECT_LT(budget_.available(), 1 << 20);  // the first chunk was taken from the budget
+  ASSERT_OK_AND_ASSIGN(const SealedContent sealed, writer->Finish());
+  EXPECT_EQ(sealed.held_chunks.size(), 2u);
+  EXPECT_FALSE(sealed.pending_recorded);
+  EXPECT_TRUE(Empty(Keyspace::kChunks));
+  EXPECT_TRUE(Empty(Keyspace::kUploads));
+  writer.reset();
+  EXPECT_EQ(budget_.available(), 1 << 20);  // given back with the writer
+}
+
+TEST_F(ContentTest, ContentPastItsHoldIsWrittenAsItArrives) {
+  const std::string data = Random(3 * kChunk + 5);
+  auto writer = Begin();
+  ASSERT_OK(writer->Append(data));
+  EXPECT_FALSE(Empty(Keyspace::kChunks));   // the third chunk did not fit: all written
+  EXPECT_FALSE(Empty(Keyspace::kUploads));  // after a pending record
+  EXPECT_EQ(budget_.available(), 1 << 20);  // nothing held any more
+  ASSERT_OK_AND_ASSIGN(const SealedContent sealed, writer->Finish());
+  EXPECT_TRUE(sealed.held_chunks.empty());
+  EXPECT_TRUE(sealed.pending_recorded);
+  writer->MarkCommitted();
+  ASSERT_OK_AND_ASSIGN(const std::string back, ReadAll(VersionOf(sealed)));
+  EXPECT_EQ(back, data);
+}
+
+TEST_F(ContentTest, ContentDeclaredFarPastItsHoldIsWrittenFromItsFirstChunk) {
+  auto small = Begin();
+  small->ExpectSize(2 * kChunk);  // within the hold: held as before
+  ASSERT_OK(small->Append(Random(2 * kChunk)));
+  ASSERT_OK_AND_ASSIGN(const SealedContent held, small->Finish());
+  EXPECT_EQ(held.held_chunks.size(), 2u);
+  auto big = Begin();
+  big->ExpectSize(100 * kChunk);
+  ASSERT_OK(big->Append(Random(kChunk + 1)));
+  EXPECT_FALSE(Empty(Keyspace::kChunks));  // the first chunk, as soon as it was sealed
+  ASSERT_OK_AND_ASSIGN(const SealedContent written, big->Finish());
+  EXPECT_TRUE(written.held_chunks.empty());
+  EXPECT_TRUE(written.pending_recorded);
+}
+
+TEST_F(ContentTest, UploadsWriteAsTheyGoOnceTheSharedBudgetIsSpent) {
+  HoldBudget small(kChunk + 100);  // room for one held random chunk, not two
+  const ContentOptions options{.chunk_bytes = kChunk, .hold_bytes_per_upload = 4 * kChunk};
+  auto first = ContentWriter::Begin(options, store_.get(), &small, *keys_.Take(), SystemClock::Get());
+  auto second = ContentWriter::Begin(options, store_.get(), &small, *keys_.Take(), SystemClock::Get());
+  ASSERT_OK(first->Append(Random(2 * kChunk)));  // holds its first chunk
+  EXPECT_TRUE(Empty(Keyspace::kChunks));
+  ASSERT_OK(second->Append(Random(2 * kChunk)));  // finds the budget spent: writes
+  EXPECT_FALSE(Empty(Keyspace::kChunks));
+  ASSERT_OK_AND_ASSIGN(const SealedContent a, first->Finish());
+  ASSERT_OK_AND_ASSIGN(const SealedContent b, second->Finish());
+  EXPECT_EQ(a.held_chunks.size(), 2u);  // a last chunk needs no budget
+  EXPECT_TRUE(b.held_chunks.empty());
+  EXPECT_TRUE(b.pending_recorded);
+  first.reset();
+  second.reset();
+  EXPECT_EQ(small.available(), kChunk + 100);
+  EXPECT_TRUE(Empty(Keyspace::kChunks));  // both aborted: nothing left
 }
 
 TEST_F(ContentTest, ReservedKeysAreDurableUniqueAndRefilled) {
@@ -155,7 +229,7 @@ TEST_F(ContentTest, ReservedKeysAreDurableUniqueAndRefilled) {
 }
 
 TEST_F(ContentTest, AbortRemovesChunksAndThePendingRecord) {
-  auto writer = ContentWriter::Begin({.chunk_bytes = kChunk}, store_.get(), *keys_.Take(), SystemClock::Get());
+  auto writer = Begin();
   ASSERT_OK(writer->Append(Random(4 * kChunk)));
   writer.reset();  // never finished: aborts
   EXPECT_FALSE(store_->NewIterator(Keyspace::kChunks)->Valid());

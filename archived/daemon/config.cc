@@ -126,6 +126,9 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(archive.Read("default_category", &config->catalog.default_category));
   ARCHIVED_RETURN_IF_ERROR(archive.Read("chunk_bytes", &config->catalog.content.chunk_bytes));
   ARCHIVED_RETURN_IF_ERROR(archive.Read("zstd_level", &config->catalog.content.zstd_level));
+  ARCHIVED_RETURN_IF_ERROR(archive.Read("small_content_zstd_level", &config->catalog.content.small_content_zstd_level));
+  ARCHIVED_RETURN_IF_ERROR(archive.Read("hold_bytes_per_upload", &config->catalog.content.hold_bytes_per_upload));
+  ARCHIVED_RETURN_IF_ERROR(archive.Read("hold_bytes_total", &config->catalog.content.hold_bytes_total));
   ARCHIVED_RETURN_IF_ERROR(archive.CheckNoUnknownKeys());
 
   TableReader limits(Section(root, "limits"), "limits");

@@ -150,8 +150,11 @@ class UploadJob {
   }
   void BeginWith(std::unique_ptr<ContentWriter> writer) {
     writer_ = std::move(writer);
+    if (declared_bytes_) writer_->ExpectSize(*declared_bytes_);
     if (boundary_) upload_.emplace(*boundary_, writer_.get(), max_metadata_bytes_);
   }
+  // The request's Content-Length, if it has one.
+  void set_declared_bytes(std::optional<std::uint64_t> bytes) { declared_bytes_ = bytes; }
   bool new_document() const { return !document_id_; }
   // For a new document whose content is one chunk: validates and seals, with no I/O.
   StatusOr<Filing> Prepare() {
@@ -198,6 +201,7 @@ class UploadJob {
   const std::optional<std::string> boundary_;
   const std::size_t max_metadata_bytes_;
   const Check check_;
+  std::optional<std::uint64_t> declared_bytes_;
   std::unique_ptr<ContentWriter> writer_;
   std::optional<MultipartUpload> upload_;
 };
@@ -271,6 +275,7 @@ net::awaitable<void> HandleUpload(Exchange& ex, const ApiServices& s, const Targ
   const std::size_t piece_bytes = ex.limits().body_piece_bytes;
   StatusOr<v1::FileResponse> filed = InternalError("upload not filed");
   const std::optional<std::uint64_t> length = ex.content_length();
+  job.set_declared_bytes(length);
   if (length && *length <= piece_bytes) {
     // A small body: read it whole first. Thread hand-offs cost more than the work for
     // documents of a few kilobytes, so they are kept to the fewest.

