@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -463,6 +465,18 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
     std::error_code ec;  // a run killed midway left its hard-linked checkpoints here
     std::filesystem::remove_all(backup_options.work_dir, ec);
   }
+  // Forget asks retention which legal holds are in force. Retention opens after the backups
+  // (it starts one after each destruction), so it is reached through this pointer, set while
+  // it is open.
+  auto holds_from = std::make_shared<std::atomic<const retention::Retention*>>(nullptr);
+  backup_options.active_holds = [holds_from]() -> StatusOr<std::vector<std::string>> {
+    const retention::Retention* retention = holds_from->load();
+    if (retention == nullptr) return UnavailableError("retention is not open");
+    ARCHIVED_ASSIGN_OR_RETURN(const v1::HoldList holds, retention->ListHolds(/*include_released=*/false));
+    std::vector<std::string> names;
+    for (const v1::Hold& hold : holds.holds()) names.push_back(hold.name());
+    return names;
+  };
   auto backups = std::make_unique<service::BackupService>(stores.main.get(), stores.vault.get(), archive->keyring.get(),
                                                           committer, SystemClock::Get(), backup_options);
   if (backups->configured()) {
@@ -471,6 +485,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   }
   ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<retention::Retention> retention,
                             OpenRetention(config, *archive, backups.get()));
+  holds_from->store(retention.get());
   ARCHIVED_ASSIGN_OR_RETURN(auto server, http::HttpServer::Start(config.http, {.catalog = archive->catalog.get(),
                                                                                .authenticator = &authenticator,
                                                                                .committer = committer,
@@ -509,6 +524,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
   server->Stop();
   server.reset();
   scrubber.reset();  // a running scrub stops at the next document
+  holds_from->store(nullptr);  // a scheduled forget from now on removes nothing
   retention.reset();  // waits for a running disposition step
   backups.reset();   // waits for a running backup
   if (checkpointer) {

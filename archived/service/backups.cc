@@ -269,11 +269,22 @@ StatusOr<v1::BackupReport> BackupService::Verify(const audit::Actor& actor, std:
 StatusOr<v1::BackupForgetReport> BackupService::Forget(const audit::Actor& actor, bool dry_run) {
   // A dry run only reads; a real one must not remove what a running backup builds on.
   if (Status s = dry_run ? (configured() ? OkStatus() : Acquire("")) : Acquire("forget"); !s.ok()) return s;
-  StatusOr<backup::ForgetResult> result =
-      backup::ForgetBackups(options_.target, *keyring_, options_.keep, options_.vault_keep, clock_.Now(), dry_run);
+  StatusOr<std::vector<std::string>> holds = std::vector<std::string>();
+  if (options_.active_holds) holds = options_.active_holds();
+  StatusOr<backup::ForgetResult> result = [&]() -> StatusOr<backup::ForgetResult> {
+    if (!holds.ok()) return holds.status().Annotate("look up the legal holds in force; nothing removed");
+    // A legal hold suspends the rotation of content backups; the empty policy keeps them all.
+    // Vault backups still expire: a held record cannot be destroyed, so its data key is in
+    // the newest vault backup, which is always kept.
+    const backup::KeepPolicy content = holds->empty() ? options_.keep : backup::KeepPolicy{};
+    return backup::ForgetBackups(options_.target, *keyring_, content, options_.vault_keep, clock_.Now(), dry_run);
+  }();
   if (!dry_run) Release();
   v1::BackupForgetReport report;
   report.set_dry_run(dry_run);
+  if (holds.ok()) {
+    for (const std::string& name : *holds) report.add_held_by(name);
+  }
   if (result.ok()) {
     for (const std::string& id : result->removed) report.add_removed(id);
     for (const std::string& id : result->kept) report.add_kept(id);
@@ -288,6 +299,10 @@ StatusOr<v1::BackupForgetReport> BackupService::Forget(const audit::Actor& actor
   if (result.ok()) {
     detail = "removed " + std::to_string(result->removed.size()) + ":";
     for (const std::string& id : result->removed) detail += " " + id;
+    if (!holds->empty()) {
+      detail += "; content backups kept under legal hold:";
+      for (const std::string& name : *holds) detail += " " + name;
+    }
   } else {
     detail = "failed: " + result.status().ToString();
   }

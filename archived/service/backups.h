@@ -5,17 +5,21 @@
 // exactly the transactions acknowledged before it and every data key their content uses.
 // On a cron schedule, a run starts when due; a failed scheduled run is logged, audited,
 // counted and retried after `retry_after`, up to `retries` times; after a scheduled run
-// that succeeded, the keep policies are applied. Thread-safe.
+// that succeeded, the keep policies are applied. While a legal hold is in force no content
+// backup is removed (RELIABILITY pitfall 17): the older ones may hold the only copy of a held
+// record as it once was. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "archived/audit/actor.h"
 #include "archived/audit/committer.h"
@@ -38,6 +42,9 @@ struct BackupServiceOptions {
   backup::KeepPolicy vault_keep{.last = 7, .max_age_days = 35};
   std::chrono::seconds retry_after{15 * 60};
   int retries = 3;
+  // The names of the legal holds in force (retention). Unset: none. When it fails, forget
+  // removes nothing.
+  std::function<StatusOr<std::vector<std::string>>()> active_holds;
 };
 
 struct BackupCounters {
@@ -67,7 +74,8 @@ class BackupService {
   // Verifies backup `id` (empty: the newest content backup) and records the outcome.
   // A backup that fails verification is not an error: the report says "failed" and why.
   StatusOr<v1::BackupReport> Verify(const audit::Actor& actor, std::string_view id, bool read_data);
-  // Applies the keep policies (audited unless a dry run). Errors: as Start; I/O.
+  // Applies the keep policies (audited unless a dry run); while a legal hold is in force,
+  // to vault backups only. Errors: as Start; I/O; the holds' lookup.
   StatusOr<v1::BackupForgetReport> Forget(const audit::Actor& actor, bool dry_run);
 
   BackupCounters counters() const;

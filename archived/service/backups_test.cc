@@ -93,6 +93,44 @@ TEST_F(BackupServiceTest, TheScheduleRunsWhenDueAndAppliesTheKeepPolicy) {
   EXPECT_EQ(created, (std::vector<std::string>{"", "", ""}));
 }
 
+// RELIABILITY pitfall 17: a legal hold suspends the removal of content backups; vault
+// backups still expire by their own policy; once the hold is released the policy applies.
+TEST_F(BackupServiceTest, ALegalHoldKeepsEveryContentBackupUntilItIsReleased) {
+  std::vector<std::string> holds = {"case-2026-7"};
+  BackupServiceOptions options = Options("");
+  options.vault_keep = {.last = 1};
+  options.active_holds = [&holds]() -> StatusOr<std::vector<std::string>> { return holds; };
+  BackupService service(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, options);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_OK(service.RunNow({.name = "admin"}));
+    clock_.Advance(hours(1));
+  }
+  const fs::path target = dir_.path() / "backups";
+  ASSERT_OK_AND_ASSIGN(const v1::BackupForgetReport held, service.Forget({.name = "admin"}, /*dry_run=*/false));
+  EXPECT_EQ(std::vector<std::string>(held.held_by().begin(), held.held_by().end()), holds);
+  for (int seq = 1; seq <= 4; ++seq) {
+    EXPECT_TRUE(fs::exists(target / ("content-0000000" + std::to_string(seq) + ".manifest"))) << seq;
+  }
+  // The vault's own policy (the newest only) still ran.
+  EXPECT_FALSE(fs::exists(target / "vault-00000001.manifest"));
+  EXPECT_TRUE(fs::exists(target / "vault-00000004.manifest"));
+  EXPECT_EQ(held.removed_size(), 3);  // the three older vault backups
+
+  // A failing lookup removes nothing.
+  options.active_holds = []() -> StatusOr<std::vector<std::string>> { return UnavailableError("no retention"); };
+  BackupService unsure(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, options);
+  EXPECT_FALSE(unsure.Forget({.name = "admin"}, /*dry_run=*/false).ok());
+  EXPECT_TRUE(fs::exists(target / "content-00000001.manifest"));
+
+  holds.clear();  // released: keep the last 2
+  ASSERT_OK_AND_ASSIGN(const v1::BackupForgetReport released, service.Forget({.name = "admin"}, /*dry_run=*/false));
+  EXPECT_EQ(released.held_by_size(), 0);
+  EXPECT_FALSE(fs::exists(target / "content-00000001.manifest"));
+  EXPECT_TRUE(fs::exists(target / "content-00000003.manifest"));
+  EXPECT_EQ(released.removed(0), "content-00000001");
+  EXPECT_EQ(Outcomes("backup.forget"), (std::vector<std::string>{"", "failed", ""}));
+}
+
 TEST_F(BackupServiceTest, AFailedScheduledRunIsRetriedCountedAndAudited) {
   // The target is a file: every run fails.
   std::ofstream(dir_.path() / "backups") << "not a directory";

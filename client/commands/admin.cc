@@ -168,6 +168,11 @@ int BackupForget(const Context& context, const Args& args) {
   for (const std::string& id : report->removed()) std::printf("%s %s\n", dry_run ? "would remove" : "removed", id.c_str());
   for (const std::string& id : report->kept_as_needed()) std::printf("kept %s: a kept incremental backup needs it\n", id.c_str());
   for (const std::string& id : report->unreadable()) std::printf("left %s: its manifest cannot be read\n", id.c_str());
+  if (report->held_by_size() > 0) {
+    std::string names;
+    for (const std::string& name : report->held_by()) names += (names.empty() ? "" : ", ") + name;
+    std::printf("legal holds in force (%s): no content backup is removed until they are released\n", names.c_str());
+  }
   std::printf("%d removed%s, %d kept\n", report->removed_size(), dry_run ? " (dry run: nothing was)" : "",
               report->kept_size());
   return 0;
