@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev libxapian-dev libarchive-dev libssl-dev libzstd-dev libpoppler-cpp-dev
   libprotobuf-dev protobuf-compiler libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
-  curl procps strace eatmydata openssl testssl.sh sslscan
+  curl procps strace eatmydata openssl testssl.sh sslscan e2fsprogs
 )
 # Tools for the benchmarks only (scripts/bench/); installed with --bench.
 bench_packages=(nginx-light hyperfine wrk restic borgbackup

@@ -8,8 +8,11 @@
 // blob files new since then are written, and the manifest names the earlier backups that
 // hold the rest. Vault backups are always full (the vault is small) and never share files,
 // so that pruning vault backups really removes destroyed keys. The manifest is written last:
-// a backup without one does not exist (a crashed run leaves only *.tmp files, removed by the
-// next run). Thread-compatible: the service layer runs one operation at a time per target.
+// a backup without one does not exist. Files appear only complete (base/files.h, NewFile) and
+// a run never renames or rewrites a file in the target, so it can be an append-only directory:
+// a crashed run leaves at most an archive without its manifest, and the next run takes the
+// next sequence number. Thread-compatible: the service layer runs one operation at a time
+// per target.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +47,12 @@ struct BackupOptions {
   std::filesystem::path work_dir;
   int zstd_level = 3;  // for the members that compress (tables, logs, manifests). Default: 3.
   std::string daemon_version;
+  // Never remove anything from the target (files a crashed or failed run left stay for the
+  // administrator's forget). Default: false, which removes them best effort.
+  bool append_only = false;
+  // The legal holds in force, recorded in the content manifest, so that a forget run away
+  // from the archive (`archived backup forget`) honours them.
+  std::vector<std::string> legal_holds;
 };
 
 // Makes the two checkpoints: the main store's into `content_dir`, the vault's into
@@ -104,6 +113,9 @@ struct ForgetResult {
   // Kept although the policy would drop them: an incremental backup that is kept needs them.
   std::vector<std::string> kept_as_needed;
   std::vector<std::string> unreadable;  // backups whose manifest fails: never removed here
+  // Archive files a crashed or failed run left without a manifest (older than the newest
+  // backup): removed (with dry_run: would be).
+  std::vector<std::string> leftovers;
 };
 // Removes the backups the keep policies no longer keep: content backups by `content`
 // (never one that a kept backup needs), vault backups by `vault` (the newest always stays).

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -85,8 +86,13 @@ class BackupTest : public ::testing::Test {
     ASSERT_OK(main_->Flush(Keyspace::kChunks));
   }
 
-  StatusOr<BackupResult> Backup() {
-    return MakeBackup({.target = target_, .work_dir = dir_.path() / "work", .zstd_level = 3, .daemon_version = "test"},
+  StatusOr<BackupResult> Backup(bool append_only = false, std::vector<std::string> holds = {}) {
+    return MakeBackup({.target = target_,
+                       .work_dir = dir_.path() / "work",
+                       .zstd_level = 3,
+                       .daemon_version = "test",
+                       .append_only = append_only,
+                       .legal_holds = std::move(holds)},
                       ring_,
                       [&](const fs::path& content, const fs::path& vault) -> Status {
                         if (Status s = main_->Checkpoint(content); !s.ok()) return s;
@@ -207,24 +213,66 @@ TEST_F(BackupTest, TamperingIsFoundAndRestoreWritesNothing) {
 TEST_F(BackupTest, ACrashedRunLeavesEarlierBackupsValidAndTheNextRunSucceeds) {
   AddDocuments(0, 10);
   ASSERT_OK(Backup().status());
-  // What a kill -9 mid-run leaves: a temporary archive and an archive without a manifest.
+  // What a kill -9 mid-run leaves: an archive without a manifest (files appear only whole,
+  // and the manifest last), or an older build's temporary file.
   { std::ofstream(target_ / "content-00000002.archive.tmp") << "partial"; }
   { std::ofstream(target_ / "content-00000002.archive") << "no manifest"; }
   ASSERT_OK_AND_ASSIGN(const std::vector<Listed> before, ListBackups(target_, ring_));
   EXPECT_EQ(before.size(), 2u) << "a backup without a manifest does not exist";
   AddDocuments(10, 3);
   ASSERT_OK_AND_ASSIGN(const BackupResult next, Backup());
-  EXPECT_EQ(next.content.seq(), 2u);
+  EXPECT_EQ(next.content.seq(), 3u) << "a number once written is never taken again";
   EXPECT_FALSE(fs::exists(target_ / "content-00000002.archive.tmp"));
+  EXPECT_FALSE(fs::exists(target_ / "content-00000002.archive"));
   ASSERT_OK(VerifyBackup(target_, ring_, "1", true).status());
-  ASSERT_OK(VerifyBackup(target_, ring_, "2", true).status());
+  ASSERT_OK(VerifyBackup(target_, ring_, "3", true).status());
   // A failing checkpoint leaves nothing behind.
   const StatusOr<BackupResult> failed =
       MakeBackup({.target = target_, .work_dir = dir_.path() / "work", .zstd_level = 3, .daemon_version = "test"},
                  ring_, [](const fs::path&, const fs::path&) { return InternalError("disk on fire"); }, clock_);
   EXPECT_FALSE(failed.ok());
-  EXPECT_FALSE(fs::exists(target_ / "content-00000003.archive"));
-  EXPECT_FALSE(fs::exists(target_ / "content-00000003.manifest"));
+  EXPECT_FALSE(fs::exists(target_ / "content-00000004.archive"));
+  EXPECT_FALSE(fs::exists(target_ / "content-00000004.manifest"));
+  for (const fs::directory_entry& entry : fs::directory_iterator(target_)) {
+    EXPECT_TRUE(entry.path().extension() == ".archive" || entry.path().extension() == ".manifest") << entry.path();
+  }
+}
+
+// RELIABILITY pitfall 17: the process that writes backups cannot remove them. With the
+// target append-only for everyone (chattr +a: entries may be added, never removed or
+// renamed; needs CAP_LINUX_IMMUTABLE), runs still succeed, a crashed run's leftover is passed
+// over, nothing already there changes, and removing is refused until the administrator
+// lifts the attribute, when forget removes the old backups and the leftover.
+TEST_F(BackupTest, RunsNeedOnlyToAddFilesSoTheTargetCanBeAppendOnly) {
+  fs::create_directories(target_);
+  if (std::system(("chattr +a " + target_.string() + " 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP() << "chattr +a is not available here (needs root and a file system that has it)";
+  }
+  struct Lift {  // or the temporary directory could not be removed
+    fs::path dir;
+    ~Lift() { [[maybe_unused]] const int rc = std::system(("chattr -a " + dir.string() + " 2>/dev/null").c_str()); }
+  } lift{target_};
+  AddDocuments(0, 10);
+  ASSERT_OK(Backup(/*append_only=*/true).status());
+  std::error_code ec;
+  EXPECT_FALSE(fs::remove(target_ / "content-00000001.manifest", ec)) << "the attribute took";
+  // A crashed run's archive without a manifest: it stays, and the next run passes it over.
+  { std::ofstream(target_ / "content-00000002.archive") << "no manifest"; }
+  std::map<std::string, std::uintmax_t> sizes;
+  for (const fs::directory_entry& entry : fs::directory_iterator(target_)) sizes[entry.path().filename()] = entry.file_size();
+  AddDocuments(10, 3);
+  ASSERT_OK_AND_ASSIGN(const BackupResult next, Backup(/*append_only=*/true, {"case-7"}));
+  EXPECT_EQ(next.content.seq(), 3u);
+  EXPECT_EQ(next.content.legal_holds_size(), 1);
+  for (const auto& [name, size] : sizes) EXPECT_EQ(fs::file_size(target_ / name), size) << name;
+  ASSERT_OK(VerifyBackup(target_, ring_, "3", true).status());
+  EXPECT_FALSE(ForgetBackups(target_, ring_, {.last = 1}, {.last = 1}, clock_.Now(), /*dry_run=*/false).ok());
+  ASSERT_EQ(std::system(("chattr -a " + target_.string()).c_str()), 0);
+  ASSERT_OK_AND_ASSIGN(const ForgetResult pruned,
+                       ForgetBackups(target_, ring_, {.last = 1}, {.last = 1}, clock_.Now(), /*dry_run=*/false));
+  EXPECT_EQ(pruned.leftovers, std::vector<std::string>{"content-00000002.archive"});
+  EXPECT_FALSE(fs::exists(target_ / "content-00000002.archive"));
+  ASSERT_OK(VerifyBackup(target_, ring_, "3", true).status());
 }
 
 TEST_F(BackupTest, ForgetKeepsWhatThePolicyAndTheIncrementalChainsNeed) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "archived/base/files.h"
 #include "archived/base/status.h"
 #include "archived/crypto/crypto.h"
 #include "archived/crypto/keyring.h"
@@ -22,8 +23,9 @@ namespace archived::backup {
 // Plaintext bytes per chunk.
 inline constexpr std::size_t kSealedChunkBytes = 64 << 10;
 
-// Writes `path` through a temporary file; Finish makes it durable and puts it in place.
-// Destroying an unfinished writer removes the temporary file.
+// Writes `path` as a NewFile (base/files.h): it appears only when Finish has made it
+// durable, and nothing in the directory is ever renamed or removed, so the target may be an
+// append-only directory. Destroying an unfinished writer leaves nothing.
 class SealedFileWriter {
  public:
   // `label` names the file inside the seal (its file name); the key derives from the
@@ -38,7 +40,7 @@ class SealedFileWriter {
   // a chunk is given to zstd only if some of its bytes are compressible.
   // Errors: kResourceExhausted when the disk is full; kInternal.
   Status Append(std::string_view bytes, bool compressible);
-  // Seals the last chunk, fsyncs, renames into place and fsyncs the directory.
+  // Seals the last chunk, fsyncs, links into place and fsyncs the directory.
   Status Finish();
   // Bytes written to the file so far (header and sealed chunks).
   std::uint64_t file_bytes() const { return file_bytes_; }
@@ -48,13 +50,12 @@ class SealedFileWriter {
   const std::string& salt() const { return salt_; }
 
  private:
-  SealedFileWriter(std::filesystem::path path, std::filesystem::path temp, int fd, std::string label,
-                   crypto::SecretKey key, std::string key_id, std::string salt, int zstd_level);
+  SealedFileWriter(NewFile file, std::string label, crypto::SecretKey key, std::string key_id, std::string salt,
+                   int zstd_level);
   Status SealChunk(bool last);
   Status WriteAll(std::string_view bytes);
 
-  const std::filesystem::path path_, temp_;
-  int fd_;
+  NewFile file_;
   const std::string label_;
   const crypto::SecretKey key_;
   const std::string key_id_;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "archived/base/status_macros.h"
 
@@ -15,7 +16,9 @@ namespace archived {
 namespace {
 
 Status SystemError(std::string_view operation, const std::filesystem::path& path) {
-  return InternalError(std::string(operation) + " \"" + path.string() + "\": " + std::strerror(errno));
+  const int err = errno;
+  const std::string message = std::string(operation) + " \"" + path.string() + "\": " + std::strerror(err);
+  return err == ENOSPC || err == EDQUOT ? ResourceExhaustedError(message) : InternalError(message);
 }
 
 Status FsyncPath(const std::filesystem::path& path, int flags) {
@@ -55,6 +58,49 @@ Status WriteSecretFile(const std::filesystem::path& path, std::string_view conte
     return SystemError("rename into place", path);
   }
   return FsyncPath(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+StatusOr<NewFile> NewFile::Create(const std::filesystem::path& path, mode_t mode) {
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  if (::access(path.c_str(), F_OK) == 0) {
+    return AlreadyExistsError("\"" + path.string() + "\" already exists");
+  }
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd >= 0) return NewFile(path, fd, /*named=*/false);
+  if (errno != EOPNOTSUPP && errno != EISDIR) return SystemError("create a file in", dir);
+  const int named = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (named < 0) {
+    if (errno == EEXIST) return AlreadyExistsError("\"" + path.string() + "\" already exists");
+    return SystemError("create", path);
+  }
+  return NewFile(path, named, /*named=*/true);
+}
+
+NewFile::NewFile(NewFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)), named_(other.named_),
+      published_(std::exchange(other.published_, true)) {}
+
+NewFile::~NewFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (named_ && !published_) ::unlink(path_.c_str());  // best effort: refused in an append-only directory
+}
+
+Status NewFile::Publish() {
+  if (published_ || fd_ < 0) return FailedPreconditionError("file already published");
+  if (::fdatasync(fd_) != 0) return SystemError("sync", path_);
+  if (!named_) {
+    // linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the /proc link is open(2)'s way
+    // for everyone else.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path_.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      if (errno == EEXIST) return AlreadyExistsError("\"" + path_.string() + "\" already exists");
+      return SystemError("link into place", path_);
+    }
+  }
+  published_ = true;
+  const int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0) return SystemError("close", path_);
+  return FsyncPath(path_.parent_path().empty() ? "." : path_.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
 Status RemoveFileDurably(const std::filesystem::path& path) {

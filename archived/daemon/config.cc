@@ -201,6 +201,7 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(backup.Read("vault_keep_days", &b.vault_keep.max_age_days));
   ARCHIVED_RETURN_IF_ERROR(backup.Read("retry_seconds", &retry_seconds));
   ARCHIVED_RETURN_IF_ERROR(backup.Read("retries", &b.retries));
+  ARCHIVED_RETURN_IF_ERROR(backup.Read("append_only", &b.append_only));
   ARCHIVED_RETURN_IF_ERROR(backup.CheckNoUnknownKeys());
   b.target = target;
   b.retry_after = std::chrono::seconds(retry_seconds);

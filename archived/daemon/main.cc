@@ -50,6 +50,8 @@ constexpr const char* kUsage =
     "       archived index rebuild|check [--data-dir DIR] [--config FILE]\n"
     "       archived restore --from DIR [--backup ID] --data-dir NEW --key-file KEY\n"
     "                        [--passphrase-file FILE] [--index-later]\n"
+    "       archived backup forget [--target DIR] --key-file KEY [--config FILE]\n"
+    "                              [--passphrase-file FILE] [--dry-run]\n"
     "\n"
     "  --data-dir DIR      where the archive lives (default ./archive-data)\n"
     "  --listen HOST:PORT  address to serve (default 127.0.0.1:8750; port 0 picks one)\n"
@@ -67,6 +69,10 @@ constexpr const char* kUsage =
     "the master key KEY (a copy of the master.key that made them), rebuilds the search index and\n"
     "checks the audit chain against the backup's manifest; a bad backup writes nothing. With\n"
     "--index-later the index is rebuilt by the daemon in the background when it first starts.\n"
+    "backup forget applies the keep policies of --config's [backup] section to the backups in DIR\n"
+    "(default backup.target), as the backup host's administrator: for targets the daemon may only\n"
+    "add to (backup.append_only). While the newest content backup records a legal hold in force,\n"
+    "no content backup is removed.\n"
     "\n"
     "The first start creates DIR, its master key (DIR/master.key) and an admin API token\n"
     "(DIR/admin.token). Keep a copy of master.key somewhere safe: without it nothing can be read.\n";
@@ -74,8 +80,10 @@ constexpr const char* kUsage =
 struct Flags {
   std::string command;  // "" (serve), "verify-audit", "index rebuild", "index check" or "restore"
   std::optional<std::string> data_dir, listen, config, tls_cert, tls_key, passphrase_file, checkpoint;
-  std::optional<std::string> from, backup_id, key_file;  // restore
+  std::optional<std::string> from, backup_id, key_file;  // restore (key_file: and backup forget)
+  std::optional<std::string> target;                     // backup forget
   bool index_later = false;
+  bool dry_run = false;  // backup forget
 };
 
 StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -113,8 +121,17 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.backup_id));
     } else if (arg == "--index-later" && flags.command == "restore") {
       flags.index_later = true;
-    } else if (name == "--key-file" && flags.command == "restore") {
+    } else if (name == "--key-file" && (flags.command == "restore" || flags.command == "backup forget")) {
       ARCHIVED_RETURN_IF_ERROR(value(&flags.key_file));
+    } else if (name == "--target" && flags.command == "backup forget") {
+      ARCHIVED_RETURN_IF_ERROR(value(&flags.target));
+    } else if (arg == "--dry-run" && flags.command == "backup forget") {
+      flags.dry_run = true;
+    } else if (arg == "backup" && flags.command.empty() && i == 1) {
+      if (i + 1 >= argc || std::string(argv[i + 1]) != "forget") {
+        return InvalidArgumentError("backup: say \"backup forget\" (the daemon's API makes and lists backups)");
+      }
+      flags.command = "backup " + std::string(argv[++i]);
     } else if ((arg == "verify-audit" || arg == "restore") && flags.command.empty() && i == 1) {
       flags.command = arg;
     } else if (arg == "index" && flags.command.empty() && i == 1) {
@@ -128,6 +145,9 @@ StatusOr<Flags> ParseFlags(int argc, char** argv) {
   }
   if (flags.command == "restore" && (!flags.from || !flags.data_dir || !flags.key_file)) {
     return InvalidArgumentError("restore needs --from DIR, --data-dir NEW and --key-file KEY");
+  }
+  if (flags.command == "backup forget" && !flags.key_file) {
+    return InvalidArgumentError("backup forget needs --key-file KEY (a copy of the master.key that made the backups)");
   }
   return flags;
 }
@@ -311,18 +331,67 @@ StatusOr<int> VerifyAudit(const DaemonConfig& config, const std::optional<std::s
   return finding.holds ? 0 : 3;
 }
 
+// A copy of a data directory's master.key (sealed under the passphrase of
+// --passphrase-file, if it is): its text and the key.
+struct KeyFile {
+  std::string text;
+  crypto::SecretKey key;
+};
+StatusOr<KeyFile> ReadKeyFile(const DaemonConfig& config, const std::filesystem::path& path) {
+  ARCHIVED_ASSIGN_OR_RETURN(std::optional<std::string> key_text, ReadPrivateFile(path, "master key file"));
+  if (!key_text) return NotFoundError("master key file \"" + path.string() + "\" is missing");
+  crypto::MasterKeyFiles key_files{.current = path, .next = {}};
+  ARCHIVED_ASSIGN_OR_RETURN(key_files.passphrase, ReadPassphrase(config));
+  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, crypto::DecodeMasterKeyFile(key_files, *key_text, path));
+  return KeyFile{.text = std::move(*key_text), .key = std::move(key)};
+}
+
+// Offline, as the backup host's administrator (backup.append_only targets, RELIABILITY
+// pitfall 17): the keep policies of the config's [backup] section, applied to the target.
+// The legal holds are those the newest content backup recorded; while it names one, no
+// content backup is removed, and if it cannot be read nothing is.
+StatusOr<int> BackupForgetCommand(const DaemonConfig& config, const Flags& flags) {
+  const std::filesystem::path target = flags.target ? std::filesystem::path(*flags.target) : config.backup.target;
+  if (target.empty()) return InvalidArgumentError("backup forget needs --target DIR (or backup.target in --config)");
+  ARCHIVED_ASSIGN_OR_RETURN(KeyFile key_file, ReadKeyFile(config, *flags.key_file));
+  const crypto::Keyring keyring(std::move(key_file.key));
+  ARCHIVED_ASSIGN_OR_RETURN(const std::vector<backup::Listed> listed, backup::ListBackups(target, keyring));
+  const backup::Listed* newest = nullptr;  // listed oldest first
+  for (const backup::Listed& l : listed) {
+    if (l.kind == backup::kContent) newest = &l;
+  }
+  if (newest != nullptr && !newest->manifest) {
+    return DataLossError("the newest content backup " + newest->id + " cannot be read (" +
+                         std::string(newest->problem.message()) +
+                         "), so the legal holds in force are unknown: nothing removed");
+  }
+  std::vector<std::string> holds;
+  if (newest != nullptr) holds.assign(newest->manifest->legal_holds().begin(), newest->manifest->legal_holds().end());
+  const backup::KeepPolicy content = holds.empty() ? config.backup.keep : backup::KeepPolicy{};
+  ARCHIVED_ASSIGN_OR_RETURN(const backup::ForgetResult result,
+                            backup::ForgetBackups(target, keyring, content, config.backup.vault_keep,
+                                                  SystemClock::Get().Now(), flags.dry_run));
+  const char* verb = flags.dry_run ? "would remove" : "removed";
+  for (const std::string& id : result.removed) std::printf("%s %s\n", verb, id.c_str());
+  for (const std::string& name : result.leftovers) std::printf("%s %s (no manifest: a failed run's)\n", verb, name.c_str());
+  for (const std::string& id : result.unreadable) std::printf("left %s: its manifest cannot be read\n", id.c_str());
+  if (!holds.empty()) {
+    std::string names;
+    for (const std::string& name : holds) names += (names.empty() ? "" : ", ") + name;
+    std::printf("legal holds in force at %s (%s): no content backup removed\n", newest->id.c_str(), names.c_str());
+  }
+  std::printf("%zu removed%s, %zu kept\n", result.removed.size() + result.leftovers.size(),
+              flags.dry_run ? " (dry run: nothing was)" : "", result.kept.size());
+  return 0;
+}
+
 // Offline: restores a backup into a new data directory (backup/backup.h RestoreBackup), then
 // opens it as the daemon would (sweeping uploads that were in flight at the checkpoint),
 // checks the audit chain against the manifest, records the restore on it and rebuilds the
 // search index.
 StatusOr<int> RestoreCommand(DaemonConfig config, const Flags& flags) {
-  const std::filesystem::path key_path = *flags.key_file;
-  ARCHIVED_ASSIGN_OR_RETURN(const std::optional<std::string> key_text, ReadPrivateFile(key_path, "master key file"));
-  if (!key_text) return NotFoundError("master key file \"" + key_path.string() + "\" is missing");
-  crypto::MasterKeyFiles key_files{.current = key_path, .next = {}};
-  ARCHIVED_ASSIGN_OR_RETURN(key_files.passphrase, ReadPassphrase(config));
-  ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, crypto::DecodeMasterKeyFile(key_files, *key_text, key_path));
-  const crypto::Keyring keyring(std::move(key));
+  ARCHIVED_ASSIGN_OR_RETURN(KeyFile key_file, ReadKeyFile(config, *flags.key_file));
+  const crypto::Keyring keyring(std::move(key_file.key));
   std::printf("verifying the backups in %s (master key %s)\n", flags.from->c_str(), keyring.current_id().c_str());
   std::fflush(stdout);
   ARCHIVED_ASSIGN_OR_RETURN(const backup::RestorePlan plan,
@@ -332,7 +401,7 @@ StatusOr<int> RestoreCommand(DaemonConfig config, const Flags& flags) {
   std::printf("restored %s (%llu documents, audit event %llu) and %s into %s\n", content_id.c_str(),
               static_cast<unsigned long long>(plan.content.documents()),
               static_cast<unsigned long long>(plan.content.audit_seq()), vault_id.c_str(), config.data_dir.c_str());
-  ARCHIVED_RETURN_IF_ERROR(WriteSecretFile(config.data_dir / "master.key", *key_text));
+  ARCHIVED_RETURN_IF_ERROR(WriteSecretFile(config.data_dir / "master.key", key_file.text));
   ARCHIVED_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, OpenArchive(config));
   ARCHIVED_ASSIGN_OR_RETURN(const v1::AuditVerification chain,
                             audit::VerifyChain(*archive->stores.main, plan.content.audit_seq()));
@@ -566,6 +635,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   StatusOr<int> exit_code = flags->command == "restore"           ? daemon::RestoreCommand(*config, *flags)
+                            : flags->command == "backup forget"   ? daemon::BackupForgetCommand(*config, *flags)
                             : flags->command == "verify-audit"    ? daemon::VerifyAudit(*config, flags->checkpoint)
                             : flags->command.starts_with("index ") ? daemon::IndexCommand(*config, flags->command)
                                                                    : daemon::Serve(*config, signals);

@@ -119,11 +119,21 @@ v1::BackupReport BackupService::Run(const audit::Actor& actor) {
     report_->set_state("running");
     SetTime(report_->mutable_started(), started);
   }
-  const backup::BackupOptions options{.target = options_.target,
-                                      .work_dir = options_.work_dir,
-                                      .zstd_level = options_.zstd_level,
-                                      .daemon_version = options_.daemon_version};
+  backup::BackupOptions options{.target = options_.target,
+                                .work_dir = options_.work_dir,
+                                .zstd_level = options_.zstd_level,
+                                .daemon_version = options_.daemon_version,
+                                .append_only = options_.append_only};
   StatusOr<backup::BackupResult> made = CheckTargetKept();
+  if (made.ok() && options_.active_holds) {
+    // Recorded in the manifest for a forget run away from the archive.
+    StatusOr<std::vector<std::string>> holds = options_.active_holds();
+    if (holds.ok()) {
+      options.legal_holds = std::move(*holds);
+    } else {
+      made = holds.status().Annotate("look up the legal holds in force");
+    }
+  }
   if (made.ok()) {
     made = backup::MakeBackup(
       options, *keyring_,
@@ -267,6 +277,11 @@ StatusOr<v1::BackupReport> BackupService::Verify(const audit::Actor& actor, std:
 }
 
 StatusOr<v1::BackupForgetReport> BackupService::Forget(const audit::Actor& actor, bool dry_run) {
+  if (options_.append_only && !dry_run) {
+    return FailedPreconditionError(
+        "the backup target is append-only (backup.append_only): this daemon never removes backups; prune as the "
+        "backup host's administrator with `archived backup forget --target DIR --key-file KEY` (try --dry-run here)");
+  }
   // A dry run only reads; a real one must not remove what a running backup builds on.
   if (Status s = dry_run ? (configured() ? OkStatus() : Acquire("")) : Acquire("forget"); !s.ok()) return s;
   StatusOr<std::vector<std::string>> holds = std::vector<std::string>();
@@ -290,6 +305,7 @@ StatusOr<v1::BackupForgetReport> BackupService::Forget(const audit::Actor& actor
     for (const std::string& id : result->kept) report.add_kept(id);
     for (const std::string& id : result->kept_as_needed) report.add_kept_as_needed(id);
     for (const std::string& id : result->unreadable) report.add_unreadable(id);
+    for (const std::string& name : result->leftovers) report.add_leftovers(name);
   }
   if (dry_run) {
     if (!result.ok()) return result.status();
@@ -347,7 +363,9 @@ void BackupService::Schedule(Timestamp due) {
     }
     if (run.ok() && run->state() == "done") {
       failures = 0;
-      if (StatusOr<v1::BackupForgetReport> forgot = Forget(actor, /*dry_run=*/false); !forgot.ok()) {
+      if (options_.append_only) {
+        // Nothing to do: the administrator prunes (`archived backup forget`).
+      } else if (StatusOr<v1::BackupForgetReport> forgot = Forget(actor, /*dry_run=*/false); !forgot.ok()) {
         LogLine("scheduled forget failed: " + forgot.status().ToString());
       }
       due = options_.schedule->Next(clock_.Now());

@@ -5,7 +5,7 @@
 // exactly the transactions acknowledged before it and every data key their content uses.
 // On a cron schedule, a run starts when due; a failed scheduled run is logged, audited,
 // counted and retried after `retry_after`, up to `retries` times; after a scheduled run
-// that succeeded, the keep policies are applied. While a legal hold is in force no content
+// that succeeded, the keep policies are applied (not with an append-only target). While a legal hold is in force no content
 // backup is removed (RELIABILITY pitfall 17): the older ones may hold the only copy of a held
 // record as it once was. Thread-safe.
 #pragma once
@@ -45,6 +45,11 @@ struct BackupServiceOptions {
   // The names of the legal holds in force (retention). Unset: none. When it fails, forget
   // removes nothing.
   std::function<StatusOr<std::vector<std::string>>()> active_holds;
+  // The daemon never removes anything from the target: no forget after scheduled runs, and
+  // forget other than a dry run is refused. Pruning is the administrator's, away from the
+  // daemon (`archived backup forget`), and the target can be made append-only for the
+  // daemon's user (docs/backups.md). Default: false.
+  bool append_only = false;
 };
 
 struct BackupCounters {

@@ -131,6 +131,38 @@ TEST_F(BackupServiceTest, ALegalHoldKeepsEveryContentBackupUntilItIsReleased) {
   EXPECT_EQ(Outcomes("backup.forget"), (std::vector<std::string>{"", "failed", ""}));
 }
 
+// An append-only target: the daemon never removes a backup (forget is refused, scheduled
+// runs do not prune), and each content manifest records the holds in force for the
+// administrator's own forget.
+TEST_F(BackupServiceTest, AnAppendOnlyTargetIsNeverPrunedByTheDaemon) {
+  BackupServiceOptions options = Options("0 2 * * *");
+  options.keep = {.last = 1};
+  options.append_only = true;
+  options.active_holds = []() -> StatusOr<std::vector<std::string>> { return std::vector<std::string>{"audit-2026"}; };
+  BackupService service(main_.get(), vault_.get(), &ring_, committer_.get(), clock_, options);
+  ASSERT_OK(service.RunNow({.name = "admin"}));
+  clock_.Advance(milliseconds(10));
+  ASSERT_OK(service.RunNow({.name = "admin"}));
+  service.StartSchedule();
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(WaitFor([&] { return service.counters().succeeded == 3; }));
+  const StatusOr<v1::BackupForgetReport> refused = service.Forget({.name = "admin"}, /*dry_run=*/false);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("archived backup forget"), std::string::npos) << refused.status().ToString();
+  ASSERT_OK_AND_ASSIGN(const v1::BackupForgetReport dry, service.Forget({.name = "admin"}, /*dry_run=*/true));
+  EXPECT_EQ(dry.held_by_size(), 1);
+  std::this_thread::sleep_for(milliseconds(200));
+  for (const char* name : {"content-00000001.manifest", "vault-00000001.manifest", "content-00000003.manifest"}) {
+    EXPECT_TRUE(fs::exists(dir_.path() / "backups" / name)) << name;
+  }
+  EXPECT_TRUE(Outcomes("backup.forget").empty());
+  ASSERT_OK_AND_ASSIGN(const std::vector<backup::Listed> listed, backup::ListBackups(dir_.path() / "backups", ring_));
+  for (const backup::Listed& l : listed) {
+    ASSERT_TRUE(l.manifest.has_value()) << l.id;
+    EXPECT_EQ(l.manifest->legal_holds_size(), l.kind == backup::kContent ? 1 : 0) << l.id;
+  }
+}
+
 TEST_F(BackupServiceTest, AFailedScheduledRunIsRetriedCountedAndAudited) {
   // The target is a file: every run fails.
   std::ofstream(dir_.path() / "backups") << "not a directory";

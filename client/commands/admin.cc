@@ -168,6 +168,9 @@ int BackupForget(const Context& context, const Args& args) {
   for (const std::string& id : report->removed()) std::printf("%s %s\n", dry_run ? "would remove" : "removed", id.c_str());
   for (const std::string& id : report->kept_as_needed()) std::printf("kept %s: a kept incremental backup needs it\n", id.c_str());
   for (const std::string& id : report->unreadable()) std::printf("left %s: its manifest cannot be read\n", id.c_str());
+  for (const std::string& name : report->leftovers()) {
+    std::printf("%s %s: left without a manifest by a run that failed\n", dry_run ? "would remove" : "removed", name.c_str());
+  }
   if (report->held_by_size() > 0) {
     std::string names;
     for (const std::string& name : report->held_by()) names += (names.empty() ? "" : ", ") + name;

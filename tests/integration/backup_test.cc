@@ -293,5 +293,55 @@ TEST_F(BackupTest, KillNineDuringABackupLeavesEarlierOnesValidAndTheNextSucceeds
   }
 }
 
+// RELIABILITY pitfall 17 end to end: with backup.append_only the daemon never removes a
+// backup (archivectl backup forget is refused and says how to prune; a dry run still
+// reports), and the administrator prunes with `archived backup forget`, which keeps every
+// content backup while the newest records a legal hold in force.
+TEST_F(BackupTest, AnAppendOnlyTargetIsPrunedOnlyByTheAdministratorAndHoldsSuspendIt) {
+  const fs::path config = WriteFile("append-only.toml", "[backup]\ntarget = \"" + target_.string() +
+                                                            "\"\nschedule = \"\"\nappend_only = true\n"
+                                                            "keep_last = 1\nkeep_daily = 0\nkeep_weekly = 0\n"
+                                                            "keep_monthly = 0\nkeep_yearly = 0\nvault_keep_last = 1\n");
+  RestartDaemon(config);
+  const std::vector<std::string> ids = File(0, 3);
+  ASSERT_EQ(Ctl({"backup", "now"}).exit_code, 0);
+  const CommandResult hold = Ctl({"hold", "add", "case-2026-9", "--reason", "tax audit", "--documents", ids[1]});
+  ASSERT_EQ(hold.exit_code, 0) << hold.err;
+  File(3, 2);
+  ASSERT_EQ(Ctl({"backup", "now"}).exit_code, 0);
+
+  const CommandResult refused = Ctl({"backup", "forget"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("archived backup forget"), std::string::npos) << refused.err;
+  const CommandResult dry = Ctl({"backup", "forget", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("case-2026-9"), std::string::npos) << dry.out;
+
+  const std::vector<std::string> prune = {ArchivedBinaryPath().string(), "backup", "forget", "--config", config.string(),
+                                          "--key-file", (dir_.path() / "data" / "master.key").string()};
+  const CommandResult held = RunCommand(prune);
+  ASSERT_EQ(held.exit_code, 0) << held.out << held.err;
+  EXPECT_NE(held.out.find("legal holds in force at content-00000002 (case-2026-9)"), std::string::npos) << held.out;
+  EXPECT_TRUE(fs::exists(target_ / "content-00000001.manifest")) << "held: no content backup removed";
+  EXPECT_FALSE(fs::exists(target_ / "vault-00000001.manifest")) << "vault backups expire as usual";
+
+  ASSERT_EQ(Ctl({"hold", "release", "case-2026-9", "--reason", "audit closed"}).exit_code, 0);
+  File(5, 1);
+  ASSERT_EQ(Ctl({"backup", "now"}).exit_code, 0);
+  std::vector<std::string> dry_args = prune;
+  dry_args.push_back("--dry-run");
+  const CommandResult released = RunCommand(dry_args);
+  ASSERT_EQ(released.exit_code, 0) << released.out << released.err;
+  EXPECT_EQ(released.out.find("legal holds"), std::string::npos) << released.out;
+  EXPECT_NE(released.out.find("would remove vault-00000002"), std::string::npos) << released.out;
+  ASSERT_EQ(RunCommand(prune).exit_code, 0);
+  EXPECT_FALSE(fs::exists(target_ / "vault-00000002.manifest"));
+  const CommandResult verified = Ctl({"backup", "verify", "--read-data"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  const CommandResult wrong = RunCommand({ArchivedBinaryPath().string(), "backup", "forget", "--target", target_.string()});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("--key-file"), std::string::npos) << wrong.err;
+}
+
 }  // namespace
 }  // namespace archived::testing

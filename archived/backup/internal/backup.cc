@@ -283,6 +283,9 @@ StatusOr<v1::BackupManifest> PackCheckpoint(const BackupOptions& options, const 
   manifest.set_incremental(!needs.empty());
   for (const std::uint64_t n : needs) manifest.add_needs(n);
   manifest.set_daemon_version(options.daemon_version);
+  if (kind == kContent) {
+    for (const std::string& hold : options.legal_holds) manifest.add_legal_holds(hold);
+  }
   return manifest;
 }
 
@@ -380,9 +383,6 @@ StatusOr<BackupResult> MakeBackup(const BackupOptions& options, const crypto::Ke
   ARCHIVED_RETURN_IF_ERROR(RemoveAll(options.work_dir));
   ARCHIVED_RETURN_IF_ERROR(EnsurePrivateDirectory(options.work_dir));
   std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(options.target, ec)) {
-    if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);  // a crashed run's
-  }
   ARCHIVED_ASSIGN_OR_RETURN(const std::vector<Listed> listed, ListBackups(options.target, keyring));
   std::uint64_t seq = 0;
   const v1::BackupManifest* previous = nullptr;
@@ -391,11 +391,20 @@ StatusOr<BackupResult> MakeBackup(const BackupOptions& options, const crypto::Ke
     // Only the newest content backup is built on, and only if it authenticates.
     if (l.kind == kContent) previous = l.manifest ? &*l.manifest : nullptr;
   }
-  ++seq;
-  // An archive left without a manifest by a crashed run is garbage: its seq is reused.
-  for (const std::string_view kind : {kContent, kVault}) {
-    fs::remove(options.target / ArchiveName(BackupId(kind, seq)), ec);
+  // Archives a crashed run left without a manifest are garbage, and their numbers are never
+  // taken again (a file in the target is never rewritten).
+  for (const fs::directory_entry& entry : fs::directory_iterator(options.target, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".tmp") && !options.append_only) fs::remove(entry.path(), ec);  // older builds' temp files
+    if (!name.ends_with(".archive")) continue;
+    StatusOr<std::pair<std::string, std::uint64_t>> id = ParseBackupId(name.substr(0, name.size() - 8));
+    if (!id.ok() || ArchiveName(BackupId(id->first, id->second)) != name) continue;
+    seq = std::max(seq, id->second);
+    if (!options.append_only && !fs::exists(options.target / ManifestName(BackupId(id->first, id->second)), ec)) {
+      fs::remove(entry.path(), ec);
+    }
   }
+  ++seq;
 
   const Timestamp started = clock.Now();
   const fs::path content_dir = options.work_dir / "db", vault_dir = options.work_dir / "vault";
@@ -416,6 +425,7 @@ StatusOr<BackupResult> MakeBackup(const BackupOptions& options, const crypto::Ke
   }();
   IgnoreError(RemoveAll(options.work_dir));
   if (!made.ok()) {
+    if (options.append_only) return made;
     for (const std::string_view kind : {kContent, kVault}) {
       if (!fs::exists(options.target / ManifestName(BackupId(kind, seq)), ec)) {
         fs::remove(options.target / ArchiveName(BackupId(kind, seq)), ec);
@@ -587,6 +597,24 @@ StatusOr<ForgetResult> ForgetBackups(const fs::path& target, const crypto::Keyri
       ARCHIVED_RETURN_IF_ERROR(RemoveFileDurably(target / ManifestName(id)));
       ARCHIVED_RETURN_IF_ERROR(RemoveFileDurably(target / ArchiveName(id)));
     }
+  }
+  // Archives without a manifest, older than the newest backup: left by a run that crashed or
+  // failed (a run in progress has no newer backup than its own).
+  std::uint64_t newest = 0;
+  for (const Listed& l : listed) newest = std::max(newest, l.seq);
+  std::error_code ec;
+  std::vector<std::string> leftovers;
+  for (const fs::directory_entry& entry : fs::directory_iterator(target, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".archive")) continue;
+    StatusOr<std::pair<std::string, std::uint64_t>> id = ParseBackupId(name.substr(0, name.size() - 8));
+    if (!id.ok() || ArchiveName(BackupId(id->first, id->second)) != name || id->second >= newest) continue;
+    if (!fs::exists(target / ManifestName(BackupId(id->first, id->second)), ec)) leftovers.push_back(name);
+  }
+  std::sort(leftovers.begin(), leftovers.end());
+  for (const std::string& name : leftovers) {
+    result.leftovers.push_back(name);
+    if (!dry_run) ARCHIVED_RETURN_IF_ERROR(RemoveFileDurably(target / name));
   }
   return result;
 }

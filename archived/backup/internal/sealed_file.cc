@@ -42,36 +42,25 @@ StatusOr<crypto::SecretKey> FileKey(const crypto::Keyring& keyring, std::string_
 
 }  // namespace
 
-SealedFileWriter::SealedFileWriter(std::filesystem::path path, std::filesystem::path temp, int fd, std::string label,
-                                   crypto::SecretKey key, std::string key_id, std::string salt, int zstd_level)
-    : path_(std::move(path)), temp_(std::move(temp)), fd_(fd), label_(std::move(label)), key_(std::move(key)),
-      key_id_(std::move(key_id)), salt_(std::move(salt)), zstd_level_(zstd_level) {
+SealedFileWriter::SealedFileWriter(NewFile file, std::string label, crypto::SecretKey key, std::string key_id,
+                                   std::string salt, int zstd_level)
+    : file_(std::move(file)), label_(std::move(label)), key_(std::move(key)), key_id_(std::move(key_id)),
+      salt_(std::move(salt)), zstd_level_(zstd_level) {
   plain_.reserve(kSealedChunkBytes);
 }
 
-SealedFileWriter::~SealedFileWriter() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!finished_) ::unlink(temp_.c_str());
-}
+SealedFileWriter::~SealedFileWriter() = default;
 
 StatusOr<std::unique_ptr<SealedFileWriter>> SealedFileWriter::Create(const std::filesystem::path& path,
                                                                     std::string_view label,
                                                                     const crypto::Keyring& keyring, int zstd_level) {
   if (label.empty() || label.size() > kMaxLabelBytes) return InvalidArgumentError("bad sealed file label");
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    return AlreadyExistsError("\"" + path.string() + "\" already exists");
-  }
   std::string key_id;
   ARCHIVED_ASSIGN_OR_RETURN(const std::string salt, crypto::RandomBytes(kFileSaltBytes));
   ARCHIVED_ASSIGN_OR_RETURN(crypto::SecretKey key, FileKey(keyring, "", salt, label, &key_id));
-  std::filesystem::path temp = path;
-  temp += ".tmp";
-  ::unlink(temp.c_str());  // left by a run that crashed
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return SystemError("cannot create", temp);
+  ARCHIVED_ASSIGN_OR_RETURN(NewFile file, NewFile::Create(path, 0600));
   std::unique_ptr<SealedFileWriter> writer(
-      new SealedFileWriter(path, temp, fd, std::string(label), std::move(key), key_id, salt, zstd_level));
+      new SealedFileWriter(std::move(file), std::string(label), std::move(key), key_id, salt, zstd_level));
   std::string header(kMagic);
   header.push_back(static_cast<char>(label.size()));
   header.append(label);
@@ -84,10 +73,10 @@ StatusOr<std::unique_ptr<SealedFileWriter>> SealedFileWriter::Create(const std::
 
 Status SealedFileWriter::WriteAll(std::string_view bytes) {
   while (!bytes.empty()) {
-    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    const ssize_t n = ::write(file_.fd(), bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return SystemError("cannot write", temp_);
+      return SystemError("cannot write", file_.path());
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
     file_bytes_ += static_cast<std::uint64_t>(n);
@@ -129,13 +118,7 @@ Status SealedFileWriter::SealChunk(bool last) {
 Status SealedFileWriter::Finish() {
   if (finished_) return FailedPreconditionError("sealed file already finished");
   ARCHIVED_RETURN_IF_ERROR(SealChunk(/*last=*/true));
-  if (::fdatasync(fd_) != 0) return SystemError("cannot sync", temp_);
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    return SystemError("cannot close", temp_);
-  }
-  fd_ = -1;
-  ARCHIVED_RETURN_IF_ERROR(RenameDurably(temp_, path_));
+  ARCHIVED_RETURN_IF_ERROR(file_.Publish());
   finished_ = true;
   return OkStatus();
 }
