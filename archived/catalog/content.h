@@ -32,12 +32,13 @@ struct ContentOptions {
   // backup benchmark's corpus stores 5% less than level 1 at nearly its speed (266 against
   // 280 MB/s of HTML on this machine; random bytes pass at ~4 GB/s either way).
   int zstd_level = 3;
-  // zstd level for content smaller than small_content_bytes (one chunk): level 4 stores the
-  // backup benchmark's 15,923 files under 256 KiB in 49.6 instead of 50.2 MB for a few
-  // microseconds more per document, and for inputs this small its match tables stay small
-  // (the larger tables of level 4 on 1 MiB chunks raised a 2 GiB upload's RSS too far).
-  // Default: 4, under 256 KiB.
-  int small_content_zstd_level = 4;
+  // zstd level for content smaller than small_content_bytes (one chunk), where a higher level
+  // costs CPU but little memory (its match tables are sized to the input; level 4 on 1 MiB
+  // chunks raised a 2 GiB upload's RSS too far). Level 4 stores the backup benchmark's 15,923
+  // files under 256 KiB in 49.6 instead of 50.2 MB, but filed small documents 18% slower
+  // (3,350 against 4,080 a second, docs/benchmarks.md): for archives that value space over
+  // filing speed. Default: 3, under 256 KiB.
+  int small_content_zstd_level = 3;
   std::size_t small_content_bytes = 256 << 10;
   // An upload's sealed chunks are held in memory until its commit, up to this many bytes, so
   // that content repeating stored content is never written at all (a written and then
