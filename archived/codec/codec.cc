@@ -3,7 +3,9 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "archived/base/check.h"
 
@@ -12,27 +14,71 @@ namespace {
 constexpr char kRaw = 0;
 constexpr char kZstd = 1;
 
-// One compression and one decompression context per thread, reused: ZSTD_compress makes and
-// frees a context on every call, which cost more than compressing a 10 KiB document.
-struct ZstdContexts {
-  ZSTD_CCtx* compress = ZSTD_createCCtx();
-  ZSTD_DCtx* decompress = ZSTD_createDCtx();
-  ~ZstdContexts() {
-    ZSTD_freeCCtx(compress);
-    ZSTD_freeDCtx(decompress);
+// Contexts are reused: ZSTD_compress makes and frees a context on every call, which cost
+// more than compressing a 10 KiB document. A compression context holds ~1.25 MiB once it has
+// compressed a 1 MiB chunk at level 3, so they are pooled rather than kept per thread: one
+// upload's chunks are sealed on whichever of the eight blocking threads is free, and with a
+// context per thread it ended up holding eight. The pool keeps as many as ever compressed at
+// once (one per core, give or take).
+class CompressorPool {
+ public:
+  ZSTD_CCtx* Take() {
+    {
+      const std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        ZSTD_CCtx* cctx = idle_.back();
+        idle_.pop_back();
+        return cctx;
+      }
+    }
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ARCHIVED_CHECK(cctx != nullptr);
+    return cctx;
   }
+  void Give(ZSTD_CCtx* cctx) {
+    const std::lock_guard lock(mu_);
+    idle_.push_back(cctx);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<ZSTD_CCtx*> idle_;  // never freed: they live as long as the process
 };
-ZstdContexts& Contexts() {
-  thread_local ZstdContexts contexts;
-  ARCHIVED_CHECK(contexts.compress != nullptr && contexts.decompress != nullptr);
-  return contexts;
+
+// A compression context from the pool, given back when this goes out of scope.
+class Compressor {
+ public:
+  Compressor() : cctx_(Pool().Take()) {}
+  ~Compressor() { Pool().Give(cctx_); }
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
+  ZSTD_CCtx* get() const { return cctx_; }
+
+ private:
+  static CompressorPool& Pool() {
+    static CompressorPool* pool = new CompressorPool();  // never destroyed: used by exiting threads
+    return *pool;
+  }
+  ZSTD_CCtx* const cctx_;
+};
+
+// A decompression context per thread: small for one-shot decoding.
+ZSTD_DCtx* Decompressor() {
+  struct Holder {
+    ZSTD_DCtx* dctx = ZSTD_createDCtx();
+    ~Holder() { ZSTD_freeDCtx(dctx); }
+  };
+  thread_local Holder holder;
+  ARCHIVED_CHECK(holder.dctx != nullptr);
+  return holder.dctx;
 }
 
 // Compresses into one frame, ending a block every block_bytes; returns the frame's size, or
 // nothing when zstd fails.
 std::optional<std::size_t> CompressInBlocks(std::string_view plaintext, int zstd_level, std::size_t block_bytes, char* out,
                              std::size_t capacity) {
-  ZSTD_CCtx* cctx = Contexts().compress;
+  const Compressor compressor;
+  ZSTD_CCtx* cctx = compressor.get();
   ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, zstd_level);
   ZSTD_CCtx_setPledgedSrcSize(cctx, plaintext.size());  // the frame declares its size
@@ -59,7 +105,8 @@ void EncodePayload(std::string_view plaintext, int zstd_level, std::string* out,
     if (block_bytes > 0 && block_bytes < plaintext.size()) {
       n = CompressInBlocks(plaintext, zstd_level, block_bytes, out->data() + 1, out->size() - 1);
     } else {
-      const std::size_t size = ZSTD_compressCCtx(Contexts().compress, out->data() + 1, out->size() - 1,
+      const Compressor compressor;
+      const std::size_t size = ZSTD_compressCCtx(compressor.get(), out->data() + 1, out->size() - 1,
                                                  plaintext.data(), plaintext.size(), zstd_level);
       if (!ZSTD_isError(size)) n = size;
     }
@@ -106,7 +153,7 @@ Status DecodePayload(std::string_view payload, std::size_t expected_bytes, std::
   StatusOr<std::string_view> frame = StartDecoding(payload, expected_bytes, out);
   if (!frame.ok() || frame->empty()) return frame.status();
   const std::size_t n =
-      ZSTD_decompressDCtx(Contexts().decompress, out->data(), out->size(), frame->data(), frame->size());
+      ZSTD_decompressDCtx(Decompressor(), out->data(), out->size(), frame->data(), frame->size());
   if (ZSTD_isError(n) || n != expected_bytes) {
     return DataLossError("compressed chunk does not decompress");
   }
@@ -117,7 +164,7 @@ Status DecodePayloadPrefix(std::string_view payload, std::size_t expected_bytes,
                            const std::function<bool(std::string_view decoded)>& enough) {
   StatusOr<std::string_view> frame = StartDecoding(payload, expected_bytes, out);
   if (!frame.ok() || frame->empty()) return frame.status();
-  ZSTD_DCtx* dctx = Contexts().decompress;
+  ZSTD_DCtx* dctx = Decompressor();
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
   ZSTD_inBuffer input{frame->data(), frame->size(), 0};
   // A step of output at a time: zstd decodes whole blocks, so a frame written with
