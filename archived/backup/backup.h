@@ -118,10 +118,12 @@ struct ForgetResult {
   std::vector<std::string> leftovers;
 };
 // Removes the backups the keep policies no longer keep: content backups by `content`
-// (never one that a kept backup needs), vault backups by `vault` (the newest always stays).
+// (never one that a kept backup needs; none at all while `legal_holds` names a hold in
+// force, RELIABILITY pitfall 17), vault backups by `vault` (the newest always stays).
 // A backup's manifest is removed before its archive, so an interrupted forget leaves no
 // half backup. Errors: kNotFound for a missing target; I/O errors.
 StatusOr<ForgetResult> ForgetBackups(const std::filesystem::path& target, const crypto::Keyring& keyring,
-                                     const KeepPolicy& content, const KeepPolicy& vault, Timestamp now, bool dry_run);
+                                     const KeepPolicy& content, const KeepPolicy& vault, Timestamp now, bool dry_run,
+                                     const std::vector<std::string>& legal_holds = {});
 
 }  // namespace archived::backup

@@ -367,10 +367,9 @@ StatusOr<int> BackupForgetCommand(const DaemonConfig& config, const Flags& flags
   }
   std::vector<std::string> holds;
   if (newest != nullptr) holds.assign(newest->manifest->legal_holds().begin(), newest->manifest->legal_holds().end());
-  const backup::KeepPolicy content = holds.empty() ? config.backup.keep : backup::KeepPolicy{};
   ARCHIVED_ASSIGN_OR_RETURN(const backup::ForgetResult result,
-                            backup::ForgetBackups(target, keyring, content, config.backup.vault_keep,
-                                                  SystemClock::Get().Now(), flags.dry_run));
+                            backup::ForgetBackups(target, keyring, config.backup.keep, config.backup.vault_keep,
+                                                  SystemClock::Get().Now(), flags.dry_run, holds));
   const char* verb = flags.dry_run ? "would remove" : "removed";
   for (const std::string& id : result.removed) std::printf("%s %s\n", verb, id.c_str());
   for (const std::string& name : result.leftovers) std::printf("%s %s (no manifest: a failed run's)\n", verb, name.c_str());

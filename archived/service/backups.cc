@@ -288,11 +288,8 @@ StatusOr<v1::BackupForgetReport> BackupService::Forget(const audit::Actor& actor
   if (options_.active_holds) holds = options_.active_holds();
   StatusOr<backup::ForgetResult> result = [&]() -> StatusOr<backup::ForgetResult> {
     if (!holds.ok()) return holds.status().Annotate("look up the legal holds in force; nothing removed");
-    // A legal hold suspends the rotation of content backups; the empty policy keeps them all.
-    // Vault backups still expire: a held record cannot be destroyed, so its data key is in
-    // the newest vault backup, which is always kept.
-    const backup::KeepPolicy content = holds->empty() ? options_.keep : backup::KeepPolicy{};
-    return backup::ForgetBackups(options_.target, *keyring_, content, options_.vault_keep, clock_.Now(), dry_run);
+    return backup::ForgetBackups(options_.target, *keyring_, options_.keep, options_.vault_keep, clock_.Now(), dry_run,
+                                 *holds);
   }();
   if (!dry_run) Release();
   v1::BackupForgetReport report;

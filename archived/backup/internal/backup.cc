@@ -324,6 +324,31 @@ Status RemoveAll(const fs::path& path) {
   return OkStatus();
 }
 
+// An archive file in a target, and whether its backup's manifest is there too (without it,
+// a crashed or failed run left the archive).
+struct ArchiveFile {
+  std::string name;
+  std::uint64_t seq = 0;
+  bool has_manifest = false;
+};
+std::vector<ArchiveFile> ListArchiveFiles(const fs::path& target) {
+  std::vector<ArchiveFile> found;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(target, ec)) {
+    std::string name = entry.path().filename().string();
+    constexpr std::string_view kSuffix = ".archive";
+    if (!name.ends_with(kSuffix)) continue;
+    StatusOr<std::pair<std::string, std::uint64_t>> id = ParseBackupId(name.substr(0, name.size() - kSuffix.size()));
+    if (!id.ok()) continue;
+    const std::string backup = BackupId(id->first, id->second);
+    if (ArchiveName(backup) != name) continue;
+    const bool has_manifest = fs::exists(target / ManifestName(backup), ec);
+    found.push_back({.name = std::move(name), .seq = id->second, .has_manifest = has_manifest});
+  }
+  std::sort(found.begin(), found.end(), [](const ArchiveFile& a, const ArchiveFile& b) { return a.name < b.name; });
+  return found;
+}
+
 }  // namespace
 
 std::string BackupId(std::string_view kind, std::uint64_t seq) {
@@ -393,18 +418,16 @@ StatusOr<BackupResult> MakeBackup(const BackupOptions& options, const crypto::Ke
   }
   // Archives a crashed run left without a manifest are garbage, and their numbers are never
   // taken again (a file in the target is never rewritten).
-  for (const fs::directory_entry& entry : fs::directory_iterator(options.target, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.ends_with(".tmp") && !options.append_only) fs::remove(entry.path(), ec);  // older builds' temp files
-    if (!name.ends_with(".archive")) continue;
-    StatusOr<std::pair<std::string, std::uint64_t>> id = ParseBackupId(name.substr(0, name.size() - 8));
-    if (!id.ok() || ArchiveName(BackupId(id->first, id->second)) != name) continue;
-    seq = std::max(seq, id->second);
-    if (!options.append_only && !fs::exists(options.target / ManifestName(BackupId(id->first, id->second)), ec)) {
-      fs::remove(entry.path(), ec);
-    }
+  for (const ArchiveFile& archive : ListArchiveFiles(options.target)) {
+    seq = std::max(seq, archive.seq);
+    if (!options.append_only && !archive.has_manifest) fs::remove(options.target / archive.name, ec);
   }
   ++seq;
+  if (!options.append_only) {
+    for (const fs::directory_entry& entry : fs::directory_iterator(options.target, ec)) {
+      if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);  // older builds' temporary files
+    }
+  }
 
   const Timestamp started = clock.Now();
   const fs::path content_dir = options.work_dir / "db", vault_dir = options.work_dir / "vault";
@@ -565,8 +588,13 @@ StatusOr<RestorePlan> RestoreBackup(const fs::path& target, const crypto::Keyrin
 }
 
 StatusOr<ForgetResult> ForgetBackups(const fs::path& target, const crypto::Keyring& keyring, const KeepPolicy& content,
-                                     const KeepPolicy& vault, Timestamp now, bool dry_run) {
+                                     const KeepPolicy& vault, Timestamp now, bool dry_run,
+                                     const std::vector<std::string>& legal_holds) {
   ARCHIVED_ASSIGN_OR_RETURN(const std::vector<Listed> listed, ListBackups(target, keyring));
+  // A legal hold suspends the rotation of content backups: the empty policy keeps them all.
+  // Vault backups still expire: a held record cannot be destroyed, so its data key is in the
+  // newest vault backup, which is always kept.
+  const KeepPolicy content_policy = legal_holds.empty() ? content : KeepPolicy{};
   ForgetResult result;
   for (const std::string_view kind : {kContent, kVault}) {
     std::vector<Dated> dated;
@@ -580,7 +608,7 @@ StatusOr<ForgetResult> ForgetBackups(const fs::path& target, const crypto::Keyri
       dated.push_back({.seq = l.seq, .time = v1::TimeOf(l.manifest->finished())});
       by_seq[l.seq] = &*l.manifest;
     }
-    const std::set<std::uint64_t> by_policy = Kept(dated, kind == kContent ? content : vault, now);
+    const std::set<std::uint64_t> by_policy = Kept(dated, kind == kContent ? content_policy : vault, now);
     std::set<std::uint64_t> kept = by_policy;
     for (const std::uint64_t seq : by_policy) {
       for (const std::uint64_t needed : by_seq.at(seq)->needs()) kept.insert(needed);
@@ -602,19 +630,10 @@ StatusOr<ForgetResult> ForgetBackups(const fs::path& target, const crypto::Keyri
   // failed (a run in progress has no newer backup than its own).
   std::uint64_t newest = 0;
   for (const Listed& l : listed) newest = std::max(newest, l.seq);
-  std::error_code ec;
-  std::vector<std::string> leftovers;
-  for (const fs::directory_entry& entry : fs::directory_iterator(target, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.ends_with(".archive")) continue;
-    StatusOr<std::pair<std::string, std::uint64_t>> id = ParseBackupId(name.substr(0, name.size() - 8));
-    if (!id.ok() || ArchiveName(BackupId(id->first, id->second)) != name || id->second >= newest) continue;
-    if (!fs::exists(target / ManifestName(BackupId(id->first, id->second)), ec)) leftovers.push_back(name);
-  }
-  std::sort(leftovers.begin(), leftovers.end());
-  for (const std::string& name : leftovers) {
-    result.leftovers.push_back(name);
-    if (!dry_run) ARCHIVED_RETURN_IF_ERROR(RemoveFileDurably(target / name));
+  for (const ArchiveFile& archive : ListArchiveFiles(target)) {
+    if (archive.has_manifest || archive.seq >= newest) continue;
+    result.leftovers.push_back(archive.name);
+    if (!dry_run) ARCHIVED_RETURN_IF_ERROR(RemoveFileDurably(target / archive.name));
   }
   return result;
 }
