@@ -1,6 +1,7 @@
 #include "indexer/indexer.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -210,11 +211,19 @@ void Indexer::Stop() {
 }
 
 void Indexer::Loop() {
-  // Named for top and perf; niced so that filing and reading come first when the CPU is
-  // short (threads started from here, and helpers forked from them, inherit both).
+  // Named for top and perf; niced (and in the idle class) so that filing and reading come
+  // first when the CPU is short. Threads started from here, and helpers spawned from them,
+  // inherit all three. Its writes go through the committer, never straight to the store: a
+  // thread of the idle class must not lead a store write group that requests wait on.
   ::pthread_setname_np(::pthread_self(), "archived-index");
   if (options_.nice > 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice) != 0) {
     LogLine("search indexer: cannot lower its priority: " + std::string(std::strerror(errno)));
+  }
+  if (options_.idle_class) {
+    const sched_param param{};
+    if (const int error = ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &param); error != 0) {
+      LogLine("search indexer: cannot enter the idle scheduling class: " + std::string(std::strerror(error)));
+    }
   }
   StatusOr<bool> rebuild = NeedsRebuild();
   if (rebuild.ok() && *rebuild) {

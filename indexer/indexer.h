@@ -39,6 +39,12 @@ struct IndexerOptions {
   // and of the extraction helpers they run: under load the request path comes first, and
   // indexing catches up when the CPU is free. Default: 10.
   int nice = 10;
+  // Run them in Linux's SCHED_IDLE class as well: only on CPU time that nothing else wants,
+  // and preempted as soon as a request's thread wakes. Niceness alone still let indexing
+  // take a third of both cores under a filing load, and the filing rate with it (see
+  // docs/benchmarks.md). At normal load the CPU is mostly idle and the index keeps up;
+  // under saturation its lag (a metric) grows until the load eases. Default: true.
+  bool idle_class = true;
 };
 
 struct IndexerStats {

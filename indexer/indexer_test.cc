@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <filesystem>
 #include <fstream>
@@ -246,7 +247,8 @@ TEST_F(IndexerTest, TheThreadFollowsTheQueue) {
   File("Live", "searchable soon after filing");
   for (int i = 0; i < 400 && Titles("soon").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_THAT(Titles("soon"), ElementsAre("Live"));
-  // The thread is named and niced (field 19 of /proc/…/stat), so that requests come first.
+  // The thread is named, niced (field 19 of /proc/…/stat) and of the idle scheduling class
+  // (field 41, SCHED_IDLE = 5), so that requests come first.
   std::string stat;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream comm(task.path() / "comm");
@@ -259,8 +261,9 @@ TEST_F(IndexerTest, TheThreadFollowsTheQueue) {
   ASSERT_FALSE(stat.empty()) << "no thread named archived-index";
   std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
   std::vector<std::string> rest{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
-  ASSERT_GT(rest.size(), 16u);
+  ASSERT_GT(rest.size(), 38u);
   EXPECT_EQ(rest[16], "10");  // field 19, nice; the 17th after the name
+  EXPECT_EQ(rest[38], std::to_string(SCHED_IDLE));  // field 41, policy
   indexer_->Stop();
   EXPECT_GE(indexer_->stats().batches, 1u);
 }

@@ -4,7 +4,9 @@
 // the same batch. Thread-safe; the store, vault, key, committer and clock must outlive it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <memory>
@@ -122,6 +124,10 @@ class Catalog {
                                            std::string_view cursor,
                                            const std::function<bool(const v1::Document&)>& visible = {}) const;
   StatusOr<v1::CategoryList> ListCategories() const;
+  // Moves on after every committed change to the file plan (a category added, its access,
+  // its schedule), so that a copy of the plan read at generation G is current while the
+  // generation is still G. Read it before reading the plan.
+  std::uint64_t file_plan_generation() const { return file_plan_generation_.load(std::memory_order_acquire); }
   // Replaces a category's readers and/or filers ("user:NAME", "dept:NAME"), audited.
   // Errors: kNotFound; kInvalidArgument for a malformed entry.
   Status SetCategoryAccess(const audit::Actor& actor, std::string_view code, const v1::CategoryAccess& access,
@@ -134,8 +140,9 @@ class Catalog {
     v1::IndexQueueEntry entry;
   };
   StatusOr<std::vector<IndexQueueItem>> ReadIndexQueue(std::uint64_t after_seq, std::size_t max) const;
-  // Deletes the entries up to and including `through_seq`, which the index now holds. Not
-  // synced: after a crash a replayed entry is skipped by the index's high-water mark.
+  // Deletes the entries up to and including `through_seq`, which the index now holds, in the
+  // committer's next group. After a crash that lost a trim, a replayed entry is skipped by
+  // the index's high-water mark.
   Status TrimIndexQueue(std::uint64_t through_seq);
   // The last outbox sequence handed out; 0 when none. Errors: storage errors.
   StatusOr<std::uint64_t> IndexQueueHead() const;
@@ -250,6 +257,9 @@ class Catalog {
   Status ApplyDestruction(const audit::Actor& actor, const v1::DestructionRecord& record);
   // Numbers `record` (seq, and its stub's ledger_seq) and appends it, synced. Requires destroy_mu_.
   Status AppendToLedgerLocked(v1::DestructionRecord& record);
+  // Runs `fn`, which writes categories, as one transaction; then moves the file plan's
+  // generation on, whatever the outcome.
+  Status ChangeFilePlan(const std::function<Status(audit::Transaction&)>& fn);
 
   const CatalogOptions options_;
   storage::Store* const store_;
@@ -261,6 +271,7 @@ class Catalog {
   HoldBudget hold_budget_;  // for every upload's ContentWriter
   std::mutex destroy_mu_;          // one destruction at a time: ledger order
   std::mutex vault_deletions_mu_;  // see HoldVaultDeletions
+  std::atomic<std::uint64_t> file_plan_generation_{1};
 };
 
 }  // namespace archived::catalog

@@ -153,6 +153,7 @@ Status ReadTables(const toml::table& root, DaemonConfig* config) {
   ARCHIVED_RETURN_IF_ERROR(search.Read("max_limit", &ix.index.max_limit));
   ARCHIVED_RETURN_IF_ERROR(search.Read("batch_entries", &ix.batch_entries));
   ARCHIVED_RETURN_IF_ERROR(search.Read("indexer_nice", &ix.nice));
+  ARCHIVED_RETURN_IF_ERROR(search.Read("indexer_idle_class", &ix.idle_class));
   ARCHIVED_RETURN_IF_ERROR(search.Read("extractor", &ix.extract.helper));
   std::int64_t extract_seconds = std::chrono::duration_cast<std::chrono::seconds>(ix.extract.max_time).count();
   ARCHIVED_RETURN_IF_ERROR(search.Read("extract_timeout_seconds", &extract_seconds));

@@ -38,6 +38,7 @@ max_page_size = 200
 max_field_bytes = 4000
 [search]
 indexer_nice = 5
+indexer_idle_class = false
 [[file_plan]]
 code = "BGS"
 name = "办公室"
@@ -61,6 +62,7 @@ retention = "D10"
   EXPECT_EQ(c.registers.max_field_bytes, 4000u);
   EXPECT_EQ(c.registers.default_page_size, 50u);
   EXPECT_EQ(c.indexer.nice, 5);
+  EXPECT_FALSE(c.indexer.idle_class);
   EXPECT_OK(ValidateConfig(c));
   DaemonConfig bad = c;
   bad.registers.default_page_size = 500;  // more than the maximum
