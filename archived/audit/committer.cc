@@ -4,6 +4,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "archived/base/bytes.h"
@@ -60,7 +61,10 @@ StatusOr<std::uint64_t> Transaction::NextCounter(std::string_view name) {
   ARCHIVED_ASSIGN_OR_RETURN(const std::uint64_t value, ParseCounter(Get(storage::Keyspace::kMeta, key), name));
   std::string next;
   AppendBigEndian64(next, value + 1);
-  Put(storage::Keyspace::kMeta, key, next);
+  // Into the overlay only: the group puts the final value in its batch.
+  if (own_.insert_or_assign({static_cast<int>(storage::Keyspace::kMeta), key}, std::move(next)).second) {
+    counters_.push_back(key);
+  }
   return value + 1;
 }
 
@@ -182,6 +186,7 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
     return;
   }
   Transaction::Overlay overlay;
+  std::set<std::string> counters;  // moved by the group's transactions; written once, at the end
   storage::WriteBatch batch;
   std::vector<std::shared_ptr<Pending>> members;
   ChainHead head = state_->head;
@@ -213,8 +218,12 @@ void Committer::CommitGroup(std::vector<std::shared_ptr<Pending>>& group) {
     for (auto& [key, value] : txn.own_) {
       overlay[key] = std::move(value);
     }
+    counters.insert(txn.counters_.begin(), txn.counters_.end());
     batch.Append(std::move(txn.batch_));
     members.push_back(group[taken]);
+  }
+  for (const std::string& key : counters) {
+    batch.Put(storage::Keyspace::kMeta, key, *overlay.at({static_cast<int>(storage::Keyspace::kMeta), key}));
   }
   // Put back what did not fit, ahead of anything newer.
   if (taken < group.size()) {

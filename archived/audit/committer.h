@@ -44,7 +44,8 @@ class Transaction {
   void Delete(storage::Keyspace keyspace, std::string_view key);
   void DeleteRange(storage::Keyspace keyspace, std::string_view begin, std::string_view end);
   // The next value of the named counter (1, 2, 3 …). Consumed only if the transaction
-  // commits, so counters are gap-free.
+  // commits, so counters are gap-free. A group writes each counter once, at its final value,
+  // however many of its transactions moved it.
   StatusOr<std::uint64_t> NextCounter(std::string_view name);
   // Appends `event` to the audit chain; seq, time and prev_hash are filled in here.
   void Audit(v1::AuditEvent event);
@@ -60,6 +61,7 @@ class Transaction {
   const storage::Store& store_;
   const Overlay& group_;
   Overlay own_;
+  std::vector<std::string> counters_;  // keys (in kMeta) that NextCounter moved
   storage::WriteBatch batch_;
   std::vector<v1::AuditEvent> events_;
   Timestamp now_;

@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "archived/base/status_macros.h"
 #include "archived/storage/memory_store.h"
 #include "tests/testing/status_matchers.h"
 
@@ -26,6 +27,9 @@ class FlakyStore final : public storage::Store {
     if (fail.load()) {
       return InternalError("injected fsync failure");
     }
+    for (const storage::WriteBatch::Op& op : b.ops()) {
+      if (op.type == storage::WriteBatch::OpType::kPut && op.key.starts_with("counter/")) ++counter_puts;
+    }
     return inner_->Commit(b, o);
   }
   Status GetInto(Keyspace k, std::string_view key, std::string* v) const override { return inner_->GetInto(k, key, v); }
@@ -42,6 +46,7 @@ class FlakyStore final : public storage::Store {
   Status Close() override { return OkStatus(); }
   std::atomic<bool> fail{false};
   std::atomic<int> commits{0};
+  std::atomic<int> counter_puts{0};  // puts of "counter/…" keys in committed batches
 
  private:
   std::unique_ptr<storage::Store> inner_ = storage::NewMemoryStore();
@@ -96,6 +101,46 @@ TEST(CommitterTest, CountersAreGapFreeWhenATransactionFails) {
     EXPECT_EQ(s.ok(), i % 2 == 0);
   }
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3}));
+}
+
+TEST(CommitterTest, AGroupWritesEachCounterOnceAtItsFinalValue) {
+  FlakyStore store;
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, SystemClock::Get()));
+  // The first transaction holds the committer until the others are queued: they then make
+  // one group, in which every second one fails after moving the counter.
+  std::promise<void> queued;
+  std::shared_future<void> release = queued.get_future().share();
+  std::promise<Status> first;
+  std::promise<void> started;
+  committer->Submit([release, &started](Transaction&) { started.set_value(); release.wait(); return OkStatus(); },
+                    [&](const Status& s) { first.set_value(s); });
+  started.get_future().wait();
+  constexpr int kQueued = 9;
+  std::vector<std::promise<Status>> outcomes(kQueued);
+  std::vector<std::uint64_t> values(kQueued);
+  for (int i = 0; i < kQueued; ++i) {
+    committer->Submit(
+        [i, &values](Transaction& txn) -> Status {
+          ARCHIVED_ASSIGN_OR_RETURN(values[i], txn.NextCounter("seq"));
+          ARCHIVED_RETURN_IF_ERROR(txn.NextCounter("other").status());
+          txn.Put(Keyspace::kDocuments, std::to_string(i), "x");
+          return i % 2 == 1 ? AbortedError("refused after moving the counters") : OkStatus();
+        },
+        [&outcomes, i](const Status& s) { outcomes[i].set_value(s); });
+  }
+  queued.set_value();
+  EXPECT_OK(first.get_future().get());
+  std::vector<std::uint64_t> committed;
+  for (int i = 0; i < kQueued; ++i) {
+    const Status s = outcomes[i].get_future().get();
+    EXPECT_EQ(s.ok(), i % 2 == 0) << i;
+    if (s.ok()) committed.push_back(values[i]);
+  }
+  EXPECT_EQ(committed, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));  // gap-free
+  EXPECT_EQ(committer->stats().groups, 2u);
+  EXPECT_EQ(store.counter_puts.load(), 2) << "one put per counter for the whole group";
+  EXPECT_EQ(*ReadCounter(store, "seq"), 5u);
+  EXPECT_EQ(*ReadCounter(store, "other"), 5u);
 }
 
 TEST(CommitterTest, TransactionsSeeEarlierWritesOfTheirGroup) {

@@ -587,9 +587,13 @@ StatusOr<std::vector<Catalog::IndexQueueItem>> Catalog::ReadIndexQueue(std::uint
 }
 
 Status Catalog::TrimIndexQueue(std::uint64_t through_seq) {
-  storage::WriteBatch batch;
-  batch.DeleteRange(Keyspace::kIndexQueue, keys::IndexQueueKey(0), keys::IndexQueueKey(through_seq + 1));
-  return store_->Commit(batch, storage::CommitOptions{.sync = false});
+  // Through the committer, like every other write: the indexer's thread is of the idle
+  // scheduling class, and a direct write could make it the leader of the store's write group
+  // that the committer then waits behind.
+  return committer_->Run([through_seq](audit::Transaction& txn) {
+    txn.DeleteRange(Keyspace::kIndexQueue, keys::IndexQueueKey(0), keys::IndexQueueKey(through_seq + 1));
+    return OkStatus();
+  });
 }
 
 StatusOr<std::uint64_t> Catalog::IndexQueueHead() const {
@@ -631,7 +635,7 @@ Status Catalog::SetCategoryAccess(const audit::Actor& actor, std::string_view co
   for (const auto* list : {&access.readers(), &access.filers()}) {
     for (const std::string& entry : *list) ARCHIVED_RETURN_IF_ERROR(ValidateAccessEntry(entry));
   }
-  return committer_->Run([&](audit::Transaction& txn) -> Status {
+  return ChangeFilePlan([&](audit::Transaction& txn) -> Status {
     StatusOr<std::string> bytes = txn.Get(Keyspace::kCategories, code);
     if (!bytes.ok()) {
       return bytes.status().code() == StatusCode::kNotFound
@@ -678,6 +682,12 @@ Status Catalog::CheckVersion(const v1::Version& version, std::uint64_t* bytes) c
     return DataLossError("the content's SHA-256 differs from the one recorded at filing");
   }
   return OkStatus();
+}
+
+Status Catalog::ChangeFilePlan(const std::function<Status(audit::Transaction&)>& fn) {
+  const Status status = committer_->Run(fn);
+  file_plan_generation_.fetch_add(1, std::memory_order_acq_rel);
+  return status;
 }
 
 StatusOr<v1::CategoryList> Catalog::ListCategories() const {

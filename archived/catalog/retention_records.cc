@@ -37,7 +37,7 @@ Status Catalog::AddCategory(const audit::Actor& actor, const v1::Category& categ
   for (const auto* list : {&category.readers(), &category.filers()}) {
     for (const std::string& entry : *list) ARCHIVED_RETURN_IF_ERROR(ValidateAccessEntry(entry));
   }
-  return committer_->Run([&](audit::Transaction& txn) -> Status {
+  return ChangeFilePlan([&](audit::Transaction& txn) -> Status {
     if (txn.Get(Keyspace::kCategories, category.code()).ok()) {
       return AlreadyExistsError("category \"" + category.code() + "\" is already in the file plan");
     }
@@ -66,7 +66,7 @@ StatusOr<v1::Category> Catalog::GetCategory(std::string_view code) const {
 Status Catalog::SetCategorySchedule(const audit::Actor& actor, std::string_view code,
                                     const v1::RetentionSchedule& expected, const v1::RetentionSchedule& schedule,
                                     std::string_view action, std::string_view detail) {
-  return committer_->Run([&](audit::Transaction& txn) -> Status {
+  return ChangeFilePlan([&](audit::Transaction& txn) -> Status {
     ARCHIVED_ASSIGN_OR_RETURN(v1::Category category, ReadCategory(txn, code));
     if (category.schedule().SerializeAsString() != expected.SerializeAsString()) {
       return AbortedError("the schedule of " + category.code() + " changed meanwhile; look again");

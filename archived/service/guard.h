@@ -8,7 +8,10 @@
 // belong on a blocking thread. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -57,9 +60,13 @@ class Guard {
   StatusOr<SearchScope> SearchScopeFor(const auth::Principal& principal) const;
 
  private:
-  StatusOr<AccessRules> Rules() const;
+  // The rules of the current file plan: built once per generation of the plan, not per request.
+  StatusOr<std::shared_ptr<const AccessRules>> Rules() const;
   catalog::Catalog* const catalog_;
   auth::Authenticator* const authenticator_;
+  mutable std::mutex rules_mu_;
+  mutable std::shared_ptr<const AccessRules> rules_;  // guarded by rules_mu_
+  mutable std::uint64_t rules_generation_ = 0;        // guarded by rules_mu_; 0: none yet
 };
 
 }  // namespace archived::service

@@ -232,6 +232,13 @@ TEST_F(AuthzTest, DocumentsAreSeenOnlyByTheirCategorysReadersWithTheClearance) {
   const std::string listed = as(officer, {Api("/documents")}).out;
   EXPECT_NE(listed.find(payroll), std::string::npos);
   EXPECT_NE(listed.find(secret), std::string::npos);
+
+  // A change of access holds from the next request on (the daemon keeps the rules between
+  // requests): the finance department is let in, then shut out again.
+  ASSERT_EQ(CurlStatus({"-X", "PATCH", "-d", R"({"readers":["dept:人事处","dept:财务处"]})", Api("/categories/BGS/HR")}), 200);
+  EXPECT_EQ(status(other, {Api("/documents/" + payroll)}), "200");
+  ASSERT_EQ(CurlStatus({"-X", "PATCH", "-d", R"({"readers":["dept:人事处"]})", Api("/categories/BGS/HR")}), 200);
+  EXPECT_EQ(status(other, {Api("/documents/" + payroll)}), "404");
 }
 
 TEST_F(AuthzTest, LoginLogoutAndExpiredOrRevokedTokens) {
