@@ -57,9 +57,9 @@ std::string ReplaceInvalidUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
   for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (n > 0 && i + n <= text.size() && IsValidUtf8(text.substr(i, n))) {
+    // The length its lead byte claims; whether those bytes are a well-formed character.
+    const std::size_t n = Utf8CodePointAt(text, i).second;
+    if (IsValidUtf8(text.substr(i, n))) {
       out.append(text.substr(i, n));
       i += n;
     } else {
