@@ -11,6 +11,7 @@
 
 #include "archived/base/status_macros.h"
 #include "archived/storage/memory_store.h"
+#include "tests/testing/flaky_store.h"
 #include "tests/testing/status_matchers.h"
 
 namespace archived::audit {
@@ -18,39 +19,7 @@ namespace {
 
 using storage::Keyspace;
 
-// A Store that forwards to MemoryStore but fails commits once told to.
-class FlakyStore final : public storage::Store {
- public:
-  StatusOr<std::string> Get(Keyspace k, std::string_view key) const override { return inner_->Get(k, key); }
-  Status Commit(const storage::WriteBatch& b, const storage::CommitOptions& o) override {
-    ++commits;
-    if (fail.load()) {
-      return InternalError("injected fsync failure");
-    }
-    for (const storage::WriteBatch::Op& op : b.ops()) {
-      if (op.type == storage::WriteBatch::OpType::kPut && op.key.starts_with("counter/")) ++counter_puts;
-    }
-    return inner_->Commit(b, o);
-  }
-  Status GetInto(Keyspace k, std::string_view key, std::string* v) const override { return inner_->GetInto(k, key, v); }
-  Status Put(Keyspace k, std::string_view key, std::string_view v, const storage::CommitOptions& o) override {
-    storage::WriteBatch b;
-    b.Put(k, key, v);
-    return Commit(b, o);
-  }
-  std::unique_ptr<storage::Iterator> NewIterator(Keyspace k) const override { return inner_->NewIterator(k); }
-  Status CompactRange(Keyspace, std::string_view, std::string_view) override { return OkStatus(); }
-  Status Flush(Keyspace) override { return OkStatus(); }
-  Status FlushAll() override { return OkStatus(); }
-  Status Checkpoint(const std::filesystem::path&) override { return UnimplementedError("not here"); }
-  Status Close() override { return OkStatus(); }
-  std::atomic<bool> fail{false};
-  std::atomic<int> commits{0};
-  std::atomic<int> counter_puts{0};  // puts of "counter/…" keys in committed batches
-
- private:
-  std::unique_ptr<storage::Store> inner_ = storage::NewMemoryStore();
-};
+using testing::FlakyStore;
 
 v1::AuditEvent Event(std::string action) {
   v1::AuditEvent e;
@@ -104,7 +73,7 @@ TEST(CommitterTest, CountersAreGapFreeWhenATransactionFails) {
 }
 
 TEST(CommitterTest, AGroupWritesEachCounterOnceAtItsFinalValue) {
-  FlakyStore store;
+  FlakyStore store("counter/");
   ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, &store, SystemClock::Get()));
   // The first transaction holds the committer until the others are queued: they then make
   // one group, in which every second one fails after moving the counter.
@@ -138,7 +107,7 @@ TEST(CommitterTest, AGroupWritesEachCounterOnceAtItsFinalValue) {
   }
   EXPECT_EQ(committed, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));  // gap-free
   EXPECT_EQ(committer->stats().groups, 2u);
-  EXPECT_EQ(store.counter_puts.load(), 2) << "one put per counter for the whole group";
+  EXPECT_EQ(store.counted_puts.load(), 2) << "one put per counter for the whole group";
   EXPECT_EQ(*ReadCounter(store, "seq"), 5u);
   EXPECT_EQ(*ReadCounter(store, "other"), 5u);
 }

@@ -5,35 +5,87 @@
 
 namespace archived::catalog {
 
-StatusOr<ReservedKey> KeyReserve::Take() {
-  std::lock_guard lock(mu_);
-  if (stock_.empty()) {
-    // Refilled under the lock: the threads that find the stock empty wait for one vault
-    // write together instead of each making their own.
-    ARCHIVED_RETURN_IF_ERROR(Refill());
+KeyReserve::KeyReserve(storage::Store* vault, const crypto::Keyring* keyring, std::size_t batch_keys)
+    : vault_(vault), keyring_(keyring), batch_keys_(batch_keys), thread_([this] { RefillLoop(); }) {}
+
+KeyReserve::~KeyReserve() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
   }
-  ReservedKey key = std::move(stock_.front());
-  stock_.pop_front();
+  wanted_.notify_one();
+  thread_.join();
+}
+
+std::optional<ReservedKey> KeyReserve::PopLocked() {
+  std::optional<ReservedKey> key;
+  if (!stock_.empty()) {
+    key = std::move(stock_.front());
+    stock_.pop_front();
+  }
+  if (!asked_ && stock_.size() <= batch_keys_ / 2) {
+    asked_ = true;  // low: the next batch is made while this half is used
+    wanted_.notify_one();
+  }
   return key;
 }
 
-std::optional<ReservedKey> KeyReserve::TryTake() {
-  // try_to_lock: a refill holds the lock through a vault fsync, and this caller must not wait.
-  std::unique_lock lock(mu_, std::try_to_lock);
-  if (!lock.owns_lock() || stock_.empty()) {
-    return std::nullopt;
+StatusOr<ReservedKey> KeyReserve::Take() {
+  std::unique_lock lock(mu_);
+  const std::uint64_t waited_from = batches_ended_;
+  for (;;) {
+    if (std::optional<ReservedKey> key = PopLocked()) {
+      return std::move(*key);
+    }
+    // Empty: report a batch that failed while this caller waited, else wait for the next.
+    if (batches_ended_ != waited_from && !last_batch_.ok()) {
+      return last_batch_;
+    }
+    refilled_.wait(lock);
   }
-  ReservedKey key = std::move(stock_.front());
-  stock_.pop_front();
-  return key;
+}
+
+std::optional<ReservedKey> KeyReserve::TryTake() {
+  std::lock_guard lock(mu_);
+  return PopLocked();
 }
 
 void KeyReserve::Discard() {
   std::lock_guard lock(mu_);
   stock_.clear();
+  ++generation_;
 }
 
-Status KeyReserve::Refill() {
+std::size_t KeyReserve::stocked() const {
+  std::lock_guard lock(mu_);
+  return stock_.size();
+}
+
+void KeyReserve::RefillLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wanted_.wait(lock, [this] { return stopping_ || asked_; });
+    if (stopping_) {
+      return;
+    }
+    const std::uint64_t generation = generation_;
+    lock.unlock();
+    StatusOr<std::deque<ReservedKey>> batch = MakeBatch();
+    lock.lock();
+    if (batch.ok() && generation == generation_) {
+      for (ReservedKey& key : *batch) {
+        stock_.push_back(std::move(key));
+      }
+    }
+    last_batch_ = batch.status();
+    ++batches_ended_;
+    // Still low (a discard, a failure, or a fast drain) asks again at the next take.
+    asked_ = false;
+    refilled_.notify_all();
+  }
+}
+
+StatusOr<std::deque<ReservedKey>> KeyReserve::MakeBatch() const {
   std::deque<ReservedKey> fresh;
   storage::WriteBatch batch;
   for (std::size_t i = 0; i < batch_keys_; ++i) {
@@ -44,8 +96,7 @@ Status KeyReserve::Refill() {
     fresh.push_back({std::move(content_id), std::move(data_key)});
   }
   ARCHIVED_RETURN_IF_ERROR(vault_->Commit(batch, {.sync = true}).Annotate("reserve data keys"));
-  stock_ = std::move(fresh);
-  return OkStatus();
+  return fresh;
 }
 
 }  // namespace archived::catalog
