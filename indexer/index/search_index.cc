@@ -3,9 +3,9 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <filesystem>
@@ -230,7 +230,9 @@ std::uint64_t NextUid() {
 }
 
 // Counts the category, year and type of every match the matcher examines, from the one
-// value of kFacetSlot.
+// value of kFacetSlot. A query examines up to facet_sample matches but they hold few distinct
+// values, so each whole value is counted once per match (one hash lookup) and split into
+// its three parts only when the counts are read.
 class FacetSpy : public Xapian::MatchSpy {
  public:
   // The parts of kFacetSlot's value, in order.
@@ -238,14 +240,7 @@ class FacetSpy : public Xapian::MatchSpy {
 
   void operator()(const Xapian::Document& doc, double /*weight*/) override {
     ++documents_;
-    const std::string value = doc.get_value(kFacetSlot);
-    std::size_t start = 0;
-    for (auto& counts : counts_) {
-      const std::size_t end = std::min(value.find(kFacetSeparator, start), value.size());
-      if (end > start) ++counts[value.substr(start, end - start)];
-      start = end + 1;
-      if (start > value.size()) break;
-    }
+    ++values_[doc.get_value(kFacetSlot)];
   }
   Xapian::MatchSpy* clone() const override { return new FacetSpy; }
   std::string name() const override { return "archived.FacetSpy"; }
@@ -253,22 +248,35 @@ class FacetSpy : public Xapian::MatchSpy {
   std::uint32_t documents() const { return static_cast<std::uint32_t>(documents_); }
   // The most frequent values of `facet`, at most `max_values`, by count and then by value.
   void Add(Facet facet, std::size_t max_values, google::protobuf::RepeatedPtrField<v1::FacetCount>* out) const {
-    std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts_[facet].begin(), counts_[facet].end());
+    std::map<std::string_view, Xapian::doccount> counts;
+    for (const auto& [value, count] : values_) {
+      if (const std::string_view part = Part(value, facet); !part.empty()) counts[part] += count;
+    }
+    std::vector<std::pair<std::string_view, Xapian::doccount>> sorted(counts.begin(), counts.end());
     std::sort(sorted.begin(), sorted.end(),
               [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
     if (sorted.size() > max_values) sorted.resize(max_values);
-    for (auto& [value, count] : sorted) {
+    for (const auto& [value, count] : sorted) {
       v1::FacetCount* f = out->Add();
-      f->set_value(std::move(value));
+      f->set_value(std::string(value));
       f->set_count(count);
     }
   }
 
  private:
-  Xapian::doccount documents_ = 0;
-  std::array<std::unordered_map<std::string, Xapian::doccount>, kFacetCount> counts_;
-};
+  // Part `facet` of a kFacetSlot value; empty if the value has none.
+  static std::string_view Part(std::string_view value, Facet facet) {
+    for (std::size_t i = 0; i < facet; ++i) {
+      const std::size_t separator = value.find(kFacetSeparator);
+      if (separator == std::string_view::npos) return {};
+      value.remove_prefix(separator + 1);
+    }
+    return value.substr(0, value.find(kFacetSeparator));
+  }
 
+  Xapian::doccount documents_ = 0;
+  std::unordered_map<std::string, Xapian::doccount> values_;  // whole kFacetSlot values
+};
 
 // The English stemmer, except that CJK n-grams get no stemmed twin: QueryParser never asks
 // for one, so it would only double the index's CJK terms.
