@@ -51,9 +51,11 @@ std::optional<ReservedKey> KeyReserve::TryTake() {
 }
 
 void KeyReserve::Discard() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  // A batch being made is waited for, so that its records are in the vault before a
+  // rewrap pass starts (it may be wrapped under the key being retired), and then dropped.
+  refilled_.wait(lock, [this] { return !making_; });
   stock_.clear();
-  ++generation_;
 }
 
 std::size_t KeyReserve::stocked() const {
@@ -68,18 +70,19 @@ void KeyReserve::RefillLoop() {
     if (stopping_) {
       return;
     }
-    const std::uint64_t generation = generation_;
+    making_ = true;
     lock.unlock();
     StatusOr<std::deque<ReservedKey>> batch = MakeBatch();
     lock.lock();
-    if (batch.ok() && generation == generation_) {
+    making_ = false;
+    if (batch.ok()) {
       for (ReservedKey& key : *batch) {
         stock_.push_back(std::move(key));
       }
     }
     last_batch_ = batch.status();
     ++batches_ended_;
-    // Still low (a discard, a failure, or a fast drain) asks again at the next take.
+    // Still low (a failure, or a fast drain) asks again at the next take.
     asked_ = false;
     refilled_.notify_all();
   }

@@ -42,9 +42,10 @@ class KeyReserve {
   StatusOr<ReservedKey> Take();
   // A key from the stock, never waiting; nullopt when the stock is empty.
   std::optional<ReservedKey> TryTake();
-  // Drops the stock, and any batch being made (their vault records become orphans for the
-  // startup sweep), so that every key handed out from now on is wrapped by the keyring's
-  // wrapping key. A rotation calls it.
+  // Drops the stock, and the batch being made if any (waiting until it is in the vault), so
+  // that every key handed out from now on is wrapped by the keyring's wrapping key; the
+  // dropped keys' vault records become orphans for the startup sweep. A rotation calls it
+  // after starting to wrap under the next key and before the rewrap pass.
   void Discard();
   // Keys in stock now.
   std::size_t stocked() const;
@@ -60,12 +61,12 @@ class KeyReserve {
   const std::size_t batch_keys_;
   mutable std::mutex mu_;
   std::condition_variable wanted_;   // the thread: a batch is asked for, or stop
-  std::condition_variable refilled_;  // Take: a batch was made, or failed
+  std::condition_variable refilled_;  // Take and Discard: a batch was made, or failed
   // Guarded by mu_:
   std::deque<ReservedKey> stock_;
   bool asked_ = false;               // a batch is wanted
+  bool making_ = false;              // a batch is being made
   bool stopping_ = false;
-  std::uint64_t generation_ = 0;     // moved by Discard: a batch begun before it is dropped
   std::uint64_t batches_ended_ = 0;  // made or failed
   Status last_batch_;                // how the newest batch ended
   std::thread thread_;

@@ -1,11 +1,14 @@
 // The key reserve: keys are durable in the vault before they are handed out, each is handed
 // out once, the next batch is made ahead while half a batch is left, a discard drops the
-// stock, and a vault that cannot be written fails Take without losing the reserve.
+// stock (after the batch being made has reached the vault), and a vault that cannot be
+// written fails Take without losing the reserve.
 #include "archived/catalog/key_reserve.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -58,6 +61,34 @@ TEST_F(KeyReserveTest, TheNextBatchIsMadeWhileHalfABatchIsLeft) {
   ASSERT_TRUE(reserve.TryTake().has_value());  // 4 left: the next batch is asked for
   ASSERT_TRUE(Eventually([&] { return reserve.stocked() == 12; }));
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(reserve.TryTake().has_value()) << i;  // never empty
+}
+
+TEST_F(KeyReserveTest, DiscardWaitsForTheBatchBeingMadeAndDropsIt) {
+  testing::FlakyStore vault;
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  std::atomic<int> batches{0};
+  vault.before_commit = [&] {
+    if (batches++ == 1) open.wait();  // the second batch waits for the gate
+  };
+  KeyReserve reserve(&vault, &keyring_, 4);
+  ASSERT_OK(reserve.Take().status());
+  ASSERT_TRUE(reserve.TryTake().has_value());  // 2 left: the second batch is asked for
+  ASSERT_TRUE(Eventually([&] { return batches.load() == 2; }));
+  std::atomic<bool> discarded{false};
+  std::thread discarding([&] {
+    reserve.Discard();
+    discarded = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(discarded.load()) << "Discard returned while a batch was being made";
+  gate.set_value();
+  discarding.join();
+  EXPECT_EQ(reserve.stocked(), 0u);  // the stock and the batch are dropped
+  EXPECT_EQ(vault.commits.load(), 2);  // both batches are in the vault (orphans for the sweep)
+  ASSERT_OK_AND_ASSIGN(const ReservedKey next, reserve.Take());  // a third batch
+  EXPECT_EQ(vault.commits.load(), 3);
+  EXPECT_OK(vault.Get(Keyspace::kKeys, next.content_id).status());
 }
 
 TEST_F(KeyReserveTest, DiscardDropsTheStock) {

@@ -1,10 +1,12 @@
 // FlakyStore: a Store for unit tests that forwards to a MemoryStore, fails every commit while
-// `fail` is set (as a failed fsync would), and counts commits and the committed puts whose
-// key starts with `count_prefix`. Link archived::storage to use it.
+// `fail` is set (as a failed fsync would), runs `before_commit` (if set) at the start of each
+// commit, and counts commits and the committed puts whose key starts with `count_prefix`.
+// Link archived::storage to use it.
 #pragma once
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +26,7 @@ class FlakyStore final : public storage::Store {
     return inner_->GetInto(k, key, v);
   }
   Status Commit(const storage::WriteBatch& b, const storage::CommitOptions& o) override {
+    if (before_commit) before_commit();
     ++commits;
     if (fail.load()) {
       return InternalError("injected fsync failure");
@@ -47,6 +50,7 @@ class FlakyStore final : public storage::Store {
   Status Checkpoint(const std::filesystem::path&) override { return UnimplementedError("not here"); }
   Status Close() override { return OkStatus(); }
 
+  std::function<void()> before_commit;  // set before the store is shared
   std::atomic<bool> fail{false};
   std::atomic<int> commits{0};
   std::atomic<int> counted_puts{0};
