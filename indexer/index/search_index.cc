@@ -236,7 +236,7 @@ std::uint64_t NextUid() {
 class FacetSpy : public Xapian::MatchSpy {
  public:
   // The parts of kFacetSlot's value, in order.
-  enum Facet : std::size_t { kCategory, kYear, kType, kFacetCount };
+  enum Facet : std::size_t { kCategory, kYear, kType };
 
   void operator()(const Xapian::Document& doc, double /*weight*/) override {
     ++documents_;
