@@ -9,6 +9,7 @@ find_package(tomlplusplus REQUIRED CONFIG)
 find_package(LibArchive REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 find_package(xapian REQUIRED CONFIG)
 add_library(Xapian::xapian INTERFACE IMPORTED)
 set_target_properties(Xapian::xapian PROPERTIES

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libboost-program-options1.81-dev
-  librocksdb-dev libxapian-dev libarchive-dev libssl-dev libzstd-dev libpoppler-cpp-dev
+  librocksdb-dev libxapian-dev libarchive-dev libssl-dev libzstd-dev liblz4-dev libpoppler-cpp-dev
   libprotobuf-dev protobuf-compiler libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   curl procps strace eatmydata openssl testssl.sh sslscan e2fsprogs

@@ -1,18 +1,20 @@
 #include "archived/codec/codec.h"
 
+#include <lz4.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <mutex>
-#include <optional>
 #include <vector>
 
 #include "archived/base/check.h"
+#include "archived/base/status_macros.h"
 
 namespace archived::codec {
 namespace {
 constexpr char kRaw = 0;
 constexpr char kZstd = 1;
+constexpr char kLz4 = 2;
 
 // Contexts are reused: ZSTD_compress makes and frees a context on every call, which cost
 // more than compressing a 10 KiB document. A compression context holds ~1.25 MiB once it has
@@ -73,46 +75,32 @@ ZSTD_DCtx* Decompressor() {
   return holder.dctx;
 }
 
-// Compresses into one frame, ending a block every block_bytes; returns the frame's size, or
-// nothing when zstd fails.
-std::optional<std::size_t> CompressInBlocks(std::string_view plaintext, int zstd_level, std::size_t block_bytes, char* out,
-                             std::size_t capacity) {
-  const Compressor compressor;
-  ZSTD_CCtx* cctx = compressor.get();
-  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, zstd_level);
-  ZSTD_CCtx_setPledgedSrcSize(cctx, plaintext.size());  // the frame declares its size
-  ZSTD_outBuffer output{out, capacity, 0};
-  for (std::size_t at = 0; at < plaintext.size(); at += block_bytes) {
-    const std::size_t n = std::min(block_bytes, plaintext.size() - at);
-    ZSTD_inBuffer input{plaintext.data() + at, n, 0};
-    const bool last = at + n == plaintext.size();
-    std::size_t left;
-    do {
-      left = ZSTD_compressStream2(cctx, &output, &input, last ? ZSTD_e_end : ZSTD_e_flush);
-      if (ZSTD_isError(left) || (left != 0 && output.pos == output.size)) return std::nullopt;
-    } while (left != 0);
-  }
-  return output.pos;
-}
-
 }  // namespace
 
-void EncodePayload(std::string_view plaintext, int zstd_level, std::string* out, std::size_t block_bytes) {
+void EncodePayload(std::string_view plaintext, int zstd_level, std::string* out) {
   if (plaintext.size() >= 64 && zstd_level > 0) {
-    out->resize(1 + ZSTD_compressBound(plaintext.size()) + plaintext.size() / 1024 + 64);
-    std::optional<std::size_t> n;
-    if (block_bytes > 0 && block_bytes < plaintext.size()) {
-      n = CompressInBlocks(plaintext, zstd_level, block_bytes, out->data() + 1, out->size() - 1);
-    } else {
-      const Compressor compressor;
-      const std::size_t size = ZSTD_compressCCtx(compressor.get(), out->data() + 1, out->size() - 1,
-                                                 plaintext.data(), plaintext.size(), zstd_level);
-      if (!ZSTD_isError(size)) n = size;
-    }
-    if (n && *n + plaintext.size() / 16 < plaintext.size()) {
+    out->resize(1 + ZSTD_compressBound(plaintext.size()));
+    const Compressor compressor;
+    const std::size_t n = ZSTD_compressCCtx(compressor.get(), out->data() + 1, out->size() - 1, plaintext.data(),
+                                            plaintext.size(), zstd_level);
+    if (!ZSTD_isError(n) && n + plaintext.size() / 16 < plaintext.size()) {
       (*out)[0] = kZstd;
-      out->resize(1 + *n);
+      out->resize(1 + n);
+      return;
+    }
+  }
+  out->assign(1, kRaw);
+  out->append(plaintext);
+}
+
+void EncodeFastPayload(std::string_view plaintext, std::string* out) {
+  if (plaintext.size() >= 64 && plaintext.size() <= LZ4_MAX_INPUT_SIZE) {
+    const int source = static_cast<int>(plaintext.size());
+    out->resize(1 + static_cast<std::size_t>(LZ4_compressBound(source)));
+    const int n = LZ4_compress_default(plaintext.data(), out->data() + 1, source, static_cast<int>(out->size() - 1));
+    if (n > 0 && static_cast<std::size_t>(n) + plaintext.size() / 16 < plaintext.size()) {
+      (*out)[0] = kLz4;
+      out->resize(1 + static_cast<std::size_t>(n));
       return;
     }
   }
@@ -123,52 +111,97 @@ void EncodePayload(std::string_view plaintext, int zstd_level, std::string* out,
 namespace {
 
 // What both decoders do first: check the tag, and for zstd the declared size; a raw payload
-// is copied to `out` whole. Returns the zstd frame still to decode, or an empty view.
-StatusOr<std::string_view> StartDecoding(std::string_view payload, std::size_t expected_bytes, std::string* out) {
+// is copied to `out` whole (and nothing is left to decode). Otherwise `out` is sized to
+// expected_bytes and the compressed bytes are returned with their tag.
+struct Compressed {
+  char codec = kRaw;
+  std::string_view bytes;
+};
+StatusOr<Compressed> StartDecoding(std::string_view payload, std::size_t expected_bytes, std::string* out) {
   if (payload.empty()) {
     return DataLossError("chunk payload is empty");
   }
-  const std::string_view body = payload.substr(1);
-  if (payload[0] == kRaw) {
-    if (body.size() != expected_bytes) {
-      return DataLossError("chunk has the wrong length");
-    }
-    out->assign(body);
-    return std::string_view();
-  }
-  if (payload[0] != kZstd) {
-    return DataLossError("chunk payload has an unknown codec");
-  }
-  const unsigned long long declared = ZSTD_getFrameContentSize(body.data(), body.size());
-  if (declared != expected_bytes) {
-    return DataLossError("compressed chunk declares the wrong length");
+  const Compressed body{payload[0], payload.substr(1)};
+  switch (body.codec) {
+    case kRaw:
+      if (body.bytes.size() != expected_bytes) {
+        return DataLossError("chunk has the wrong length");
+      }
+      out->assign(body.bytes);
+      return body;
+    case kZstd:
+      if (ZSTD_getFrameContentSize(body.bytes.data(), body.bytes.size()) != expected_bytes) {
+        return DataLossError("compressed chunk declares the wrong length");
+      }
+      break;
+    case kLz4:
+      if (expected_bytes > LZ4_MAX_INPUT_SIZE || body.bytes.size() > LZ4_MAX_INPUT_SIZE) {
+        return DataLossError("compressed chunk is too long for LZ4");
+      }
+      break;
+    default:
+      return DataLossError("chunk payload has an unknown codec");
   }
   out->resize(expected_bytes);
   return body;
 }
 
-}  // namespace
-
-Status DecodePayload(std::string_view payload, std::size_t expected_bytes, std::string* out) {
-  StatusOr<std::string_view> frame = StartDecoding(payload, expected_bytes, out);
-  if (!frame.ok() || frame->empty()) return frame.status();
-  const std::size_t n =
-      ZSTD_decompressDCtx(Decompressor(), out->data(), out->size(), frame->data(), frame->size());
-  if (ZSTD_isError(n) || n != expected_bytes) {
+// LZ4 decodes up to `target` bytes of the block into `out`; every byte up to there must come.
+Status DecodeLz4(std::string_view block, std::size_t target, std::size_t expected_bytes, std::string* out) {
+  const int n = target == expected_bytes
+                    ? LZ4_decompress_safe(block.data(), out->data(), static_cast<int>(block.size()),
+                                          static_cast<int>(expected_bytes))
+                    : LZ4_decompress_safe_partial(block.data(), out->data(), static_cast<int>(block.size()),
+                                                  static_cast<int>(target), static_cast<int>(expected_bytes));
+  if (n < 0 || static_cast<std::size_t>(n) != target) {
     return DataLossError("compressed chunk does not decompress");
   }
   return OkStatus();
 }
 
+}  // namespace
+
+Status DecodePayload(std::string_view payload, std::size_t expected_bytes, std::string* out) {
+  StatusOr<Compressed> body = StartDecoding(payload, expected_bytes, out);
+  if (!body.ok()) return body.status();
+  switch (body->codec) {
+    case kLz4:
+      return DecodeLz4(body->bytes, expected_bytes, expected_bytes, out);
+    case kZstd: {
+      const std::size_t n =
+          ZSTD_decompressDCtx(Decompressor(), out->data(), out->size(), body->bytes.data(), body->bytes.size());
+      if (ZSTD_isError(n) || n != expected_bytes) {
+        return DataLossError("compressed chunk does not decompress");
+      }
+      return OkStatus();
+    }
+    default:
+      return OkStatus();  // raw: copied already
+  }
+}
+
 Status DecodePayloadPrefix(std::string_view payload, std::size_t expected_bytes, std::string* out,
                            const std::function<bool(std::string_view decoded)>& enough) {
-  StatusOr<std::string_view> frame = StartDecoding(payload, expected_bytes, out);
-  if (!frame.ok() || frame->empty()) return frame.status();
+  StatusOr<Compressed> body = StartDecoding(payload, expected_bytes, out);
+  if (!body.ok() || body->codec == kRaw) return body.status();
+  if (body->codec == kLz4) {
+    // An LZ4 block decodes only from its start, but fast and with nothing to set up: each step
+    // decodes twice the previous prefix, so the bytes decoded stay under twice those kept.
+    constexpr std::size_t kFirstStepBytes = 2048;
+    for (std::size_t target = std::min(kFirstStepBytes, expected_bytes);; target = std::min(2 * target, expected_bytes)) {
+      ARCHIVED_RETURN_IF_ERROR(DecodeLz4(body->bytes, target, expected_bytes, out));
+      if (target == expected_bytes) return OkStatus();
+      if (enough(std::string_view(out->data(), target))) {
+        out->resize(target);
+        return OkStatus();
+      }
+    }
+  }
   ZSTD_DCtx* dctx = Decompressor();
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
-  ZSTD_inBuffer input{frame->data(), frame->size(), 0};
-  // A step of output at a time: zstd decodes whole blocks, so a frame written with
-  // block_bytes is decoded about a block per step.
+  ZSTD_inBuffer input{body->bytes.data(), body->bytes.size(), 0};
+  // A step of output at a time: zstd decodes whole blocks (up to 128 KiB), then hands them
+  // out a step at a time.
   constexpr std::size_t kStepBytes = 1024;
   ZSTD_outBuffer output{out->data(), 0, 0};
   while (true) {

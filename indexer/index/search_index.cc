@@ -50,16 +50,24 @@ constexpr Xapian::valueno kDateSlot = 0;      // YYYYMMDD
 // costs ~0.055 ms a query on the search benchmark's corpus).
 constexpr Xapian::valueno kFacetSlot = 1;
 constexpr char kFacetSeparator = '\x1f';
+// The hit's stored fields and text sample (v1::IndexedFields) are user metadata of the
+// shard, under this prefix and the shard's docid (4 bytes, big-endian). Not the document
+// data, which Xapian zlib-compresses (inflating it on every hit cost more than decoding the
+// sample), nor a value, whose slot statistics keep the lowest and highest value ever stored
+// even after the document is removed: a destroyed document's text would stay in the files.
+// User metadata is stored as it is and goes with its key.
+constexpr std::string_view kFieldsKeyPrefix = "F";
+
+std::string FieldsKey(Xapian::docid did) {
+  std::string key(kFieldsKeyPrefix);
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>((did >> shift) & 0xFF));
+  return key;
+}
 
 constexpr std::string_view kHighWaterKey = "archived.high_water";
 constexpr std::string_view kFormatKey = "archived.index_format";
-constexpr std::string_view kFormat = "6";
-constexpr int kSampleZstdLevel = 3;
-// The text sample is one zstd frame ended a block every this many bytes, so that a snippet
-// decodes the text only as far as its first match. (Pieces compressed apart cost Xapian a
-// zlib pass over the document data: together they compress again.)
-constexpr std::size_t kSampleBlockBytes = 2048;
-// Bytes of the text before a newly decoded block that are searched again (a word cut in two).
+constexpr std::string_view kFormat = "7";
+// Bytes of the text before a newly decoded step that are searched again (a word cut in two).
 constexpr std::size_t kRescanBytes = 64;
 
 constexpr std::string_view kTypeNames[] = {"text", "html", "pdf",   "docx",  "xlsx",    "pptx",
@@ -353,30 +361,45 @@ struct SearchIndex::Impl {
     std::uint64_t uid = 0;
     std::uint64_t generation = 0;
     std::unique_ptr<Xapian::Database> db;
+    // The shards on their own, sharing db's open files (and so its revision), for the
+    // stored fields (user metadata, which a database of several shards reads from the first).
+    std::vector<Xapian::Database> shards;
+
+    // The stored fields of a match, from its shard: a combined docid interleaves the shards'
+    // own (Xapian's rule for a database of several).
+    StatusOr<v1::IndexedFields> FieldsOf(Xapian::docid did) const {
+      const Xapian::docid count = static_cast<Xapian::docid>(shards.size());
+      const std::string bytes = shards[(did - 1) % count].get_metadata(FieldsKey((did - 1) / count + 1));
+      v1::IndexedFields fields;
+      if (bytes.empty() || !fields.ParseFromString(bytes)) {
+        return DataLossError("search index: missing or malformed stored fields of document " + std::to_string(did));
+      }
+      return fields;
+    }
   };
-  Xapian::Database& ReaderForThisThread() const {
+  Reader& ReaderForThisThread() const {
     thread_local std::vector<Reader> readers;
     const std::uint64_t current = uid.load();
     auto it = std::find_if(readers.begin(), readers.end(), [&](const Reader& r) { return r.uid == current; });
     if (it == readers.end()) {
       // Drop readers of indexes long closed: their uids never come back.
       if (readers.size() > 8) readers.erase(readers.begin());
-      auto db = std::make_unique<Xapian::Database>();
-      for (const auto& shard : shards) db->add_database(Xapian::Database(shard->path));
-      readers.push_back(Reader{.uid = current, .generation = generation.load(), .db = std::move(db)});
-      return *readers.back().db;
+      Reader reader{.uid = current, .generation = generation.load(), .db = std::make_unique<Xapian::Database>()};
+      for (const auto& shard : shards) {
+        reader.shards.emplace_back(shard->path);
+        reader.db->add_database(reader.shards.back());
+      }
+      readers.push_back(std::move(reader));
+      return readers.back();
     }
     const std::uint64_t now = generation.load();
     if (it->generation != now) {
       it->db->reopen();
       it->generation = now;
     }
-    return *it->db;
+    return *it;
   }
-  void ForceReopen() const {
-    Xapian::Database& db = ReaderForThisThread();
-    db.reopen();
-  }
+  void ForceReopen() const { ReaderForThisThread().db->reopen(); }
   Shard& ShardOf(std::string_view id) const { return *shards[ShardFor(id, shards.size())]; }
 
   StatusOr<Xapian::Query> ParseQuery(const SearchRequest& r, const Xapian::Database& db) const;
@@ -510,10 +533,10 @@ Status SearchIndex::Replace(const IndexedDocument& d) {
     v1::IndexedFields fields;
     *fields.mutable_hit() = hit;
     const std::string_view sample = Utf8Prefix(d.text, impl_->options.text_sample_bytes);
-    codec::EncodePayload(sample, kSampleZstdLevel, fields.mutable_text_sample_payload(), kSampleBlockBytes);
+    codec::EncodeFastPayload(sample, fields.mutable_text_sample_payload());
     fields.set_text_sample_bytes(static_cast<std::uint32_t>(sample.size()));
-    doc.set_data(fields.SerializeAsString());
-    shard.writer.replace_document(Term(kIdPrefix, hit.id()), doc);
+    const Xapian::docid did = shard.writer.replace_document(Term(kIdPrefix, hit.id()), doc);
+    shard.writer.set_metadata(FieldsKey(did), fields.SerializeAsString());
   } catch (const Xapian::Error& e) {
     return FromXapian(e);
   }
@@ -558,7 +581,11 @@ Status SearchIndex::Remove(std::string_view id) {
   Impl::Shard& shard = impl_->ShardOf(id);
   std::lock_guard lock(shard.mutex);
   try {
-    shard.writer.delete_document(Term(kIdPrefix, id));
+    const std::string term = Term(kIdPrefix, id);
+    for (auto it = shard.writer.postlist_begin(term); it != shard.writer.postlist_end(term); ++it) {
+      shard.writer.set_metadata(FieldsKey(*it), std::string());  // an empty value deletes the key
+    }
+    shard.writer.delete_document(term);
   } catch (const Xapian::Error& e) {
     return FromXapian(e);
   }
@@ -616,7 +643,7 @@ std::uint64_t SearchIndex::document_count() const { return impl_->documents.load
 StatusOr<std::vector<std::string>> SearchIndex::Ids() const {
   std::vector<std::string> out;
   try {
-    Xapian::Database& db = impl_->ReaderForThisThread();
+    Xapian::Database& db = *impl_->ReaderForThisThread().db;
     db.reopen();
     const std::string prefix(kIdPrefix);
     for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
@@ -694,7 +721,8 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
 }
 
 StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& r) const {
-  Xapian::Database& db = ReaderForThisThread();
+  const Reader& reader = ReaderForThisThread();
+  Xapian::Database& db = *reader.db;
   StatusOr<Xapian::Query> query = ParseQuery(r, db);
   if (!query.ok()) return query.status();
   Xapian::Enquire enquire(db);
@@ -716,10 +744,9 @@ StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& 
   out.set_offset(static_cast<std::uint32_t>(r.offset));
   out.set_limit(static_cast<std::uint32_t>(r.limit));
   for (auto it = mset.begin(); it != mset.end(); ++it) {
-    v1::IndexedFields fields;
-    if (!fields.ParseFromString(it.get_document().get_data())) {
-      return DataLossError("search index: malformed stored fields of document " + std::to_string(*it));
-    }
+    StatusOr<v1::IndexedFields> stored = reader.FieldsOf(*it);
+    if (!stored.ok()) return stored.status();
+    v1::IndexedFields& fields = *stored;
     // Decode the sample only up to a snippet's length past its first match.
     std::size_t scanned = 0, first_match = std::string::npos;
     const auto enough = [&](std::string_view decoded) {
@@ -771,7 +798,8 @@ StatusOr<v1::SearchResponse> SearchIndex::Search(const SearchRequest& r) const {
 }
 
 StatusOr<std::vector<std::string>> SearchIndex::Impl::MatchingIdsOnce(const std::string& query) const {
-  Xapian::Database& db = ReaderForThisThread();
+  const Reader& reader = ReaderForThisThread();
+  Xapian::Database& db = *reader.db;
   StatusOr<Xapian::Query> parsed = ParseQuery(SearchRequest{.query = query}, db);
   if (!parsed.ok()) return parsed.status();
   Xapian::Enquire enquire(db);
@@ -782,11 +810,9 @@ StatusOr<std::vector<std::string>> SearchIndex::Impl::MatchingIdsOnce(const std:
   std::vector<std::string> ids;
   ids.reserve(mset.size());
   for (auto it = mset.begin(); it != mset.end(); ++it) {
-    v1::IndexedFields fields;
-    if (!fields.ParseFromString(it.get_document().get_data())) {
-      return DataLossError("search index: malformed stored fields of document " + std::to_string(*it));
-    }
-    ids.push_back(fields.hit().id());
+    StatusOr<v1::IndexedFields> fields = reader.FieldsOf(*it);
+    if (!fields.ok()) return fields.status();
+    ids.push_back(fields->hit().id());
   }
   return ids;
 }

@@ -3,6 +3,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "archived/base/text.h"
 
@@ -80,6 +81,18 @@ void AppendEscaped(std::string_view text, std::size_t begin, std::size_t end, st
   }
 }
 
+// Where `needle` (not empty) next occurs in `haystack` from `from` on, beginning before
+// `limit`; npos if nowhere. By memmem: std::string_view::find runs memchr over the needle's
+// first byte, and in this text that byte is common (an 'e', the lead byte of most CJK
+// characters): it was ~10% of a query.
+std::size_t Find(std::string_view haystack, std::string_view needle, std::size_t from, std::size_t limit) {
+  limit = std::min(limit, haystack.size());
+  if (from >= limit) return std::string_view::npos;
+  const std::size_t end = std::min(haystack.size(), limit + needle.size() - 1);
+  const void* at = memmem(haystack.data() + from, end - from, needle.data(), needle.size());
+  return at == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(at) - haystack.data());
+}
+
 std::size_t BackToCharacter(std::string_view text, std::size_t i) {
   while (i > 0 && i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
   return i;
@@ -128,23 +141,24 @@ SnippetTerms SnippetTermsOf(const Xapian::Query& query, std::string_view query_t
 Snippeter::Snippeter(SnippetTerms terms, std::size_t snippet_bytes)
     : terms_(std::move(terms)), snippet_bytes_(snippet_bytes) {}
 
-std::vector<Range> Snippeter::Matches(std::string_view text) const {
-  std::vector<Range> found;
-  const auto is_match = [&](const std::string& word) {
-    if (terms_.words.contains(word)) return true;
-    // Stemming is the costly part: only words that begin like some stem are stemmed.
-    for (const std::string& stem : terms_.stems) {
-      const std::size_t lead = std::min(stem.size(), kStemLead);
-      if (word.size() >= lead && word.compare(0, lead, stem, 0, lead) == 0 && EnglishStemmer()(word) == stem) {
-        return true;
-      }
+bool Snippeter::IsWordMatch(const std::string& word) const {
+  if (terms_.words.contains(word)) return true;
+  // Stemming is the costly part: only words that begin like some stem are stemmed.
+  for (const std::string& stem : terms_.stems) {
+    const std::size_t lead = std::min(stem.size(), kStemLead);
+    if (word.size() >= lead && word.compare(0, lead, stem, 0, lead) == 0 && EnglishStemmer()(word) == stem) {
+      return true;
     }
-    return false;
-  };
+  }
+  return false;
+}
+
+template <typename OnMatch>
+void Snippeter::ForEachMatch(std::string_view text, const std::size_t& limit, OnMatch on_match) const {
   if (terms_.words.size() + terms_.stems.size() > kMaxScannedWords) {
     // Many words (a prefix* query): one pass over every word of the text.
     ForEachWord(text, [&](std::size_t begin, std::size_t end, const std::string& word) {
-      if (is_match(word)) found.emplace_back(begin, end);
+      if (begin < limit && IsWordMatch(word)) on_match(begin, end);
     });
   } else if (!terms_.words.empty() || !terms_.stems.empty()) {
     // A few words: find where each could begin (memmem speed over the ASCII-lowered text),
@@ -153,7 +167,8 @@ std::vector<Range> Snippeter::Matches(std::string_view text) const {
     lowered.assign(text);
     for (char& c : lowered) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     const auto scan = [&](std::string_view lead) {
-      for (std::size_t at = lowered.find(lead); at != std::string::npos; at = lowered.find(lead, at + 1)) {
+      for (std::size_t at = Find(lowered, lead, 0, limit); at != std::string::npos;
+           at = Find(lowered, lead, at + 1, limit)) {
         const std::size_t before = BackToCharacter(text, at == 0 ? 0 : at - 1);
         if (at > 0 && IsWordCharacter(Utf8CodePointAt(text, before).first)) continue;
         std::size_t end = at;
@@ -163,25 +178,29 @@ std::vector<Range> Snippeter::Matches(std::string_view text) const {
           end += n;
         }
         word.assign(lowered, at, end - at);
-        if (is_match(word)) found.emplace_back(at, end);
+        if (IsWordMatch(word) && !on_match(at, end)) return;
       }
     };
     for (const std::string& w : terms_.words) scan(w);
     for (const std::string& stem : terms_.stems) scan(std::string_view(stem).substr(0, std::min(stem.size(), kStemLead)));
-    // A word is found once per needle it begins like.
-    std::sort(found.begin(), found.end());
-    found.erase(std::unique(found.begin(), found.end()), found.end());
   }
-  for (const std::string& gram : terms_.cjk) {
-    for (std::size_t at = text.find(gram); at != std::string_view::npos; at = text.find(gram, at + 1)) {
-      found.emplace_back(at, at + gram.size());
+  const auto scan_cjk = [&](const std::string& gram) {
+    for (std::size_t at = Find(text, gram, 0, limit); at != std::string_view::npos; at = Find(text, gram, at + 1, limit)) {
+      if (!on_match(at, at + gram.size())) return;
     }
-  }
-  for (const std::string& single : terms_.cjk_singles) {
-    for (std::size_t at = text.find(single); at != std::string_view::npos; at = text.find(single, at + 1)) {
-      found.emplace_back(at, at + single.size());
-    }
-  }
+  };
+  for (const std::string& gram : terms_.cjk) scan_cjk(gram);
+  for (const std::string& single : terms_.cjk_singles) scan_cjk(single);
+}
+
+std::vector<Range> Snippeter::Matches(std::string_view text) const {
+  std::vector<Range> found;
+  const std::size_t everywhere = std::string_view::npos;
+  ForEachMatch(text, everywhere, [&](std::size_t begin, std::size_t end) {
+    found.emplace_back(begin, end);
+    return true;
+  });
+  // A word is found once per needle it begins like; touching CJK n-grams make one range.
   std::sort(found.begin(), found.end());
   std::vector<Range> merged;
   for (const Range& r : found) {
@@ -195,8 +214,13 @@ std::vector<Range> Snippeter::Matches(std::string_view text) const {
 }
 
 std::size_t Snippeter::FirstMatch(std::string_view text) const {
-  const std::vector<Range> found = Matches(text);
-  return found.empty() ? std::string_view::npos : found.front().first;
+  // Each needle is searched for only before the earliest match so far, and only once found.
+  std::size_t first = std::string_view::npos;
+  ForEachMatch(text, first, [&](std::size_t begin, std::size_t) {
+    first = std::min(first, begin);
+    return false;
+  });
+  return first;
 }
 
 std::string Snippeter::Make(std::string_view text) const { return Make(text, FirstMatch(text)); }

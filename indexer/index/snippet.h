@@ -55,6 +55,13 @@ class Snippeter {
   std::size_t snippet_bytes() const { return snippet_bytes_; }
 
  private:
+  bool IsWordMatch(const std::string& lowered_word) const;
+  // Calls on_match(begin, end) for each match in `text` that begins before `limit`, needle
+  // by needle (not in order); a needle's search ends when on_match returns false. on_match
+  // may lower `limit`.
+  template <typename OnMatch>
+  void ForEachMatch(std::string_view text, const std::size_t& limit, OnMatch on_match) const;
+
   SnippetTerms terms_;
   std::size_t snippet_bytes_;
 };
