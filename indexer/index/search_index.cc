@@ -553,7 +553,8 @@ Status SearchIndex::Compact() {
     std::filesystem::remove_all(old, ec);
     try {
       shard.writer.commit();
-      shard.writer.compact(fresh);  // copies the live blocks only
+      // Copies the live blocks only, keeping every docid: the stored fields are keyed by it.
+      shard.writer.compact(fresh, Xapian::DBCOMPACT_NO_RENUMBER);
       shard.writer.close();
     } catch (const Xapian::Error& e) {
       std::filesystem::remove_all(fresh, ec);

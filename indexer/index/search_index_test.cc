@@ -278,6 +278,28 @@ TEST_F(SearchIndexTest, CompactionTakesARemovedDocumentsWordsOutOfTheFiles) {
   EXPECT_THAT(Ids("budget"), ElementsAre("2"));
 }
 
+// The stored fields are keyed by docid: a compaction must keep every docid, or the hits
+// would come back with another document's fields (the first docids of a shard are the ones a
+// renumbering compaction moves).
+TEST_F(SearchIndexTest, CompactionKeepsDocidsSoHitsKeepTheirFields) {
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = "0000000000000000000000" + std::to_string(20 + i);
+    ASSERT_OK(index_->Replace(Doc(id, "Lemur " + id, "BGS", "2024-04-01", "lemurword report " + id)));
+  }
+  ASSERT_OK(index_->Commit(70));
+  for (const char* id : {"000000000000000000000001", "000000000000000000000002", "000000000000000000000003"}) {
+    ASSERT_OK(index_->Remove(id));
+  }
+  ASSERT_OK(index_->Commit(71));
+  ASSERT_OK(index_->Compact());
+  ASSERT_OK_AND_ASSIGN(const v1::SearchResponse found, index_->Search({.query = "lemurword", .facets = false}));
+  ASSERT_EQ(found.hits_size(), 10);
+  for (const v1::SearchHit& hit : found.hits()) {
+    EXPECT_EQ(hit.title(), "Lemur " + hit.id());
+    EXPECT_THAT(hit.snippet(), ::testing::HasSubstr(hit.id()));
+  }
+}
+
 TEST_F(SearchIndexTest, MatchingIdsAreEveryMatchUnpaged) {
   for (int i = 0; i < 150; ++i) {  // more than a page (max_limit 100)
     char id[25];
