@@ -134,6 +134,37 @@ TEST_F(SearchIndexTest, FacetsCountTheMatches) {
   EXPECT_EQ(r.facets().category_size(), 3);
 }
 
+// Facets come from a table of codes kept beside the index: it follows every change, and a
+// reopened index builds it again from the stored values.
+TEST_F(SearchIndexTest, FacetsFollowChangesRemovalsAndReopening) {
+  const auto categories = [&] {
+    std::map<std::string, unsigned> out;
+    const StatusOr<v1::SearchResponse> r = index_->Search(SearchRequest{.query = "plan OR 催办 OR budget"});
+    EXPECT_OK(r.status());
+    if (r.ok()) {
+      for (const auto& f : r->facets().category()) out[f.value()] = f.count();
+    }
+    return out;
+  };
+  using Counts = std::map<std::string, unsigned>;
+  EXPECT_EQ(categories(), (Counts{{"BGS/CW", 1}, {"BGS/HR", 1}, {"BGS/WS", 1}}));
+  // Filed again under another category; another removed.
+  ASSERT_OK(index_->Replace(Doc("000000000000000000000003", "Staff training plan", "BGS/CW", "2024-01-20",
+                                "Training plan.")));
+  ASSERT_OK(index_->Remove("000000000000000000000001"));
+  ASSERT_OK(index_->Commit(80));
+  EXPECT_EQ(categories(), (Counts{{"BGS/CW", 2}}));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(index_->Replace(Doc("00000000000000000000004" + std::to_string(i), "Budget " + std::to_string(i),
+                                  "BGS/JW", "2023-05-0" + std::to_string(i + 1), "Budget plan.")));
+  }
+  ASSERT_OK(index_->Commit(81));
+  EXPECT_EQ(categories(), (Counts{{"BGS/CW", 2}, {"BGS/JW", 5}}));
+  index_.reset();
+  ASSERT_OK_AND_ASSIGN(index_, SearchIndex::Open(options_));
+  EXPECT_EQ(categories(), (Counts{{"BGS/CW", 2}, {"BGS/JW", 5}}));
+}
+
 TEST_F(SearchIndexTest, FacetsLeaveOutAMissingYearAndPutTheCommonestFirst) {
   ASSERT_OK(index_->Replace(Doc("000000000000000000000009", "Undated plan", "BGS/HR", "", "A plan with no date.")));
   ASSERT_OK(index_->Commit(43));
