@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -228,7 +229,13 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::string& name,
     // so hot reads do not pay for the larger blocks.
     table.block_size = 16 << 10;
   }
+  // Bloom filters, in the tables and in the memtables, answer "absent" without a search:
+  // every filing looks up keys that mostly are not there (the digest of new content, for
+  // one), and the memtables' skip lists were a quarter of the committer's time (session 15).
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  cf.memtable_whole_key_filtering = true;
   cf.write_buffer_size = options.write_buffer_bytes;
   cf.max_write_buffer_number = 2;
   // Metadata, audit events and indexes: zstd stores them in about three quarters of what
