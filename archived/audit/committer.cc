@@ -1,5 +1,7 @@
 #include "archived/audit/committer.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -161,6 +163,7 @@ ChainHead Committer::head() const {
 }
 
 void Committer::Loop() {
+  ::pthread_setname_np(::pthread_self(), "archived-commit");  // for top and perf
   for (;;) {
     std::vector<std::shared_ptr<Pending>> group;
     {

@@ -341,17 +341,16 @@ Status Catalog::FileTransaction(audit::Transaction& txn, Filing& filing) {
   return OkStatus();
 }
 
-void Catalog::SubmitFiling(std::shared_ptr<Filing> filing,
-                           std::function<void(StatusOr<v1::FileResponse>)> done) {
+void Catalog::SubmitFiling(std::shared_ptr<Filing> filing, std::function<void(const Status&)> done) {
   committer_->Submit([this, filing](audit::Transaction& txn) { return FileTransaction(txn, *filing); },
                      [this, filing, done = std::move(done)](const Status& status) {
-                       if (!status.ok()) {
-                         done(status);
-                         return;
-                       }
-                       if (filing->shared_content) DropUnusedKey(filing->sealed.content_id);
-                       done(MakeFileResponse(filing->document, filing->version));
+                       if (status.ok() && filing->shared_content) DropUnusedKey(filing->sealed.content_id);
+                       done(status);
                      });
+}
+
+v1::FileResponse Catalog::FiledResponse(const Filing& filing) {
+  return MakeFileResponse(filing.document, filing.version);
 }
 
 StatusOr<v1::FileResponse> Catalog::FileDocument(const audit::Actor& actor, const v1::FileMetadata& metadata,

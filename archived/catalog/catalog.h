@@ -88,9 +88,12 @@ class Catalog {
   StatusOr<Filing> PrepareFiling(const audit::Actor& actor, const v1::FileMetadata& metadata,
                                  ContentWriter& content);
   // Commits a prepared filing; `done` runs on the committer's thread once it is durable (or
-  // with why not), and must only hand the result on. The filing's content must be a single
-  // chunk (nothing of it written before the commit), or its writer must outlive `done`.
-  void SubmitFiling(std::shared_ptr<Filing> filing, std::function<void(StatusOr<v1::FileResponse>)> done);
+  // with why not), and must only hand the outcome on: the committer is every filing's one
+  // thread, so the answer is built elsewhere, by FiledResponse. The filing's content must be
+  // a single chunk (nothing of it written before the commit), or its writer must outlive `done`.
+  void SubmitFiling(std::shared_ptr<Filing> filing, std::function<void(const Status&)> done);
+  // The answer to a filing that SubmitFiling committed.
+  static v1::FileResponse FiledResponse(const Filing& filing);
   // Where a document filed without a category goes.
   const std::string& default_category() const { return options_.default_category; }
   // Plaintext bytes per chunk: content up to this size is a single chunk.

@@ -239,12 +239,13 @@ net::awaitable<StatusOr<v1::FileResponse>> FileHere(const ApiServices& s, Upload
   if (!prepared.ok()) {
     co_return job.Complete(prepared.status());  // nothing was written: releasing is free
   }
-  Completion<StatusOr<v1::FileResponse>> committed(co_await net::this_coro::executor);
-  s.catalog->SubmitFiling(std::make_shared<Filing>(std::move(prepared).value()),
-                          [committed](StatusOr<v1::FileResponse> result) { committed.Deliver(std::move(result)); });
-  StatusOr<v1::FileResponse> filed = co_await committed.Wait();
+  Completion<Status> committed(co_await net::this_coro::executor);
+  const auto filing = std::make_shared<Filing>(std::move(prepared).value());
+  s.catalog->SubmitFiling(filing, [committed](const Status& status) { committed.Deliver(status); });
+  const Status status = co_await committed.Wait();
   job.Release();
-  co_return filed;
+  if (!status.ok()) co_return status;
+  co_return catalog::Catalog::FiledResponse(*filing);
 }
 
 // Streams the request body into a new content; files a document, or a version of `document_id`.

@@ -1,5 +1,7 @@
 #include "archived/http/server.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -452,6 +454,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions&
   Impl* raw = impl.get();
   net::co_spawn(raw->ioc, raw->Accept(), net::detached);
   raw->io_thread = std::thread([raw] {
+    ::pthread_setname_np(::pthread_self(), "archived-http");  // for top and perf
     raw->ioc.run();
     std::lock_guard lock(raw->done_mu);
     raw->stopped = true;
