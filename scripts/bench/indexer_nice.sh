@@ -15,7 +15,7 @@ out=$PWD/bench-out/indexer-nice
 rm -rf "$out" && mkdir -p "$out"
 trap stop_daemons EXIT
 
-mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
+small_files "$documents"
 echo "corpus: ${#files[@]} files of 1-20 KiB from /usr/share/doc; $rounds rounds of $documents documents"
 declare -A rates
 for round in $(seq "$rounds"); do

@@ -27,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The corpus: real office-like text files between 1 and 20 KiB.
-mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
+small_files "$documents"
 echo "corpus: ${#files[@]} distinct files of 1-20 KiB from /usr/share/doc ($(du -cb "${files[@]}" | tail -1 | cut -f1) bytes)"
 
 echo "== 1. small documents, 16 clients, $rounds rounds =="
@@ -41,13 +41,10 @@ for round in $(seq "$rounds"); do
   groups=$(curl -s "$url/metrics" | awk '/^archived_commit_groups_total/ {print $2}')
   txns=$(curl -s "$url/metrics" | awk '/^archived_commit_transactions_total/ {print $2}')
   stop_daemon "small-$round"
-  rm -rf "$out/small-$round" "$out/fsync" && mkdir -p "$out/fsync"
-  sync
-  fsync_line=$("$build/tests/bench/ingest_load" fsync "$out/fsync" "$documents" "${files[@]}")
-  rm -rf "$out/fsync"
+  rm -rf "$out/small-$round"
   sync
   rate=$(field per_second "$http_line")
-  peer=$(field per_second "$fsync_line")
+  peer=$(fsync_peer_rate "$out/fsync")
   rates+=("$rate") peers+=("$peer") ratios+=("$(ratio "$rate" "$peer")")
   echo "round $round: archived $rate/s ($txns transactions in $groups synced batches); one fdatasync per document $peer/s; ratio ${ratios[-1]}x"
 done

@@ -29,7 +29,7 @@ out=$PWD/bench-out/ingest-ab
 rm -rf "$out" && mkdir -p "$out"
 trap stop_daemons EXIT
 
-mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
+small_files "$documents"
 echo "corpus: ${#files[@]} files of 1-20 KiB from /usr/share/doc; $rounds rounds of $documents documents"
 
 # thread_ticks PID: "NAME TICKS" for each of the process's threads (user + system time).
@@ -48,11 +48,8 @@ for round in $(seq "$rounds"); do
     load="$build/tests/bench/ingest_load"
     [[ "$spec" == *:* ]] && load=${spec#*:}
     run=run-$i-$round
-    "$binary" --data-dir "$out/$run/data" --listen 127.0.0.1:0 >"$out/$run.out" 2>"$out/$run.log" &
-    pid=$!
-    echo "$pid" >"$out/$run.pid"
-    for _ in $(seq 100); do grep -q listening "$out/$run.out" 2>/dev/null && break; sleep 0.1; done
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/$run.out")
+    url=$(daemon_binary=$binary start_daemon "$run" "$out/$run/data")
+    pid=$(cat "$out/$run.pid")
     thread_ticks "$pid" >"$out/$run.before"
     line=$("$load" http "$url" "$(cat "$out/$run/data/admin.token")" 16 "$documents" "${files[@]}")
     thread_ticks "$pid" >"$out/$run.after"
@@ -65,8 +62,5 @@ for round in $(seq "$rounds"); do
     rm -rf "$out/$run"
     sync
   done
-  rm -rf "$out/fsync" && mkdir -p "$out/fsync"
-  echo "round $round, fdatasync peer: $(field per_second "$("$build/tests/bench/ingest_load" fsync "$out/fsync" "$documents" "${files[@]}")")/s"
-  rm -rf "$out/fsync"
-  sync
+  echo "round $round, fdatasync peer: $(fsync_peer_rate "$out/fsync")/s"
 done

@@ -13,11 +13,11 @@ bench_build() {
 # listens and prints its URL. Its output goes to $out/NAME.out and $out/NAME.log. It usually
 # runs in a command substitution, a subshell, so its pid is kept in $out/NAME.pid, where
 # stop_daemon and stop_daemons find it. A script may set `daemon_prefix` to a command that
-# runs the daemon (for example "taskset -c 1").
+# runs the daemon (for example "taskset -c 1"), and `daemon_binary` to another build's daemon.
 start_daemon() {
   local name=$1 data=$2
   shift 2
-  ${daemon_prefix:-} "$build/archived/daemon/archived" --data-dir "$data" --listen 127.0.0.1:0 "$@" \
+  ${daemon_prefix:-} "${daemon_binary:-$build/archived/daemon/archived}" --data-dir "$data" --listen 127.0.0.1:0 "$@" \
     >"$out/$name.out" 2>"$out/$name.log" &
   echo $! >"$out/$name.pid"
   for _ in $(seq 100); do grep -q listening "$out/$name.out" 2>/dev/null && break; sleep 0.1; done
@@ -42,6 +42,21 @@ stop_daemons() {
     [[ -f "$file" ]] && stop_daemon "$(basename "$file" .pid)"
   done
   true
+}
+
+# small_files COUNT: sets `files` to the ingest load's corpus, up to COUNT real 1–20 KiB
+# files from /usr/share/doc in a fixed order.
+small_files() {
+  mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$1")
+}
+
+# fsync_peer_rate DIR: the one-fdatasync-per-document peer's rate (documents/s) for the
+# documents of `documents` and `files`, written into DIR (made empty first, removed after).
+fsync_peer_rate() {
+  rm -rf "$1" && mkdir -p "$1"
+  field per_second "$("$build/tests/bench/ingest_load" fsync "$1" "$documents" "${files[@]}")"
+  rm -rf "$1"
+  sync
 }
 
 # wait_index_idle URL…: waits (up to 30 minutes each) until every daemon has indexed all that

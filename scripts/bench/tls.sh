@@ -43,7 +43,7 @@ plain_token=$(cat "$out/plain/admin.token")
 tls_token=$(cat "$out/tls/admin.token")
 export INGEST_CACERT=$out/ca.pem BENCH_CACERT=$out/ca.pem
 
-mapfile -t files < <(find /usr/share/doc -type f -size +1k -size -21k 2>/dev/null | sort | head -n "$documents")
+small_files "$documents"
 echo "corpus: ${#files[@]} files of 1-20 KiB from /usr/share/doc; $rounds rounds of $documents documents each"
 
 # Each daemon indexes what was filed in the background; a measurement starts only when both
