@@ -407,7 +407,7 @@ int HttpQuery(const std::string& url, const std::string& token, const std::strin
         if (res.result_int() != 200 && failed++ < 3) {
           std::fprintf(stderr, "%s: HTTP %d %s\n", queries[i].c_str(), res.result_int(), res.body().c_str());
         }
-        if (res.body().find("\"hits\"") == std::string::npos) ++empty;
+        if (res.result_int() == 200 && res.body().find("\"hits\":[]") != std::string::npos) ++empty;
       }
       latencies.Add(mine);
     });
