@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,6 +11,22 @@
 #include "archived/base/status.h"
 
 namespace archived {
+
+// Eight bytes at a time: a word of text, and tests of whether any of its bytes qualifies.
+// The tests are exact for "any" (a borrow only ever follows a byte that qualifies).
+inline constexpr std::uint64_t kLowBits = 0x0101010101010101;
+inline constexpr std::uint64_t kHighBits = 0x8080808080808080;
+inline std::uint64_t LoadWord(const char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+// Nonzero if a byte of `word` is below `n` (n <= 0x80).
+constexpr std::uint64_t AnyByteBelow(std::uint64_t word, unsigned char n) {
+  return (word - kLowBits * n) & ~word & kHighBits;
+}
+// Nonzero if a byte of `word` is `c`.
+constexpr std::uint64_t AnyByteIs(std::uint64_t word, unsigned char c) { return AnyByteBelow(word ^ (kLowBits * c), 1); }
 
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view text);

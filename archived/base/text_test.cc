@@ -22,6 +22,37 @@ TEST(TextTest, InvalidUtf8) {
   EXPECT_FALSE(IsValidUtf8("ok\x80"));
 }
 
+// The word-at-a-time paths: a bad byte at every position of a run long enough to be read
+// eight bytes at a time, before and after ASCII and Chinese.
+TEST(TextTest, InvalidUtf8AnywhereInALongRun) {
+  for (const std::string bad : {"\xff", "\x80", "\xc0\xaf", "\xe4\xbc"}) {
+    for (std::size_t at = 0; at <= 24; ++at) {
+      for (const std::string around : {"abcdefgh", "会议纪要"}) {
+        std::string text;
+        while (text.size() < at) text += around;
+        text.resize(at);
+        if (!IsValidUtf8(text)) continue;  // cut inside a character: not the case under test
+        EXPECT_TRUE(IsValidUtf8(text + around + around));
+        EXPECT_FALSE(IsValidUtf8(text + bad + around + around)) << at;
+      }
+    }
+  }
+}
+
+TEST(TextTest, WordTestsFindEveryByteAtEveryPosition) {
+  for (int position = 0; position < 8; ++position) {
+    for (int byte = 0; byte < 256; ++byte) {
+      char bytes[8] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'};
+      bytes[position] = static_cast<char>(byte);
+      const std::uint64_t word = LoadWord(bytes);
+      EXPECT_EQ(AnyByteBelow(word, 0x20) != 0, byte < 0x20) << position << " " << byte;
+      EXPECT_EQ(AnyByteIs(word, '"') != 0, byte == '"') << position << " " << byte;
+      EXPECT_EQ(AnyByteIs(word, 0x7f) != 0, byte == 0x7f) << position << " " << byte;
+      EXPECT_EQ((word & kHighBits) != 0, byte >= 0x80) << position << " " << byte;
+    }
+  }
+}
+
 TEST(TextTest, ControlCharacters) {
   EXPECT_TRUE(HasControlCharacters("a\nb"));
   EXPECT_FALSE(HasControlCharacters("a\tb", /*allow_tab=*/true));

@@ -249,6 +249,21 @@ TEST(JsonTest, StringsAreEscapedAndTimestampsKeepTheirPrecision) {
   const std::string replaced = ToJson(doc);
   EXPECT_NE(replaced.find("\"title\":\"ok\uFFFD\uFFFD(\uFFFD\uFFFD档\""), std::string::npos) << replaced;
   EXPECT_TRUE(IsValidUtf8(replaced));
+  // Every character that needs escaping, at every position of a long run (the writer reads
+  // eight bytes at a time), with ASCII and Chinese around it.
+  for (const std::string special : {"\"", "\\", "\n", "\x01", "\x7f", "<", ">"}) {
+    for (std::size_t at = 0; at < 20; ++at) {
+      for (const std::string around : {"abcdefghijklmnop", "会议纪要会议纪要"}) {
+        std::string before;
+        while (before.size() < at) before += around;
+        doc.set_title(before + special + around + special);
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(AsValue(ToJson(doc)), AsValue(ProtobufJson(doc))))
+            << ToJson(doc);
+        // Written escaped, never as itself (quotes and backslashes show up in their escapes).
+        if (special != "\"" && special != "\\") EXPECT_EQ(ToJson(doc).find(special), std::string::npos);
+      }
+    }
+  }
   // Well-known types other than Timestamp are protobuf's own mapping.
   google::protobuf::Struct object;
   (*object.mutable_fields())["k"].set_number_value(1.5);
