@@ -434,6 +434,9 @@ struct SearchIndex::Impl {
     // The shards on their own, sharing db's open files (and so its revision), for the
     // stored fields (user metadata, which a database of several shards reads from the first).
     std::vector<Xapian::Database> shards;
+    // The query parser, set up once for db: its prefixes (one per register field too) cost
+    // more to add than a short query costs to parse.
+    mutable std::unique_ptr<Xapian::QueryParser> parser;
 
     // The stored fields of a match, from its shard: a combined docid interleaves the shards'
     // own (Xapian's rule for a database of several).
@@ -472,7 +475,8 @@ struct SearchIndex::Impl {
   void ForceReopen() const { ReaderForThisThread().db->reopen(); }
   Shard& ShardOf(std::string_view id) const { return *shards[ShardFor(id, shards.size())]; }
 
-  StatusOr<Xapian::Query> ParseQuery(const SearchRequest& r, const Xapian::Database& db) const;
+  StatusOr<Xapian::Query> ParseQuery(const SearchRequest& r, const Reader& reader) const;
+  std::unique_ptr<Xapian::QueryParser> MakeParser(const Xapian::Database& db) const;
   StatusOr<v1::SearchResponse> SearchOnce(const SearchRequest& r) const;
   StatusOr<std::vector<std::string>> MatchingIdsOnce(const std::string& query) const;
   // Runs `once` on this thread's reader; a commit can retire the revision a reader is on,
@@ -750,7 +754,34 @@ StatusOr<std::vector<std::string>> SearchIndex::Ids() const {
   return out;
 }
 
-StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, const Xapian::Database& db) const {
+std::unique_ptr<Xapian::QueryParser> SearchIndex::Impl::MakeParser(const Xapian::Database& db) const {
+  auto parser = std::make_unique<Xapian::QueryParser>();
+  Xapian::QueryParser& qp = *parser;
+  qp.set_database(db);
+  qp.set_stemmer(ThreadStemmer());
+  qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  qp.set_default_op(Xapian::Query::OP_AND);
+  qp.set_max_expansion(static_cast<Xapian::termcount>(options.max_wildcard_terms),
+                       Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+  qp.add_prefix("title", std::string(kTitlePrefix));
+  qp.add_prefix("author", std::string(kAuthorPrefix));
+  // The parser owns these (release()).
+  qp.add_boolean_prefix("category", (new TermField(kCategoryPrefix, TermField::Case::kUpper))->release());
+  qp.add_boolean_prefix("ref", (new TermField(kRefPrefix, TermField::Case::kUpper))->release());
+  qp.add_boolean_prefix("tag", (new TermField(kTagPrefix, TermField::Case::kAsIs))->release());
+  qp.add_boolean_prefix("type", (new TermField(kTypePrefix, TermField::Case::kLower))->release());
+  qp.add_boolean_prefix("id", (new TermField(kIdPrefix, TermField::Case::kLower))->release());
+  qp.add_boolean_prefix("date", (new DateField)->release());
+  qp.add_boolean_prefix("register", (new TermField(kRegisterPrefix, TermField::Case::kLower))->release());
+  for (const std::string& field : options.entry_fields) {
+    if (std::find(std::begin(kFields), std::end(kFields), field) == std::end(kFields)) {
+      qp.add_prefix(field, FieldPrefix(field));
+    }
+  }
+  return parser;
+}
+
+StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, const Reader& reader) const {
   std::vector<Xapian::Query> filters;
   if (!r.category.empty()) filters.emplace_back(Term(kCategoryPrefix, AsciiUpper(r.category)));
   if (!r.type.empty()) {
@@ -784,31 +815,10 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
   if (!blank) {
     StatusOr<std::string> text = Preprocess(r.query, options.entry_fields);
     if (!text.ok()) return text.status();
-    Xapian::QueryParser qp;
-    qp.set_database(db);
-    qp.set_stemmer(ThreadStemmer());
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-    qp.set_default_op(Xapian::Query::OP_AND);
-    qp.set_max_expansion(static_cast<Xapian::termcount>(options.max_wildcard_terms),
-                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-    qp.add_prefix("title", std::string(kTitlePrefix));
-    qp.add_prefix("author", std::string(kAuthorPrefix));
-    // The parser owns these (release()).
-    qp.add_boolean_prefix("category", (new TermField(kCategoryPrefix, TermField::Case::kUpper))->release());
-    qp.add_boolean_prefix("ref", (new TermField(kRefPrefix, TermField::Case::kUpper))->release());
-    qp.add_boolean_prefix("tag", (new TermField(kTagPrefix, TermField::Case::kAsIs))->release());
-    qp.add_boolean_prefix("type", (new TermField(kTypePrefix, TermField::Case::kLower))->release());
-    qp.add_boolean_prefix("id", (new TermField(kIdPrefix, TermField::Case::kLower))->release());
-    qp.add_boolean_prefix("date", (new DateField)->release());
-    qp.add_boolean_prefix("register", (new TermField(kRegisterPrefix, TermField::Case::kLower))->release());
-    for (const std::string& field : options.entry_fields) {
-      if (std::find(std::begin(kFields), std::end(kFields), field) == std::end(kFields)) {
-        qp.add_prefix(field, FieldPrefix(field));
-      }
-    }
+    if (!reader.parser) reader.parser = MakeParser(*reader.db);
     const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                            Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
-    main = qp.parse_query(*text, flags);
+    main = reader.parser->parse_query(*text, flags);
   }
   if (filters.empty()) return main;
   return Xapian::Query(Xapian::Query::OP_FILTER, main,
@@ -818,7 +828,7 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
 StatusOr<v1::SearchResponse> SearchIndex::Impl::SearchOnce(const SearchRequest& r) const {
   const Reader& reader = ReaderForThisThread();
   Xapian::Database& db = *reader.db;
-  StatusOr<Xapian::Query> query = ParseQuery(r, db);
+  StatusOr<Xapian::Query> query = ParseQuery(r, reader);
   if (!query.ok()) return query.status();
   Xapian::Enquire enquire(db);
   enquire.set_query(*query);
@@ -899,7 +909,7 @@ StatusOr<v1::SearchResponse> SearchIndex::Search(const SearchRequest& r) const {
 StatusOr<std::vector<std::string>> SearchIndex::Impl::MatchingIdsOnce(const std::string& query) const {
   const Reader& reader = ReaderForThisThread();
   Xapian::Database& db = *reader.db;
-  StatusOr<Xapian::Query> parsed = ParseQuery(SearchRequest{.query = query}, db);
+  StatusOr<Xapian::Query> parsed = ParseQuery(SearchRequest{.query = query}, reader);
   if (!parsed.ok()) return parsed.status();
   Xapian::Enquire enquire(db);
   // Documents and register entries: a hold's query holds both.
