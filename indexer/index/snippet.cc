@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "archived/base/text.h"
 
@@ -16,6 +17,17 @@ using Range = std::pair<std::size_t, std::size_t>;
 const Xapian::Stem& EnglishStemmer() {
   thread_local const Xapian::Stem stemmer("en");
   return stemmer;
+}
+
+// The English stem of a lowered word. Stemming costs ~0.4 µs a word, and the same words come
+// back in hit after hit and query after query: each thread keeps the stems it has made, up
+// to a bound (then starts again).
+const std::string& StemOf(const std::string& word) {
+  constexpr std::size_t kMaxRemembered = 1 << 14;
+  thread_local std::unordered_map<std::string, std::string> stems;
+  if (auto it = stems.find(word); it != stems.end()) return it->second;
+  if (stems.size() >= kMaxRemembered) stems.clear();
+  return stems.emplace(word, EnglishStemmer()(word)).first->second;
 }
 
 // A stem is looked for by its first bytes: English suffix stripping keeps them ("happi" of
@@ -146,7 +158,7 @@ bool Snippeter::IsWordMatch(const std::string& word) const {
   // Stemming is the costly part: only words that begin like some stem are stemmed.
   for (const std::string& stem : terms_.stems) {
     const std::size_t lead = std::min(stem.size(), kStemLead);
-    if (word.size() >= lead && word.compare(0, lead, stem, 0, lead) == 0 && EnglishStemmer()(word) == stem) {
+    if (word.size() >= lead && word.compare(0, lead, stem, 0, lead) == 0 && StemOf(word) == stem) {
       return true;
     }
   }
