@@ -20,7 +20,9 @@
 #   2. Queries: 2,000 queries of one to three words of a random document (30% from Chinese
 #      documents, in Chinese), over HTTP by 8 clients (20 hits with snippets and facets, and
 #      again with facets=false);
-#      peer: SQLite FTS5 (unicode61, BM25, top 20) on the same text, with both cores.
+#      peer: SQLite FTS5 (unicode61, Chinese runs split into two-character tokens as Xapian's
+#      CJK n-grams; BM25, top 20) on the same text, with both cores. For proportion, two
+#      bounds: Xapian's matcher alone (top 20 ids, no HTTP) and the HTTP floor (no match).
 #      Targets: p50 <= 2 ms, p99 <= 10 ms, >= 3x the peer's rate.
 #   3. Search lag at normal load: 100 documents at 20/s, each searched until found.
 # Usage: scripts/bench/search.sh [DOCUMENTS] (default 22000). Output lands in bench-out/search.
@@ -54,9 +56,17 @@ curl -s "$url/metrics" | grep -E '^archived_index_(documents|extraction_failures
 ours_q=$("$tool" http-query "$url" "$token" "$out/queries" 8)
 ours_nf=$("$tool" http-query "$url" "$token" "$out/queries" 8 facets=false)
 peer_q=$("$tool" sqlite-query "$out/fts5.db" "$out/queries" 2)
+# Two bounds that put the ratio in proportion: Xapian's matcher alone on both cores (the
+# same parsed queries, top 20 ids; no stored fields, snippets, facets or HTTP), and the
+# daemon's HTTP floor (queries that match nothing, 8 clients).
+bound_q=$("$tool" xapian-query "$out/data/index" "$out/queries" 2)
+seq 2000 | sed 's/^/zzqnomatch/' >"$out/queries-none"
+floor_q=$("$tool" http-query "$url" "$token" "$out/queries-none" 8)
 echo "$ours_q"
 echo "$ours_nf"
 echo "$peer_q"
+echo "$bound_q"
+echo "$floor_q"
 lag=$("$tool" lag "$url" "$token" 100 20)
 echo "$lag"
 stop_daemon daemon
@@ -85,5 +95,7 @@ echo "search lag at 20 documents/s: p50 $(field p50_ms "$lag") ms, max $(field m
 echo "queries: archived $(field per_second "$ours_q")/s p50 $(field p50_ms "$ours_q") ms p99 $(field p99_ms "$ours_q") ms;" \
   "SQLite FTS5 $(field per_second "$peer_q")/s p50 $(field p50_ms "$peer_q") ms p99 $(field p99_ms "$peer_q") ms;" \
   "ratio $(ratio "$(field per_second "$ours_q")" "$(field per_second "$peer_q")")x"
+echo "bounds: Xapian's matcher alone $(field per_second "$bound_q")/s ($(ratio "$(field per_second "$bound_q")" "$(field per_second "$peer_q")")x FTS5);" \
+  "HTTP floor (no match) $(field per_second "$floor_q")/s"
 echo "queries without facets: archived $(field per_second "$ours_nf")/s p50 $(field p50_ms "$ours_nf") ms" \
   "p99 $(field p99_ms "$ours_nf") ms; ratio $(ratio "$(field per_second "$ours_nf")" "$(field per_second "$peer_q")")x"

@@ -9,6 +9,9 @@
 //   search_bench http-query URL TOKEN QUERIES CLIENTS [PARAMS]
 //                                                     GET /api/v1/search?q=…[&PARAMS] for every query
 //   search_bench lag URL TOKEN COUNT RATE             filing-to-searchable time at RATE docs/s
+//   search_bench xapian-query INDEXDIR QUERIES THREADS
+//                                                     bound: the index's shards, parsed query, top 20
+//                                                     ids; no stored fields, snippets, facets or HTTP
 //   search_bench index-query INDEXDIR QUERIES THREADS [FACETS]
 //                                                     SearchIndex::Search in process (no HTTP), with
 //                                                     facets unless FACETS is 0: the query's own cost
@@ -27,6 +30,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -104,6 +108,34 @@ struct Latencies {
     return line;
   }
 };
+
+// Runs each query once, spread over `threads` threads. Each thread makes its own answerer
+// (make_answerer()), called with a query and returning how many hits it found; only that
+// call is timed. Returns the latency summary with the hits and the queries that found none.
+template <typename MakeAnswerer>
+std::string TimeQueries(const std::vector<std::string>& queries, int threads, MakeAnswerer make_answerer) {
+  Latencies latencies;
+  std::atomic<std::size_t> next{0}, hits{0}, no_hits{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      auto answer = make_answerer();
+      std::vector<double> mine;
+      for (std::size_t i = next++; i < queries.size(); i = next++) {
+        const auto t0 = Clock::now();
+        const std::size_t found = answer(queries[i]);
+        mine.push_back(Seconds(t0) * 1000);
+        hits += found;
+        no_hits += found == 0;
+      }
+      latencies.Add(mine);
+    });
+  }
+  for (auto& t : pool) t.join();
+  return latencies.Summary(Seconds(start)) + " hits=" + std::to_string(hits.load()) +
+         " no_hits=" + std::to_string(no_hits.load());
+}
 
 // An HTTP/1.1 keep-alive client on one connection.
 class Connection {
@@ -350,104 +382,100 @@ int SqliteBuild(const std::string& text_dir, const std::string& path) {
 }
 
 int SqliteQuery(const std::string& path, const std::string& query_file, int threads) {
-  const std::vector<std::string> queries = ReadLines(query_file);
-  Latencies latencies;
-  std::atomic<std::size_t> next{0}, hits{0}, no_hits{0};
-  const auto start = Clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      sqlite3* db = nullptr;
+  struct Answerer {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* stmt = nullptr;
+    Answerer(const std::string& path) {
       Check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr), db, "open");
-      sqlite3_stmt* stmt = nullptr;
       Check(sqlite3_prepare_v2(db, "SELECT rowid, bm25(docs) AS r FROM docs WHERE docs MATCH ?1 ORDER BY r LIMIT 20", -1,
                                &stmt, nullptr), db, "prepare");
-      std::vector<double> mine;
-      for (std::size_t i = next++; i < queries.size(); i = next++) {
-        std::string match;
-        std::istringstream words(queries[i]);
-        for (std::string w; words >> w;) match += (match.empty() ? "\"" : " \"") + CjkBigrams(w) + "\"";
-        const auto t0 = Clock::now();
-        sqlite3_bind_text(stmt, 1, match.c_str(), -1, SQLITE_TRANSIENT);
-        std::size_t found = 0;
-        while (sqlite3_step(stmt) == SQLITE_ROW) ++found;
-        hits += found;
-        no_hits += found == 0;
-        sqlite3_reset(stmt);
-        mine.push_back(Seconds(t0) * 1000);
-      }
-      latencies.Add(mine);
+    }
+    Answerer(const Answerer&) = delete;  // returned by guaranteed elision, never copied
+    ~Answerer() {
       sqlite3_finalize(stmt);
       sqlite3_close(db);
-    });
-  }
-  for (auto& t : pool) t.join();
-  std::printf("sqlite-query %s hits=%zu no_hits=%zu threads=%d\n", latencies.Summary(Seconds(start)).c_str(), hits.load(),
-              no_hits.load(), threads);
+    }
+    std::size_t operator()(const std::string& query) {
+      std::string match;
+      std::istringstream words(query);
+      for (std::string w; words >> w;) match += (match.empty() ? "\"" : " \"") + CjkBigrams(w) + "\"";
+      sqlite3_bind_text(stmt, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+      std::size_t found = 0;
+      while (sqlite3_step(stmt) == SQLITE_ROW) ++found;
+      sqlite3_reset(stmt);
+      return found;
+    }
+  };
+  const std::string summary = TimeQueries(ReadLines(query_file), threads, [&] { return Answerer(path); });
+  std::printf("sqlite-query %s threads=%d\n", summary.c_str(), threads);
   return 0;
 }
 
 int HttpQuery(const std::string& url, const std::string& token, const std::string& query_file, int clients,
               const std::string& params) {
-  const std::vector<std::string> queries = ReadLines(query_file);
-  Latencies latencies;
-  std::atomic<std::size_t> next{0}, failed{0}, empty{0};
-  const auto start = Clock::now();
-  std::vector<std::thread> pool;
-  for (int c = 0; c < clients; ++c) {
-    pool.emplace_back([&] {
-      Connection conn(url);
-      std::vector<double> mine;
-      for (std::size_t i = next++; i < queries.size(); i = next++) {
-        bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/api/v1/search?q=" + UrlEncode(queries[i]) + (params.empty() ? "" : "&" + params), 11};
-        req.set(bhttp::field::authorization, "Bearer " + token);
-        const auto t0 = Clock::now();
-        const auto res = conn.Send(req);
-        mine.push_back(Seconds(t0) * 1000);
-        if (res.result_int() != 200 && failed++ < 3) {
-          std::fprintf(stderr, "%s: HTTP %d %s\n", queries[i].c_str(), res.result_int(), res.body().c_str());
-        }
-        if (res.result_int() == 200 && res.body().find("\"hits\":[]") != std::string::npos) ++empty;
+  std::atomic<std::size_t> failed{0};
+  const std::string summary = TimeQueries(ReadLines(query_file), clients, [&] {
+    return [&, conn = std::make_shared<Connection>(url)](const std::string& query) -> std::size_t {
+      bhttp::request<bhttp::string_body> req{
+          bhttp::verb::get, "/api/v1/search?q=" + UrlEncode(query) + (params.empty() ? "" : "&" + params), 11};
+      req.set(bhttp::field::authorization, "Bearer " + token);
+      const auto res = conn->Send(req);
+      if (res.result_int() != 200) {
+        if (failed++ < 3) std::fprintf(stderr, "%s: HTTP %d %s\n", query.c_str(), res.result_int(), res.body().c_str());
+        return 0;
       }
-      latencies.Add(mine);
-    });
-  }
-  for (auto& t : pool) t.join();
-  std::printf("http-query %s clients=%d params=%s no_hits=%zu failed=%zu\n", latencies.Summary(Seconds(start)).c_str(), clients,
-              params.empty() ? "-" : params.c_str(), empty.load(), failed.load());
+      std::size_t hits = 0;  // each hit is an object that begins with its id
+      for (std::size_t at = res.body().find("{\"id\":"); at != std::string::npos; at = res.body().find("{\"id\":", at + 1)) ++hits;
+      return hits;
+    };
+  });
+  std::printf("http-query %s clients=%d params=%s failed=%zu\n", summary.c_str(), clients, params.empty() ? "-" : params.c_str(),
+              failed.load());
   return failed == 0 ? 0 : 1;
 }
 
+// The least a query can cost with Xapian: the index's shards as one database, the query
+// parsed with the index's flags (CJK n-grams, English stems, AND), the top 20 ids ranked by
+// BM25; no stored fields, snippets, facets or HTTP. An upper bound on any answer's rate.
+int XapianQuery(const std::string& dir, const std::string& query_file, int threads) {
+  std::vector<std::string> shards;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().starts_with("shard-")) shards.push_back(entry.path().string());
+  }
+  const std::string summary = TimeQueries(ReadLines(query_file), threads, [&] {
+    Xapian::Database db;
+    for (const std::string& shard : shards) db.add_database(Xapian::Database(shard));
+    Xapian::QueryParser parser;
+    parser.set_database(db);
+    parser.set_stemmer(Xapian::Stem("en"));
+    parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    parser.set_default_op(Xapian::Query::OP_AND);
+    return [db, parser](const std::string& query) mutable {
+      Xapian::Enquire enquire(db);
+      enquire.set_query(parser.parse_query(query, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_CJK_NGRAM));
+      return static_cast<std::size_t>(enquire.get_mset(0, 20).size());
+    };
+  });
+  std::printf("xapian-query %s threads=%d\n", summary.c_str(), threads);
+  return 0;
+}
+
 int IndexQuery(const std::string& dir, const std::string& query_file, int threads, bool facets) {
-  const std::vector<std::string> queries = ReadLines(query_file);
   auto index = archived::index::SearchIndex::Open({.path = dir});
   if (!index.ok()) {
     std::fprintf(stderr, "%s\n", index.status().ToString().c_str());
     return 2;
   }
-  Latencies latencies;
-  std::atomic<std::size_t> next{0}, hits{0}, failed{0};
-  const auto start = Clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      std::vector<double> mine;
-      for (std::size_t i = next++; i < queries.size(); i = next++) {
-        const auto t0 = Clock::now();
-        auto answer = (*index)->Search({.query = queries[i], .facets = facets});
-        mine.push_back(Seconds(t0) * 1000);
-        if (!answer.ok()) {
-          if (failed++ < 3) std::fprintf(stderr, "%s: %s\n", queries[i].c_str(), answer.status().ToString().c_str());
-          continue;
-        }
-        hits += answer->hits_size();
-      }
-      latencies.Add(mine);
-    });
-  }
-  for (auto& t : pool) t.join();
-  std::printf("index-query %s hits=%zu threads=%d facets=%d failed=%zu\n", latencies.Summary(Seconds(start)).c_str(),
-              hits.load(), threads, facets ? 1 : 0, failed.load());
+  std::atomic<std::size_t> failed{0};
+  const std::string summary = TimeQueries(ReadLines(query_file), threads, [&] {
+    return [&](const std::string& query) -> std::size_t {
+      auto answer = (*index)->Search({.query = query, .facets = facets});
+      if (answer.ok()) return static_cast<std::size_t>(answer->hits_size());
+      if (failed++ < 3) std::fprintf(stderr, "%s: %s\n", query.c_str(), answer.status().ToString().c_str());
+      return 0;
+    };
+  });
+  std::printf("index-query %s threads=%d facets=%d failed=%zu\n", summary.c_str(), threads, facets ? 1 : 0, failed.load());
   return failed == 0 ? 0 : 1;
 }
 
@@ -496,6 +524,7 @@ int main(int argc, char** argv) {
   if (mode == "http-query" && (a.size() == 5 || a.size() == 6)) {
     return HttpQuery(a[1], a[2], a[3], std::stoi(a[4]), a.size() == 6 ? a[5] : "");
   }
+  if (mode == "xapian-query" && a.size() == 4) return XapianQuery(a[1], a[2], std::stoi(a[3]));
   if (mode == "index-query" && (a.size() == 4 || a.size() == 5)) {
     return IndexQuery(a[1], a[2], std::stoi(a[3]), a.size() == 4 || a[4] != "0");
   }
