@@ -260,7 +260,9 @@ TEST(JsonTest, StringsAreEscapedAndTimestampsKeepTheirPrecision) {
         EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(AsValue(ToJson(doc)), AsValue(ProtobufJson(doc))))
             << ToJson(doc);
         // Written escaped, never as itself (quotes and backslashes show up in their escapes).
-        if (special != "\"" && special != "\\") EXPECT_EQ(ToJson(doc).find(special), std::string::npos);
+        if (special != "\"" && special != "\\") {
+          EXPECT_EQ(ToJson(doc).find(special), std::string::npos);
+        }
       }
     }
   }
