@@ -21,7 +21,7 @@ const Xapian::Stem& EnglishStemmer() {
 
 // The English stem of a lowered word. Stemming costs ~0.4 µs a word, and the same words come
 // back in hit after hit and query after query: each thread keeps the stems it has made, up
-// to a bound (then starts again).
+// to a bound (then starts again). The reference is good until the thread's next call.
 const std::string& StemOf(const std::string& word) {
   constexpr std::size_t kMaxRemembered = 1 << 14;
   thread_local std::unordered_map<std::string, std::string> stems;
