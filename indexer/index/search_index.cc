@@ -33,6 +33,63 @@ namespace {
 // internals and is safe to copy.
 Xapian::Query MatchAll() { return Xapian::Query(std::string()); }
 
+// A leaf term's prefix (its leading capitals: "S" of a title word) and the CJK characters
+// after it; {prefix, ""} unless what follows the prefix is one or two CJK characters.
+std::pair<std::string_view, std::string_view> CjkGramOf(std::string_view term) {
+  std::size_t p = 0;
+  while (p < term.size() && term[p] >= 'A' && term[p] <= 'Z') ++p;
+  const std::string_view prefix = term.substr(0, p), rest = term.substr(p);
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < rest.size(); ++characters) {
+    const auto [cp, n] = Utf8CodePointAt(rest, i);
+    if (!IsCjk(cp) || characters == 2) return {prefix, {}};
+    i += n;
+  }
+  return {prefix, characters > 0 ? rest : std::string_view()};
+}
+
+// The parser turns a run of CJK text into an AND of its characters and its two-character
+// n-grams ("文件" is 文 AND 文件 AND 件). A document holding an n-gram holds both of its
+// characters (the index has every character and every n-gram of a run), so under an AND the
+// characters an n-gram sibling covers change nothing that matches; they only cost their long
+// posting lists (every Chinese document has 文) and their share of the ranking. This drops
+// them, in every AND of the query. Only operators without parameters of their own are
+// rebuilt; any other (a phrase, a scaled weight, a wildcard …) is kept as parsed.
+Xapian::Query WithoutCoveredCjkCharacters(const Xapian::Query& query) {
+  using Q = Xapian::Query;
+  const Q::op op = query.get_type();
+  if (op != Q::OP_AND && op != Q::OP_OR && op != Q::OP_AND_NOT && op != Q::OP_FILTER && op != Q::OP_AND_MAYBE &&
+      op != Q::OP_XOR) {
+    return query;
+  }
+  std::vector<Xapian::Query> parts;
+  for (std::size_t i = 0; i < query.get_num_subqueries(); ++i) {
+    parts.push_back(WithoutCoveredCjkCharacters(query.get_subquery(i)));
+  }
+  if (op != Q::OP_AND) return Xapian::Query(op, parts.begin(), parts.end());
+  const auto term_of = [](const Xapian::Query& q) {
+    return q.get_type() == Xapian::Query::LEAF_TERM ? *q.get_terms_begin() : std::string();
+  };
+  std::vector<std::string> grams;  // prefix + two characters, of the leaf terms
+  for (const Xapian::Query& q : parts) {
+    const std::string term = term_of(q);
+    if (const auto [prefix, cjk] = CjkGramOf(term); cjk.size() > 3) grams.push_back(term);
+  }
+  if (grams.empty()) return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+  std::vector<Xapian::Query> kept;
+  for (const Xapian::Query& q : parts) {
+    const std::string term = term_of(q);
+    const auto [prefix, cjk] = CjkGramOf(term);
+    const bool covered = !cjk.empty() && cjk.size() <= 3 && std::any_of(grams.begin(), grams.end(), [&](const std::string& g) {
+      const std::string_view gram = std::string_view(g).substr(prefix.size());
+      return std::string_view(g).starts_with(prefix) && CjkGramOf(g).first == prefix &&
+             (gram.starts_with(cjk) || gram.ends_with(cjk));
+    });
+    if (!covered) kept.push_back(q);
+  }
+  return Xapian::Query(Xapian::Query::OP_AND, kept.begin(), kept.end());
+}
+
 // Term prefixes and value slots: indexer/index/FORMAT.md.
 constexpr std::string_view kIdPrefix = "Q";
 constexpr std::string_view kRefPrefix = "XR";
@@ -818,7 +875,7 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
     if (!reader.parser) reader.parser = MakeParser(*reader.db);
     const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                            Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
-    main = reader.parser->parse_query(*text, flags);
+    main = WithoutCoveredCjkCharacters(reader.parser->parse_query(*text, flags));
   }
   if (filters.empty()) return main;
   return Xapian::Query(Xapian::Query::OP_FILTER, main,

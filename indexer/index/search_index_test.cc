@@ -88,6 +88,25 @@ TEST_F(SearchIndexTest, ChineseWordsFindTheSample) {
   EXPECT_THAT(Ids("销毁"), UnorderedElementsAre("1", "2"));
 }
 
+// Under an AND the parser's single characters of a Chinese word add nothing to what matches
+// (the word's n-grams hold them) and are left out of the query; what matches stays the same.
+TEST_F(SearchIndexTest, ChineseWordsMatchTheSameWithoutTheirSingleCharacters) {
+  ASSERT_OK(index_->Replace(Doc("000000000000000000000004", "件文", "BGS", "2026-01-01", "理管 件文")));
+  ASSERT_OK(index_->Replace(Doc("000000000000000000000005", "交办", "BGS", "2026-01-01", "办理 催促")));
+  ASSERT_OK(index_->Commit(43));
+  EXPECT_THAT(Ids("文件"), ::testing::Contains("1"));
+  EXPECT_THAT(Ids("文件"), ::testing::Not(::testing::Contains("4")));  // both characters, not the word
+  EXPECT_THAT(Ids("件文"), ElementsAre("4"));
+  EXPECT_THAT(Ids("文件管理"), ::testing::Not(::testing::Contains("4")));
+  EXPECT_THAT(Ids("办"), ::testing::IsSupersetOf({"1", "5"}));  // a lone character is still asked for
+  EXPECT_THAT(Ids("催办"), ElementsAre("1"));                   // 催 and 办 apart in 5
+  EXPECT_THAT(Ids("title:交办"), ElementsAre("5"));
+  EXPECT_THAT(Ids("title:件文 OR title:交办"), UnorderedElementsAre("4", "5"));
+  EXPECT_THAT(Ids("办理 NOT 催办"), ElementsAre("5"));
+  EXPECT_THAT(Ids("category:BGS 件文"), ElementsAre("4"));
+  EXPECT_THAT(Ids("\"件文\""), ElementsAre("4"));  // a phrase is kept as parsed
+}
+
 TEST_F(SearchIndexTest, EnglishStemmingPhrasesAndBooleans) {
   EXPECT_THAT(Ids("budget"), ElementsAre("2"));  // "budgets" in the text, stemmed
   EXPECT_THAT(Ids("\"approved the plan\""), ElementsAre("2"));
