@@ -33,19 +33,26 @@ namespace {
 // internals and is safe to copy.
 Xapian::Query MatchAll() { return Xapian::Query(std::string()); }
 
-// A leaf term's prefix (its leading capitals: "S" of a title word) and the CJK characters
-// after it; {prefix, ""} unless what follows the prefix is one or two CJK characters.
-std::pair<std::string_view, std::string_view> CjkGramOf(std::string_view term) {
+// A leaf term split into its prefix (leading capitals: "S" of a title word) and the CJK
+// characters after it, with how many there are; no characters unless what follows the
+// prefix is one or two CJK characters.
+struct CjkLeaf {
+  std::string prefix, characters;
+  std::size_t count = 0;
+};
+CjkLeaf CjkLeafOf(const Xapian::Query& query) {
+  if (query.get_type() != Xapian::Query::LEAF_TERM) return {};
+  const std::string term = *query.get_terms_begin();
   std::size_t p = 0;
   while (p < term.size() && term[p] >= 'A' && term[p] <= 'Z') ++p;
-  const std::string_view prefix = term.substr(0, p), rest = term.substr(p);
-  std::size_t characters = 0;
-  for (std::size_t i = 0; i < rest.size(); ++characters) {
-    const auto [cp, n] = Utf8CodePointAt(rest, i);
-    if (!IsCjk(cp) || characters == 2) return {prefix, {}};
+  CjkLeaf leaf{.prefix = term.substr(0, p)};
+  for (std::size_t i = p; i < term.size(); ++leaf.count) {
+    const auto [cp, n] = Utf8CodePointAt(term, i);
+    if (!IsCjk(cp) || leaf.count == 2) return {};
     i += n;
   }
-  return {prefix, characters > 0 ? rest : std::string_view()};
+  leaf.characters = term.substr(p);
+  return leaf;
 }
 
 // The parser turns a run of CJK text into an AND of its characters and its two-character
@@ -62,32 +69,22 @@ Xapian::Query WithoutCoveredCjkCharacters(const Xapian::Query& query) {
       op != Q::OP_XOR) {
     return query;
   }
-  std::vector<Xapian::Query> parts;
+  std::vector<Q> parts;
+  std::vector<CjkLeaf> leaves;
   for (std::size_t i = 0; i < query.get_num_subqueries(); ++i) {
     parts.push_back(WithoutCoveredCjkCharacters(query.get_subquery(i)));
+    leaves.push_back(op == Q::OP_AND ? CjkLeafOf(parts.back()) : CjkLeaf{});
   }
-  if (op != Q::OP_AND) return Xapian::Query(op, parts.begin(), parts.end());
-  const auto term_of = [](const Xapian::Query& q) {
-    return q.get_type() == Xapian::Query::LEAF_TERM ? *q.get_terms_begin() : std::string();
-  };
-  std::vector<std::string> grams;  // prefix + two characters, of the leaf terms
-  for (const Xapian::Query& q : parts) {
-    const std::string term = term_of(q);
-    if (const auto [prefix, cjk] = CjkGramOf(term); cjk.size() > 3) grams.push_back(term);
-  }
-  if (grams.empty()) return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
-  std::vector<Xapian::Query> kept;
-  for (const Xapian::Query& q : parts) {
-    const std::string term = term_of(q);
-    const auto [prefix, cjk] = CjkGramOf(term);
-    const bool covered = !cjk.empty() && cjk.size() <= 3 && std::any_of(grams.begin(), grams.end(), [&](const std::string& g) {
-      const std::string_view gram = std::string_view(g).substr(prefix.size());
-      return std::string_view(g).starts_with(prefix) && CjkGramOf(g).first == prefix &&
-             (gram.starts_with(cjk) || gram.ends_with(cjk));
+  std::vector<Q> kept;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const CjkLeaf& leaf = leaves[i];
+    const bool covered = leaf.count == 1 && std::any_of(leaves.begin(), leaves.end(), [&](const CjkLeaf& gram) {
+      return gram.count == 2 && gram.prefix == leaf.prefix &&
+             (gram.characters.starts_with(leaf.characters) || gram.characters.ends_with(leaf.characters));
     });
-    if (!covered) kept.push_back(q);
+    if (!covered) kept.push_back(parts[i]);
   }
-  return Xapian::Query(Xapian::Query::OP_AND, kept.begin(), kept.end());
+  return Q(op, kept.begin(), kept.end());
 }
 
 // Term prefixes and value slots: indexer/index/FORMAT.md.
@@ -493,7 +490,7 @@ struct SearchIndex::Impl {
     std::vector<Xapian::Database> shards;
     // The query parser, set up once for db: its prefixes (one per register field too) cost
     // more to add than a short query costs to parse.
-    mutable std::unique_ptr<Xapian::QueryParser> parser;
+    std::unique_ptr<Xapian::QueryParser> parser;
 
     // The stored fields of a match, from its shard: a combined docid interleaves the shards'
     // own (Xapian's rule for a database of several).
@@ -519,6 +516,7 @@ struct SearchIndex::Impl {
         reader.shards.emplace_back(shard->path);
         reader.db->add_database(reader.shards.back());
       }
+      reader.parser = MakeParser(*reader.db);
       readers.push_back(std::move(reader));
       return readers.back();
     }
@@ -872,7 +870,6 @@ StatusOr<Xapian::Query> SearchIndex::Impl::ParseQuery(const SearchRequest& r, co
   if (!blank) {
     StatusOr<std::string> text = Preprocess(r.query, options.entry_fields);
     if (!text.ok()) return text.status();
-    if (!reader.parser) reader.parser = MakeParser(*reader.db);
     const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                            Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
     main = WithoutCoveredCjkCharacters(reader.parser->parse_query(*text, flags));

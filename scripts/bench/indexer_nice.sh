@@ -11,8 +11,7 @@ documents=${1:-10000}
 rounds=${2:-3}
 source scripts/bench/lib.sh
 bench_build
-out=$PWD/bench-out/indexer-nice
-rm -rf "$out" && mkdir -p "$out"
+bench_output indexer-nice
 trap stop_daemons EXIT
 
 small_files "$documents"

@@ -16,8 +16,7 @@ documents=${1:-10000}
 rounds=${2:-3}
 source scripts/bench/lib.sh
 bench_build
-out=$PWD/bench-out/ingest  # its own: other benchmarks keep their corpora in bench-out
-rm -rf "$out" && mkdir -p "$out"
+bench_output ingest  # its own: other benchmarks keep their corpora in bench-out
 
 cleanup() {
   stop_daemons
@@ -38,8 +37,9 @@ ratios=() rates=() peers=()
 for round in $(seq "$rounds"); do
   url=$(start_daemon "small-$round" "$out/small-$round")
   http_line=$("$build/tests/bench/ingest_load" http "$url" "$(cat "$out/small-$round/admin.token")" 16 "$documents" "${files[@]}")
-  groups=$(curl -s "$url/metrics" | awk '/^archived_commit_groups_total/ {print $2}')
-  txns=$(curl -s "$url/metrics" | awk '/^archived_commit_transactions_total/ {print $2}')
+  metrics=$(curl -s "$url/metrics")
+  groups=$(awk '/^archived_commit_groups_total/ {print $2}' <<<"$metrics")
+  txns=$(awk '/^archived_commit_transactions_total/ {print $2}' <<<"$metrics")
   stop_daemon "small-$round"
   rm -rf "$out/small-$round"
   sync

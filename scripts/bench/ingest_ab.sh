@@ -25,13 +25,13 @@ done
 (($# > 0)) || { echo "usage: $0 [--documents N] [--rounds N] BINARY[:LOAD_GENERATOR]..." >&2; exit 2; }
 source scripts/bench/lib.sh
 bench_build
-out=$PWD/bench-out/ingest-ab
-rm -rf "$out" && mkdir -p "$out"
+bench_output ingest-ab
 trap stop_daemons EXIT
 
 small_files "$documents"
 echo "corpus: ${#files[@]} files of 1-20 KiB from /usr/share/doc; $rounds rounds of $documents documents"
 
+ticks_per_second=$(getconf CLK_TCK)
 # thread_ticks PID: "NAME TICKS" for each of the process's threads (user + system time).
 thread_ticks() {
   local task
@@ -53,13 +53,13 @@ for round in $(seq "$rounds"); do
     thread_ticks "$pid" >"$out/$run.before"
     line=$("$load" http "$url" "$(cat "$out/$run/data/admin.token")" 16 "$documents" "${files[@]}")
     thread_ticks "$pid" >"$out/$run.after"
-    # Ticks are 10 ms: microseconds per document = ticks * 10,000 / documents.
-    cpu=$(join -a 2 -e 0 -o '2.2,2.3,1.3' "$out/$run.before" "$out/$run.after" | awk -v n="$documents" '
-      { d = ($2 - $3) * 10000 / n; all += d; if ($1 != "archived-index") busy += d; by[$1] += d }
+    # Microseconds per document = ticks * (1,000,000 / ticks per second) / documents.
+    cpu=$(join -a 2 -e 0 -o '2.2,2.3,1.3' "$out/$run.before" "$out/$run.after" | awk -v n="$documents" -v hz="$ticks_per_second" '
+      { d = ($2 - $3) * 1e6 / hz / n; all += d; if ($1 != "archived-index") busy += d; by[$1] += d }
       END { printf "cpu_us=%.0f without_indexer=%.0f commit=%.0f http=%.0f", all, busy, by["archived-commit"], by["archived-http"] }')
     echo "round $round, binary $i ($(basename "$binary")): $(field per_second "$line")/s $cpu"
     stop_daemon "$run"
-    rm -rf "$out/$run"
+    rm -rf "${out:?}/$run"
     sync
   done
   echo "round $round, fdatasync peer: $(fsync_peer_rate "$out/fsync")/s"

@@ -1,12 +1,18 @@
 # shellcheck shell=bash
 # What the benchmark scripts share; sourced by them from the repository's root, never run.
-# A script sets `out` (its output directory) before it starts a daemon.
+# A script sets `out` (its output directory, bench_output) before it starts a daemon.
 # shellcheck disable=SC2154  # out and build are the sourcing script's
 
 # Installs the benchmark packages and builds Release; sets `build` to the build directory.
 bench_build() {
   scripts/install-deps.sh --bench >/dev/null
   build=$(scripts/build.sh --release | tail -n 1)
+}
+
+# bench_output NAME: sets `out` to bench-out/NAME, made empty.
+bench_output() {
+  out=$PWD/bench-out/$1
+  rm -rf "$out" && mkdir -p "$out"
 }
 
 # start_daemon NAME DATA_DIR [ARG…]: starts archived on a free loopback port, waits until it

@@ -32,8 +32,8 @@ documents=${1:-22000}
 source scripts/bench/lib.sh
 bench_build
 tool="$build/tests/bench/search_bench"
-out=$PWD/bench-out/search
-rm -rf "$out" && mkdir -p "$out/corpus"
+bench_output search
+mkdir -p "$out/corpus"
 
 trap stop_daemons EXIT
 

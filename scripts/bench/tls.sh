@@ -16,8 +16,7 @@ documents=${1:-5000}
 rounds=${2:-5}
 source scripts/bench/lib.sh
 bench_build
-out=$PWD/bench-out/tls
-rm -rf "$out" && mkdir -p "$out"
+bench_output tls
 trap stop_daemons EXIT
 
 daemon_prefix=""
