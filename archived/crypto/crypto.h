@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "archived/base/status.h"
 
@@ -26,6 +27,9 @@ class SecretKey {
   static StatusOr<SecretKey> FromBytes(std::string_view bytes);
   // Errors: kInternal if the system's random source fails.
   static StatusOr<SecretKey> Generate();
+  // `count` keys from one draw of the random source: each draw costs OpenSSL 3's fork and
+  // reseed checks (four getpid system calls here), so key batches draw once. Errors as Generate.
+  static StatusOr<std::vector<SecretKey>> GenerateMany(std::size_t count);
   SecretKey(SecretKey&& other) noexcept;
   SecretKey& operator=(SecretKey&& other) noexcept;
   SecretKey(const SecretKey&) = delete;

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string_view>
+#include <vector>
+
 #include "archived/base/bytes.h"
 #include "tests/testing/status_matchers.h"
 
@@ -55,6 +59,18 @@ TEST(Aes256GcmTest, TruncatedTagsWrongContextAndEmptyInputAreRejected) {
   EXPECT_FALSE(OpenAes256Gcm(other, nonce, sealed, "ad").ok());
   EXPECT_FALSE(OpenAes256Gcm(key, std::string(kNonceBytes, '\x02'), sealed, "ad").ok());
   EXPECT_EQ(SealAes256Gcm(key, "short", "x", "").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SecretKeyTest, GenerateManyGivesDistinctFullLengthKeys) {
+  ASSERT_OK_AND_ASSIGN(const std::vector<SecretKey> keys, SecretKey::GenerateMany(300));
+  ASSERT_EQ(keys.size(), 300u);
+  std::set<std::string_view> seen;
+  for (const SecretKey& key : keys) {
+    EXPECT_EQ(key.bytes().size(), kKeyBytes);
+    EXPECT_TRUE(seen.insert(key.bytes()).second) << "a repeated key";
+  }
+  ASSERT_OK_AND_ASSIGN(const std::vector<SecretKey> none, SecretKey::GenerateMany(0));
+  EXPECT_TRUE(none.empty());
 }
 
 TEST(KeyWrapTest, RoundTripsAndRefusesAWrongKek) {

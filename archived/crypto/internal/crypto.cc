@@ -70,10 +70,21 @@ StatusOr<SecretKey> SecretKey::FromBytes(std::string_view bytes) {
 }
 
 StatusOr<SecretKey> SecretKey::Generate() {
-  ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, RandomBytes(kKeyBytes));
-  auto key = FromBytes(bytes);
+  ARCHIVED_ASSIGN_OR_RETURN(std::vector<SecretKey> keys, GenerateMany(1));
+  return std::move(keys.front());
+}
+
+StatusOr<std::vector<SecretKey>> SecretKey::GenerateMany(std::size_t count) {
+  ARCHIVED_ASSIGN_OR_RETURN(std::string bytes, RandomBytes(kKeyBytes * count));
+  std::vector<SecretKey> keys;
+  keys.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    SecretKey key;
+    key.bytes_.assign(bytes, i * kKeyBytes, kKeyBytes);
+    keys.push_back(std::move(key));
+  }
   OPENSSL_cleanse(bytes.data(), bytes.size());
-  return key;
+  return keys;
 }
 
 SecretKey::SecretKey(SecretKey&& other) noexcept : bytes_(std::move(other.bytes_)) {
