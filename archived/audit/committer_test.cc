@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
+#include <vector>
 
+#include "archived/base/bytes.h"
 #include "archived/base/status_macros.h"
 #include "archived/storage/memory_store.h"
 #include "tests/testing/flaky_store.h"
@@ -131,6 +134,63 @@ TEST(CommitterTest, TransactionsSeeEarlierWritesOfTheirGroup) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(*store->Get(Keyspace::kMeta, "n"), "400");
+}
+
+// One group (the committer is held on a first transaction while the rest queue): reads see
+// the transaction's own writes and deletes and the earlier transactions' of the group, never
+// a failed transaction's, and a key put after a counter moved it keeps the put.
+TEST(CommitterTest, AGroupReadsThroughItsWritesButNotAFailedTransactions) {
+  auto store = storage::NewMemoryStore();
+  ASSERT_OK(store->Put(Keyspace::kMeta, "gone", "stored", {}));
+  ASSERT_OK_AND_ASSIGN(auto committer, Committer::Open({}, store.get(), SystemClock::Get()));
+  std::promise<void> started, queued;
+  std::promise<Status> first;
+  committer->Submit([&](Transaction&) {
+    started.set_value();
+    queued.get_future().wait();
+    return OkStatus();
+  }, [&](const Status& s) { first.set_value(s); });
+  started.get_future().wait();  // the committer holds the first group: the rest queue
+  std::vector<std::promise<Status>> outcomes(4);
+  const auto submit = [&](int i, std::function<Status(Transaction&)> fn) {
+    committer->Submit(std::move(fn), [&outcomes, i](const Status& s) { outcomes[i].set_value(s); });
+  };
+  submit(0, [](Transaction& txn) -> Status {
+    txn.Put(Keyspace::kMeta, "a", std::string(20000, 'a'));
+    txn.Delete(Keyspace::kMeta, "gone");
+    EXPECT_EQ(*txn.Get(Keyspace::kMeta, "a"), std::string(20000, 'a'));
+    EXPECT_EQ(txn.Get(Keyspace::kMeta, "gone").status().code(), StatusCode::kNotFound);
+    return txn.NextCounter("c").status();
+  });
+  submit(1, [](Transaction& txn) -> Status {
+    txn.Put(Keyspace::kMeta, "a", "failed");
+    txn.Put(Keyspace::kMeta, "gone", "failed");
+    return InvalidArgumentError("dropped");
+  });
+  submit(2, [](Transaction& txn) -> Status {
+    EXPECT_EQ(*txn.Get(Keyspace::kMeta, "a"), std::string(20000, 'a'));
+    EXPECT_EQ(txn.Get(Keyspace::kMeta, "gone").status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(*txn.NextCounter("c"), 2u);
+    txn.Put(Keyspace::kMeta, "a", "second");
+    return OkStatus();
+  });
+  submit(3, [](Transaction& txn) -> Status {
+    EXPECT_EQ(*txn.Get(Keyspace::kMeta, "a"), "second");
+    std::string put_over;
+    AppendBigEndian64(put_over, 7);
+    txn.Put(Keyspace::kMeta, "counter/c", put_over);
+    return OkStatus();
+  });
+  queued.set_value();
+  EXPECT_OK(first.get_future().get());
+  EXPECT_OK(outcomes[0].get_future().get());
+  EXPECT_EQ(outcomes[1].get_future().get().code(), StatusCode::kInvalidArgument);
+  EXPECT_OK(outcomes[2].get_future().get());
+  EXPECT_OK(outcomes[3].get_future().get());
+  EXPECT_EQ(committer->stats().groups, 2u);
+  EXPECT_EQ(*store->Get(Keyspace::kMeta, "a"), "second");
+  EXPECT_EQ(store->Get(Keyspace::kMeta, "gone").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*ReadCounter(*store, "c"), 7u);
 }
 
 TEST(CommitterTest, SubmitCallsBackOnceDurable) {
