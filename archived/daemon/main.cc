@@ -610,7 +610,7 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
 // (M_ARENA_MAX in Serve). A group commit frees dozens of same-sized chunks at once, many of
 // them allocated by the I/O thread, and then the I/O thread and the committer queued on
 // arena locks and on glibc's consolidation of those chunks. With a cache of 2,000 chunks a
-// filing took 18% less of the daemon's CPU under the ingest load (docs/benchmarks.md,
+// filing took 10-18% less of the daemon's CPU under the ingest load (docs/benchmarks.md,
 // session 17). glibc reads its tunables only as a process starts, so the daemon starts
 // itself once more with the larger cache. A tcache_count already in the environment is kept,
 // and if the re-execution fails the daemon runs on with glibc's defaults.
