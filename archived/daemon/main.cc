@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -614,6 +615,8 @@ StatusOr<int> Serve(const DaemonConfig& config, const sigset_t& signals) {
 // session 17). glibc reads its tunables only as a process starts, so the daemon starts
 // itself once more with the larger cache. A tcache_count already in the environment is kept,
 // and if the re-execution fails the daemon runs on with glibc's defaults.
+constexpr int kAllocatorCacheChunks = 2000;  // per size class and thread; glibc's default: 7
+
 void ReexecWithLargerAllocatorCache(char** argv) {
   constexpr std::string_view kTunable = "glibc.malloc.tcache_count";
   const char* current = std::getenv("GLIBC_TUNABLES");
@@ -621,9 +624,12 @@ void ReexecWithLargerAllocatorCache(char** argv) {
     return;
   }
   std::string tunables = current == nullptr || *current == '\0' ? "" : std::string(current) + ":";
-  tunables += std::string(kTunable) + "=2000";
-  if (::setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
+  tunables += std::string(kTunable) + "=" + std::to_string(kAllocatorCacheChunks);
+  if (::setenv("GLIBC_TUNABLES", tunables.c_str(), 1) == 0) {
+    ::execv("/proc/self/exe", argv);  // returns only on failure
+  }
+  LogLine(std::string("could not restart with a larger allocator cache (") + std::strerror(errno) +
+          "); running with glibc's default");
 }
 
 }  // namespace
