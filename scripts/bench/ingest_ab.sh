@@ -31,16 +31,6 @@ trap stop_daemons EXIT
 small_files "$documents"
 echo "corpus: ${#files[@]} files of 1-20 KiB from /usr/share/doc; $rounds rounds of $documents documents"
 
-ticks_per_second=$(getconf CLK_TCK)
-# thread_ticks PID: "NAME TICKS" for each of the process's threads (user + system time).
-thread_ticks() {
-  local task
-  for task in /proc/"$1"/task/*; do
-    # A thread may end while it is read (RocksDB's and the indexer's come and go).
-    { echo "$(basename "$task") $(tr ' ' '_' <"$task/comm") $(awk '{print $14 + $15}' "$task/stat")"; } 2>/dev/null || true
-  done | sort
-}
-
 for round in $(seq "$rounds"); do
   for i in $(seq 0 $(($# - 1))); do
     spec=${*:$((i + 1)):1}
@@ -53,10 +43,7 @@ for round in $(seq "$rounds"); do
     thread_ticks "$pid" >"$out/$run.before"
     line=$("$load" http "$url" "$(cat "$out/$run/data/admin.token")" 16 "$documents" "${files[@]}")
     thread_ticks "$pid" >"$out/$run.after"
-    # Microseconds per document = ticks * (1,000,000 / ticks per second) / documents.
-    cpu=$(join -a 2 -e 0 -o '2.2,2.3,1.3' "$out/$run.before" "$out/$run.after" | awk -v n="$documents" -v hz="$ticks_per_second" '
-      { d = ($2 - $3) * 1e6 / hz / n; all += d; if ($1 != "archived-index") busy += d; by[$1] += d }
-      END { printf "cpu_us=%.0f without_indexer=%.0f commit=%.0f http=%.0f", all, busy, by["archived-commit"], by["archived-http"] }')
+    cpu=$(daemon_cpu_per_document "$out/$run.before" "$out/$run.after")
     echo "round $round, binary $i ($(basename "$binary")): $(field per_second "$line")/s $cpu"
     stop_daemon "$run"
     rm -rf "${out:?}/$run"

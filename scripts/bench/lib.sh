@@ -65,6 +65,34 @@ fsync_peer_rate() {
   sync
 }
 
+# store_bound MODE DIR: the summary line of the storage engine alone (tests/bench/store_load
+# MODE, with 16 documents a batch or 16 writers) for the documents of `documents` and `files`,
+# in DIR (removed after).
+store_bound() {
+  "$build/tests/bench/store_load" "$1" "$2" 16 "$documents" "${files[@]}"
+  rm -rf "$2"
+  sync
+}
+
+# thread_ticks PID: "TID NAME TICKS" for each of the process's threads (user + system time),
+# sorted; read around a load for daemon_cpu_per_document.
+thread_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    # A thread may end while it is read (RocksDB's and the indexer's come and go).
+    { echo "$(basename "$task") $(tr ' ' '_' <"$task/comm") $(awk '{print $14 + $15}' "$task/stat")"; } 2>/dev/null || true
+  done | sort
+}
+
+# daemon_cpu_per_document BEFORE AFTER: the daemon's CPU per document between two
+# thread_ticks files, for `documents` filings, in microseconds: in all, without the idle-class
+# indexer (which takes what the cores leave), and for its committer and HTTP threads.
+daemon_cpu_per_document() {
+  join -a 2 -e 0 -o '2.2,2.3,1.3' "$1" "$2" | awk -v n="$documents" -v hz="$(getconf CLK_TCK)" '
+    { d = ($2 - $3) * 1e6 / hz / n; all += d; if ($1 != "archived-index") busy += d; by[$1] += d }
+    END { printf "cpu_us=%.0f without_indexer=%.0f commit=%.0f http=%.0f", all, busy, by["archived-commit"], by["archived-http"] }'
+}
+
 # wait_index_idle URL…: waits (up to 30 minutes each) until every daemon has indexed all that
 # was filed, so that background indexing does not weigh on the next measurement. HTTPS URLs
 # are trusted through the CA file in $BENCH_CACERT.

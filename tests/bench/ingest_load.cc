@@ -5,7 +5,8 @@
 //     An https:// URL speaks TLS, trusting the CA file in $INGEST_CACERT;
 //   ingest_load fsync DIR COUNT FILE…  the baseline: writes each document to its own file in
 //     DIR and fdatasyncs it, one after another.
-// Prints one line: "<mode> documents=N seconds=S per_second=R".
+// Prints one line: "<mode> documents=N seconds=S per_second=R cpu_us=C", where C is the
+// load generator's own CPU time (user and system) per document.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -27,6 +28,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "tests/bench/cpu_time.h"
 
 namespace {
 
@@ -111,6 +114,7 @@ int RunHttp(const std::string& url, const std::string& token, int clients, int c
   }
   int next = 0, failed = 0;
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = archived::bench::CpuMicros();
   const auto on_end = [&](std::exception_ptr error) {
     if (!error) return;
     try {
@@ -123,8 +127,8 @@ int RunHttp(const std::string& url, const std::string& token, int clients, int c
   for (auto& s : secure) net::co_spawn(ioc, Client(*s, hostport, token, count, contents, next, failed), on_end);
   ioc.run();
   const double seconds = Seconds(start);
-  std::printf("%s documents=%d seconds=%.3f per_second=%.0f failed=%d\n", tls ? "https" : "http", count, seconds,
-              count / seconds, failed);
+  std::printf("%s documents=%d seconds=%.3f per_second=%.0f failed=%d cpu_us=%.1f\n", tls ? "https" : "http", count,
+              seconds, count / seconds, failed, (archived::bench::CpuMicros() - cpu_start) / count);
   return failed == 0 ? 0 : 1;
 }
 
