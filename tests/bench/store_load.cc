@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "archived/audit/chain.h"
+#include "archived/base/bytes.h"
 #include "archived/codec/codec.h"
 #include "archived/storage/rocks_store.h"
 #include "tests/bench/cpu_time.h"
@@ -40,9 +42,8 @@ constexpr std::size_t kSealingBytes = 17;
 constexpr int kZstdLevel = 3;
 
 std::string Big64(std::uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8)
-    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+  std::string out;
+  archived::AppendBigEndian64(out, v);
   return out;
 }
 
@@ -72,7 +73,7 @@ archived::storage::WriteBatch FilingBatch(std::uint64_t n, const std::string& ch
   batch.Put(Keyspace::kIndexes, "c" + std::string("BGS") + std::string(1, '\0') + seq, id);
   batch.Put(Keyspace::kIndexes, "rZ001-2026-D10-BGS-" + std::to_string(n + 1), id);
   batch.Put(Keyspace::kIndexQueue, seq, version_ref);
-  batch.Put(Keyspace::kAudit, seq, Filler(kAuditBytes, n + 2));
+  batch.Put(Keyspace::kAudit, archived::audit::AuditKey(n + 1), Filler(kAuditBytes, n + 2));
   for (const char* counter : {"counter/filing", "counter/index_queue", "counter/audit",
                               "counter/ref/Z001/2026/D10/BGS"}) {
     batch.Put(Keyspace::kMeta, counter, Big64(n + 1));
