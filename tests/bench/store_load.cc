@@ -1,10 +1,11 @@
 // store_load: bounds for scripts/bench/ingest.sh, the storage engine alone. Writes COUNT
 // documents (cycling through the files) into a fresh RocksStore at DIR with the daemon's
 // options, each document as the keys a filing writes (archived/catalog/FORMAT.md: the
-// document, its version, its chunk, five index entries, the index outbox entry, the audit
-// record and four counters). Nothing else: no HTTP, no sealing, no transactions, no reads.
-// Every batch is built before the clock starts, its chunk compressed as the daemon stores it
-// (zstd level 3); the records are filler of their real sizes.
+// document, its version, its chunk, five index entries, the index outbox entry and the audit
+// record; and, once per synced batch as the committer writes them, three counters). Nothing else:
+// no HTTP, no sealing, no transactions, no reads. Every batch is built before the clock starts, its
+// chunk compressed as the daemon stores it (zstd level 3); the records are filler of their real
+// sizes.
 //   store_load groups DIR N COUNT FILE…   one thread commits N documents per synced batch:
 //     with N clients waiting for their answers, no design on this engine and disk can put
 //     more documents behind one sync, so this is the most any could reach.
@@ -59,7 +60,9 @@ archived::storage::WriteBatch FilingBatch(std::uint64_t n, const std::string& ch
   std::snprintf(hex, sizeof hex, "%024llx",
                 static_cast<unsigned long long>(n * 0x9e3779b97f4a7c15ull));
   const std::string id = hex;
-  const std::string content_id = Filler(16, n ^ 0x5555);
+  // Random-looking and distinct, as the daemon's random content ids and digests are.
+  const std::string content_id =
+      Big64(n * 0xbf58476d1ce4e5b9ull) + Big64(n * 0x94d049bb133111ebull);
   const std::string seq = Big64(n + 1);
   const std::string version_ref = id + std::string("\0\0\0\0\1", 5);  // id, 0x00, u32 1
   archived::storage::WriteBatch batch;
@@ -67,18 +70,24 @@ archived::storage::WriteBatch FilingBatch(std::uint64_t n, const std::string& ch
   batch.Put(Keyspace::kVersions, version_ref, Filler(kVersionBytes, n));
   batch.Put(Keyspace::kIndexes, "k" + content_id, version_ref);
   batch.Put(Keyspace::kIndexes,
-            "h" + std::string("BGS#2") + std::string(1, '\0') + Filler(8, n + 7), content_id);
+            "h" + std::string("BGS#2") + std::string(1, '\0') + Big64(n * 0xd6e8feb86659fd93ull),
+            content_id);
   batch.Put(Keyspace::kDocuments, id, Filler(kDocumentBytes, n + 1));
   batch.Put(Keyspace::kIndexes, "t" + seq, id);
   batch.Put(Keyspace::kIndexes, "c" + std::string("BGS") + std::string(1, '\0') + seq, id);
   batch.Put(Keyspace::kIndexes, "rZ001-2026-D10-BGS-" + std::to_string(n + 1), id);
   batch.Put(Keyspace::kIndexQueue, seq, version_ref);
   batch.Put(Keyspace::kAudit, archived::audit::AuditKey(n + 1), Filler(kAuditBytes, n + 2));
-  for (const char* counter : {"counter/filing", "counter/index_queue", "counter/audit",
-                              "counter/ref/Z001/2026/D10/BGS"}) {
+  return batch;
+}
+
+// The counters a filing moves (the filing order, the index outbox, the reference code's
+// sequence), which the committer writes once per synced batch, at their values after `n`.
+void PutCounters(std::uint64_t n, archived::storage::WriteBatch& batch) {
+  for (const char* counter :
+       {"counter/filing", "counter/index_queue", "counter/ref/Z001/2026/D10/BGS"}) {
     batch.Put(Keyspace::kMeta, counter, Big64(n + 1));
   }
-  return batch;
 }
 
 }  // namespace
@@ -113,12 +122,16 @@ int main(int argc, char** argv) {
   if (grouped) {
     for (int first = 0; first < count; first += n) {
       batches.emplace_back();
-      for (int i = first; i < std::min(count, first + n); ++i)
+      const int end = std::min(count, first + n);
+      for (int i = first; i < end; ++i)
         batches.back().Append(FilingBatch(static_cast<std::uint64_t>(i), chunk(i)));
+      PutCounters(static_cast<std::uint64_t>(end - 1), batches.back());
     }
   } else {
-    for (int i = 0; i < count; ++i)
+    for (int i = 0; i < count; ++i) {
       batches.push_back(FilingBatch(static_cast<std::uint64_t>(i), chunk(i)));
+      PutCounters(static_cast<std::uint64_t>(i), batches.back());
+    }
   }
   std::atomic<int> next{0}, failed{0};
   const auto commit = [&](const archived::storage::WriteBatch& batch, int first) {
