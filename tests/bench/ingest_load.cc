@@ -24,12 +24,11 @@
 #include <optional>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "tests/bench/cpu_time.h"
+#include "tests/bench/read_file.h"
 
 namespace {
 
@@ -39,12 +38,7 @@ namespace net = boost::asio;
 
 std::vector<std::string> ReadAll(const std::vector<std::string>& paths) {
   std::vector<std::string> out;
-  for (const auto& p : paths) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    out.push_back(s.str());
-  }
+  for (const auto& p : paths) out.push_back(archived::bench::ReadWholeFile(p));
   return out;
 }
 

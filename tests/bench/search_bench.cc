@@ -42,6 +42,7 @@
 
 #include "indexer/extract/extract.h"
 #include "indexer/index/search_index.h"
+#include "tests/bench/read_file.h"
 
 namespace {
 
@@ -50,13 +51,6 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> ReadLines(const std::string& path) {
   std::ifstream in(path);
@@ -177,7 +171,7 @@ int File(const std::string& url, const std::string& token, int clients, const st
                                                "/api/v1/documents?filename=" + UrlEncode(path.filename().string()), 11};
         req.set(bhttp::field::authorization, "Bearer " + token);
         req.set(bhttp::field::content_type, "application/octet-stream");
-        req.body() = ReadFile(path);
+        req.body() = archived::bench::ReadWholeFile(path);
         bytes += req.body().size();
         const auto res = conn.Send(req);
         if (res.result_int() != 201 && failed++ < 3) {
@@ -200,7 +194,7 @@ int Extract(const std::string& list, const std::string& out_dir, const std::stri
   limits.helper = helper;
   std::size_t text_bytes = 0, failed = 0;
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    const std::string content = ReadFile(paths[i]);
+    const std::string content = archived::bench::ReadWholeFile(paths[i]);
     const auto type = archived::extract::DetectContentType("application/octet-stream", paths[i], content.substr(0, 4096));
     auto text = archived::extract::ExtractText(content, true, type, limits);
     if (!text.ok()) {
@@ -221,7 +215,7 @@ int XapianBaseline(const std::string& text_dir, const std::string& db_dir, std::
   std::vector<std::string> texts;
   std::size_t bytes = 0;
   for (const auto& f : files) {
-    texts.push_back(ReadFile(f));
+    texts.push_back(archived::bench::ReadWholeFile(f));
     bytes += texts.back().size();
   }
   const auto start = Clock::now();
@@ -281,7 +275,7 @@ int Queries(const std::string& text_dir, std::size_t count, const std::string& o
   std::unordered_map<std::string, std::size_t> df;
   std::vector<std::vector<std::string>> english_docs, chinese_docs;
   for (const auto& f : files) {
-    const std::vector<std::string> words = Words(ReadFile(f));
+    const std::vector<std::string> words = Words(archived::bench::ReadWholeFile(f));
     std::set<std::string> unique(words.begin(), words.end());
     for (const auto& w : unique) ++df[w];
     std::vector<std::string> en, zh;
@@ -365,7 +359,7 @@ int SqliteBuild(const std::string& text_dir, const std::string& path) {
   sqlite3_stmt* insert = nullptr;
   Check(sqlite3_prepare_v2(db, "INSERT INTO docs(rowid, body) VALUES (?1, ?2)", -1, &insert, nullptr), db, "prepare");
   for (const auto& f : TextFiles(text_dir)) {
-    const std::string original = ReadFile(f);
+    const std::string original = archived::bench::ReadWholeFile(f);
     bytes += original.size();
     const std::string text = CjkBigrams(original);
     sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>(++n));

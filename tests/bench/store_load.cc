@@ -4,8 +4,8 @@
 // document, its version, its chunk, five index entries, the index outbox entry and the audit
 // record; and, once per synced batch as the committer writes them, three counters). Nothing else:
 // no HTTP, no sealing, no transactions, no reads. Every batch is built before the clock starts, its
-// chunk compressed as the daemon stores it (zstd level 3); the records are filler of their real
-// sizes.
+// chunk compressed as the daemon stores it (its default zstd level for one-chunk content) and
+// framed as sealed; the records are filler of their real sizes.
 //   store_load groups DIR N COUNT FILE…   one thread commits N documents per synced batch:
 //     with N clients waiting for their answers, no design on this engine and disk can put
 //     more documents behind one sync, so this is the most any could reach.
@@ -17,17 +17,18 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "archived/audit/chain.h"
 #include "archived/base/bytes.h"
+#include "archived/catalog/content.h"
 #include "archived/codec/codec.h"
+#include "archived/crypto/chunk_seal.h"
 #include "archived/storage/rocks_store.h"
 #include "tests/bench/cpu_time.h"
+#include "tests/bench/read_file.h"
 
 namespace {
 
@@ -38,9 +39,8 @@ using archived::storage::Keyspace;
 constexpr std::size_t kDocumentBytes = 120;
 constexpr std::size_t kVersionBytes = 166;
 constexpr std::size_t kAuditBytes = 312;
-// A sealed chunk's framing (archived/crypto/FORMAT.md): the format byte and the GCM tag.
-constexpr std::size_t kSealingBytes = 17;
-constexpr int kZstdLevel = 3;
+// The daemon's level for content of one chunk.
+const int kZstdLevel = archived::catalog::ContentOptions{}.small_content_zstd_level;
 
 std::string Big64(std::uint64_t v) {
   std::string out;
@@ -104,12 +104,9 @@ int main(int argc, char** argv) {
   const int count = std::stoi(args[3]);
   std::vector<std::string> chunks;
   for (auto it = args.begin() + 4; it != args.end(); ++it) {
-    std::ifstream in(*it, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
     std::string payload;
-    archived::codec::EncodePayload(s.str(), kZstdLevel, &payload);
-    chunks.push_back(payload + std::string(kSealingBytes, '\0'));
+    archived::codec::EncodePayload(archived::bench::ReadWholeFile(*it), kZstdLevel, &payload);
+    chunks.push_back(payload + std::string(archived::crypto::kChunkOverheadBytes, '\0'));
   }
   const auto chunk = [&](int i) -> const std::string& {
     return chunks[static_cast<std::size_t>(i) % chunks.size()];
